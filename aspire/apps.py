@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AspireConfig(AppConfig):
+    """The project package as an app: site-wide static files and template tags."""
+
+    name = "aspire"
+    verbose_name = "Aspire"

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from aspire import views
+from bookings.sitemaps import ClinicSitemap
+from content.sitemaps import ConditionSitemap, StaticPageSitemap
+
+sitemaps = {
+    "pages": StaticPageSitemap,
+    "conditions": ConditionSitemap,
+    "clinics": ClinicSitemap,
+}
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+    path("", include("bookings.urls")),
+    path("", include("content.urls")),
+]
+
+handler404 = "aspire.views.page_not_found"
+handler500 = "aspire.views.server_error"
+
+admin.site.site_header = "Aspire Wellness front desk"
+admin.site.site_title = "Aspire admin"
+admin.site.index_title = "Clinics, bookings and site content"

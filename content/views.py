@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.utils.html import strip_tags
+from django.views.decorators.http import require_GET
+
+from bookings.models import Clinic
+from content import selectors
+from content.markdown import render_markdown
+from content.models import Condition, Page
+
+
+@require_GET
+def home(request):
+    page = selectors.page_get(key=Page.HOME)
+    context = {
+        "title": page.title,
+        "description": page.meta_description,
+        "page": page,
+        "conditions": selectors.conditions_published(),
+        "testimonials": selectors.testimonials_published(limit=3),
+        "clinics": Clinic.objects.active(),
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "MedicalBusiness",
+            "name": settings.ASPIRE_SITE_NAME,
+            "description": page.meta_description,
+            "url": request.build_absolute_uri("/"),
+            "telephone": settings.ASPIRE_PHONE_E164,
+            "medicalSpecialty": "PhysicalTherapy",
+            "areaServed": {"@type": "City", "name": "Karachi"},
+        },
+    }
+    return render(request, "content/home.html", context)
+
+
+@require_GET
+def dry_needling(request):
+    page = selectors.page_get(key=Page.DRY_NEEDLING)
+    context = {
+        "title": page.title,
+        "description": page.meta_description,
+        "og_type": "article",
+        "page": page,
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "name": page.title,
+            "description": page.meta_description,
+            "url": request.build_absolute_uri(),
+            "about": {
+                "@type": "MedicalTherapy",
+                "name": "Dry needling",
+                "alternateName": ["Trigger point dry needling", "Intramuscular stimulation (IMS)"],
+            },
+        },
+    }
+    return render(request, "content/dry_needling.html", context)
+
+
+@require_GET
+def condition_list(request):
+    context = {
+        "title": "Conditions treated with dry needling | Aspire Wellness",
+        "description": (
+            "Sciatica, neck and shoulder pain, tight hamstrings, plantar fasciitis, jaw pain (TMJ), back pain, "
+            "headaches: the muscles involved and how dry needling helps."
+        ),
+        "conditions": selectors.conditions_published(),
+    }
+    return render(request, "content/condition_list.html", context)
+
+
+@require_GET
+def condition_detail(request, slug):
+    condition = get_object_or_404(Condition.objects.published(), slug=slug)
+    context = {
+        "title": f"{condition.name}: dry needling in Karachi | Aspire Wellness",
+        "description": condition.meta_description,
+        "og_type": "article",
+        "condition": condition,
+        "testimonials": selectors.testimonials_published(condition=condition),
+        "other_conditions": selectors.conditions_published().exclude(pk=condition.pk).only("name", "slug"),
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "name": condition.name,
+            "description": condition.meta_description,
+            "url": request.build_absolute_uri(),
+            "about": {"@type": "MedicalCondition", "name": condition.name},
+            "mainEntity": {
+                "@type": "MedicalTherapy",
+                "name": "Dry needling",
+                "description": condition.summary,
+            },
+        },
+    }
+    return render(request, "content/condition_detail.html", context)
+
+
+@require_GET
+def faq(request):
+    groups = selectors.faq_groups()
+    context = {
+        "title": "Dry needling questions and answers | Aspire Wellness",
+        "description": (
+            "Does dry needling hurt? How many sessions will I need? Is it safe? "
+            "Answers to the questions patients ask us most."
+        ),
+        "groups": groups,
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": item.question,
+                    "acceptedAnswer": {"@type": "Answer", "text": strip_tags(render_markdown(item.answer)).strip()},
+                }
+                for group in groups
+                for item in group.published_faqs
+            ],
+        },
+    }
+    return render(request, "content/faq.html", context)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole suite: checks, lint, pytest on SQLite, then pytest on a throwaway
+# PostgreSQL. With CI=true a missing PostgreSQL or Chromium is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export DJANGO_SETTINGS_MODULE=aspire.settings_test
+CI="${CI:-false}"
+
+have_postgres() { command -v pg_virtualenv >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
+have_chromium() { [ -x "${ASPIRE_CHROMIUM:-/usr/bin/chromium}" ]; }
+
+missing=()
+have_postgres || missing+=(postgresql postgresql-contrib)
+have_chromium || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "==> Installing Debian packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    elif [ "$CI" = true ]; then
+        echo "CI: missing ${missing[*]} and not root to install them." >&2
+        exit 1
+    else
+        echo "WARNING: missing ${missing[*]}; the tests that need them will be skipped." >&2
+    fi
+fi
+export ASPIRE_CHROMIUM="${ASPIRE_CHROMIUM:-/usr/bin/chromium}"
+
+echo "==> Django checks"
+$BIN/python manage.py check --fail-level WARNING
+$BIN/python manage.py makemigrations --check --dry-run
+echo "==> ruff"
+$BIN/ruff check .
+
+echo "==> pytest on SQLite"
+unset DATABASE_URL
+$BIN/pytest "$@"
+
+if have_postgres; then
+    echo "==> pytest on PostgreSQL (throwaway cluster from pg_virtualenv)"
+    pg_virtualenv bash -c '
+        export DATABASE_URL="$(.venv/bin/python -c "import os, urllib.parse as u; print(\"postgres://%s:%s@%s:%s/%s\" % (os.environ[\"PGUSER\"], u.quote(os.environ[\"PGPASSWORD\"], safe=\"\"), os.environ[\"PGHOST\"], os.environ[\"PGPORT\"], os.environ[\"PGDATABASE\"]))")"
+        .venv/bin/pytest "$@"
+    ' pytest-on-postgres "$@"
+elif [ "$CI" = true ]; then
+    echo "CI: PostgreSQL is missing; the PostgreSQL run cannot be skipped." >&2
+    exit 1
+else
+    echo "WARNING: PostgreSQL not found; the PostgreSQL run was skipped." >&2
+fi

@@ -1,0 +1,47 @@
+"""Each public page costs a fixed number of queries, however much content there is."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import ClinicFactory, ConditionFactory, FAQCategoryFactory, FAQFactory, TestimonialFactory
+
+pytestmark = pytest.mark.django_db
+
+# Page -> pinned query budget (sessions/auth are not touched for anonymous visitors).
+BUDGETS = {
+    "/": 6,  # page, sections, conditions, testimonials, clinics, footer clinics
+    "/dry-needling/": 3,
+    "/conditions/": 2,
+    "/conditions/sciatica/": 4,
+    "/faq/": 3,
+    "/clinics/": 2,
+    "/clinics/clifton/": 2,
+    "/book/": 2,
+    "/sitemap.xml": 4,  # count and page of items for each of the two model sitemaps
+}
+
+
+def grow_content(times: int):
+    for _ in range(times):
+        ClinicFactory()
+        condition = ConditionFactory()
+        TestimonialFactory(condition=condition)
+        FAQFactory.create_batch(3, category=FAQCategoryFactory())
+
+
+def count_queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", BUDGETS)
+def test_query_count_is_pinned_and_flat(client, path):
+    ClinicFactory(slug="clifton")
+    grow_content(3)
+    small = count_queries(client, path)
+    grow_content(30)
+    large = count_queries(client, path)
+    assert large == small, f"{path}: {small} queries with little content, {large} with ten times more"
+    assert large <= BUDGETS[path], f"{path}: {large} queries, budget {BUDGETS[path]}"

@@ -1,0 +1,65 @@
+"""The content site in Chromium: phone and desktop, with and without JavaScript."""
+
+import pytest
+
+from tests.e2e.a11y import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("shipped_content")]
+
+PAGES = ["/", "/dry-needling/", "/conditions/", "/conditions/sciatica/", "/faq/", "/clinics/", "/book/", "/nope/"]
+
+
+@pytest.fixture
+def clinic():
+    from tests.factories import ClinicFactory
+
+    return ClinicFactory(name="Clifton", slug="clifton", area="Clifton")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_fits_a_phone_and_passes_axe(live_server, phone_page, clinic, artifacts, path):
+    phone_page.goto(live_server.url + path)
+    name = path.strip("/").replace("/", "-") or "home"
+    phone_page.screenshot(path=str(artifacts / f"content-{name}-375.png"), full_page=True)
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"{path} scrolls sideways on a 375 px phone ({width} px)"
+    assert phone_page.get_by_role("heading", level=1).count() == 1
+    assert axe_violations(phone_page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/dry-needling/", "/clinics/clifton/"])
+def test_page_on_desktop_passes_axe(live_server, desktop_page, clinic, artifacts, path):
+    desktop_page.goto(live_server.url + path)
+    name = path.strip("/").replace("/", "-") or "home"
+    desktop_page.screenshot(path=str(artifacts / f"content-{name}-1280.png"), full_page=True)
+    assert axe_violations(desktop_page) == []
+
+
+def test_faq_answers_open_without_javascript(live_server, browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(live_server.url + "/faq/")
+    answer = page.locator("details", has_text="Does it hurt?").locator(".prose")
+    assert not answer.is_visible()
+    page.get_by_text("Does it hurt?").click()
+    assert answer.is_visible()
+    assert "twitch" in answer.inner_text()
+    context.close()
+
+
+def test_skip_link_takes_keyboard_users_to_the_content(live_server, desktop_page):
+    desktop_page.goto(live_server.url + "/dry-needling/")
+    desktop_page.keyboard.press("Tab")
+    skip = desktop_page.get_by_role("link", name="Skip to main content")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.is_visible()
+    desktop_page.keyboard.press("Enter")
+    assert desktop_page.url.endswith("#main")
+
+
+def test_home_leads_to_a_condition_and_back_to_booking(live_server, phone_page):
+    phone_page.goto(live_server.url + "/")
+    phone_page.get_by_role("link", name="Sciatica").first.click()
+    assert phone_page.get_by_role("heading", level=1).inner_text() == "Sciatica"
+    phone_page.get_by_role("link", name="Book a session").last.click()
+    assert phone_page.url.endswith("/book/")
