@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 
 class ClinicQuerySet(models.QuerySet):
@@ -65,3 +66,362 @@ class Clinic(models.Model):
         if self.latitude is not None and self.longitude is not None:
             return f"https://www.google.com/maps/search/?api=1&query={self.latitude},{self.longitude}"
         return f"https://www.google.com/maps/search/?api=1&query={quote_plus(f'{self.address}, Karachi')}"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class PhysiotherapistQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Physiotherapist(models.Model):
+    name = models.CharField("name", max_length=120)
+    slug = models.SlugField("slug", max_length=80, unique=True)
+    credentials = models.CharField(
+        "credentials", max_length=200, help_text="e.g. “DPT, certified in dry needling (IMS)”."
+    )
+    bio = models.TextField("about", blank=True, max_length=2000)
+    gender = models.CharField(
+        "gender",
+        max_length=10,
+        choices=Gender.choices,
+        help_text="Many patients ask for a therapist of their own gender; they can filter by it when booking.",
+    )
+    is_active = models.BooleanField("active", default=True, help_text="Inactive therapists can't be booked.")
+    is_demo = models.BooleanField("demo data", default=False)
+
+    objects = PhysiotherapistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "physiotherapist"
+        verbose_name_plural = "physiotherapists"
+
+    def __str__(self):
+        return self.name
+
+
+class SessionTypeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class SessionType(models.Model):
+    name = models.CharField("name", max_length=120, unique=True)
+    description = models.CharField("description", max_length=300, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)", default=45)
+    price_pkr = models.PositiveIntegerField("price (PKR)")
+    order = models.PositiveSmallIntegerField("order", default=0)
+    is_active = models.BooleanField("active", default=True)
+
+    objects = SessionTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = "session type"
+        verbose_name_plural = "session types"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="sessiontype_duration_positive")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WeeklyAvailabilityQuerySet(models.QuerySet):
+    def overlapping(self, availability: "WeeklyAvailability"):
+        """Return the other availability of the same therapist that overlaps in weekday, hours and dates."""
+        qs = self.filter(
+            physiotherapist_id=availability.physiotherapist_id,
+            weekday=availability.weekday,
+            start_time__lt=availability.end_time,
+            end_time__gt=availability.start_time,
+        ).exclude(pk=availability.pk)
+        qs = qs.filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=availability.valid_from))
+        if availability.valid_until:
+            qs = qs.filter(valid_from__lte=availability.valid_until)
+        return qs
+
+
+class WeeklyAvailability(models.Model):
+    """A therapist works at a clinic on a weekday between two times, cut into slots."""
+
+    physiotherapist = models.ForeignKey(
+        Physiotherapist, on_delete=models.CASCADE, related_name="availabilities", verbose_name="physiotherapist"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="availabilities", verbose_name="clinic")
+    weekday = models.PositiveSmallIntegerField("weekday", choices=Weekday.choices)
+    start_time = models.TimeField("from")
+    end_time = models.TimeField("until")
+    slot_minutes = models.PositiveSmallIntegerField(
+        "slot length (minutes)", default=45, help_text="The working hours are cut into slots of this length."
+    )
+    valid_from = models.DateField("valid from")
+    valid_until = models.DateField("valid until", null=True, blank=True, help_text="Empty: until further notice.")
+
+    objects = WeeklyAvailabilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["physiotherapist", "weekday", "start_time"]
+        verbose_name = "weekly availability"
+        verbose_name_plural = "weekly availability"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="availability_end_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="availability_slot_minutes_min"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                name="availability_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        hours = f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.physiotherapist} at {self.clinic}, {self.get_weekday_display()} {hours}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end must be after the start."}, code="end_before_start")
+        if not (self.physiotherapist_id and self.start_time and self.end_time and self.valid_from):
+            return
+        clash = WeeklyAvailability.objects.overlapping(self).first()
+        if clash:
+            raise ValidationError(
+                f"{self.physiotherapist} already works then: {clash}. A therapist can't be in two places at once.",
+                code="availability_overlap",
+            )
+
+
+class TimeOff(models.Model):
+    """A therapist's leave: no slot is offered inside it."""
+
+    physiotherapist = models.ForeignKey(
+        Physiotherapist, on_delete=models.CASCADE, related_name="time_off", verbose_name="physiotherapist"
+    )
+    starts_at = models.DateTimeField("from")
+    ends_at = models.DateTimeField("until")
+    reason = models.CharField("reason", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = "time off"
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="timeoff_end_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.physiotherapist}: {self.starts_at:%d %b %Y %H:%M} – {self.ends_at:%d %b %Y %H:%M}"
+
+
+class ClinicClosure(models.Model):
+    """Days a clinic is closed (public holidays, Eid): no slot is offered."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures", verbose_name="clinic")
+    start_date = models.DateField("first day closed")
+    end_date = models.DateField("last day closed")
+    reason = models.CharField("reason", max_length=200, help_text="e.g. “Eid ul-Fitr”.")
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = "clinic closure"
+        verbose_name_plural = "clinic closures"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="closure_end_not_before_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.clinic} closed {self.start_date:%d %b} – {self.end_date:%d %b %Y}: {self.reason}"
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "No-show"
+
+
+# A booking in any of these holds its slot; only cancelling frees it.
+ACTIVE_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+
+
+class BookingSource(models.TextChoices):
+    ONLINE = "online", "Online"
+    PHONE = "phone", "Phone"
+    WALK_IN = "walk_in", "Walk-in"
+
+
+class SlotQuerySet(models.QuerySet):
+    def with_active_booking(self):
+        return self.filter(bookings__status__in=ACTIVE_STATUSES)
+
+    def free(self):
+        """Return slots with no active booking and not blocked."""
+        taken = Booking.objects.filter(slot=models.OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        return self.filter(is_blocked=False).exclude(models.Exists(taken))
+
+    def upcoming(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(starts_at__gt=now or timezone.now())
+
+    def bookable(self, now=None):
+        """Return free, future slots of active therapists at active clinics."""
+        return self.free().upcoming(now).filter(physiotherapist__is_active=True, clinic__is_active=True)
+
+    def on_day(self, day):
+        """Return the slots that start on `day` in Karachi time."""
+        from bookings.timeutils import day_bounds
+
+        start, end = day_bounds(day)
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
+
+    def overlapping(self, *, physiotherapist_id, starts_at, ends_at):
+        return self.filter(physiotherapist_id=physiotherapist_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Slot(models.Model):
+    """One bookable period of one therapist at one clinic."""
+
+    physiotherapist = models.ForeignKey(
+        Physiotherapist, on_delete=models.PROTECT, related_name="slots", verbose_name="physiotherapist"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="slots", verbose_name="clinic")
+    starts_at = models.DateTimeField("starts", db_index=True)
+    ends_at = models.DateTimeField("ends")
+    is_blocked = models.BooleanField(
+        "blocked", default=False, help_text="A blocked slot is not offered to patients (a meeting, a break, a repair)."
+    )
+    block_reason = models.CharField("why blocked", max_length=200, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "physiotherapist__name"]
+        verbose_name = "slot"
+        verbose_name_plural = "slots"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_end_after_start"),
+            models.UniqueConstraint(fields=["physiotherapist", "starts_at"], name="slot_unique_therapist_start"),
+            # On PostgreSQL, migration 0003 adds an exclusion constraint against overlapping slots.
+        ]
+        indexes = [models.Index(fields=["clinic", "starts_at"], name="slot_clinic_start_idx")]
+
+    def __str__(self):
+        from django.utils import timezone
+
+        start = timezone.localtime(self.starts_at)
+        return f"{start:%a %d %b %Y, %H:%M}, {self.physiotherapist} ({self.clinic})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                raise ValidationError({"ends_at": "The end must be after the start."}, code="end_before_start")
+            if self.physiotherapist_id:
+                clash = (
+                    Slot.objects.overlapping(
+                        physiotherapist_id=self.physiotherapist_id, starts_at=self.starts_at, ends_at=self.ends_at
+                    )
+                    .exclude(pk=self.pk)
+                    .first()
+                )
+                if clash:
+                    raise ValidationError(
+                        f"This overlaps another slot of the same therapist: {clash}.", code="slot_overlap"
+                    )
+
+
+class Patient(models.Model):
+    """A person as reception knows them, keyed by their phone number."""
+
+    name = models.CharField("name", max_length=120)
+    phone = PhoneNumberField("phone", unique=True, help_text="Stored as +92…; any usual spelling is accepted.")
+    email = models.EmailField("email", blank=True)
+    notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
+    created_at = models.DateTimeField("first seen", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "patient"
+        verbose_name_plural = "patients"
+
+    def __str__(self):
+        return f"{self.name} ({self.phone.as_national if self.phone else ''})"
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def with_related(self):
+        return self.select_related("slot__clinic", "slot__physiotherapist", "session_type", "patient")
+
+
+class Booking(models.Model):
+    reference = models.CharField("reference", max_length=12, unique=True, editable=False)
+    manage_token = models.CharField("manage token", max_length=64, unique=True, editable=False)
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name="slot")
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, verbose_name="session type")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="bookings", verbose_name="patient")
+    name = models.CharField("name as given", max_length=120)
+    phone = PhoneNumberField("phone as given")
+    email = models.EmailField("email as given", blank=True)
+    notes = models.TextField("notes", blank=True, max_length=2000, help_text="What hurts, as the patient put it.")
+    consent = models.BooleanField("read the safety information", default=False)
+    status = models.CharField("status", max_length=12, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    source = models.CharField("source", max_length=10, choices=BookingSource.choices, default=BookingSource.ONLINE)
+    created_at = models.DateTimeField("booked at", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
+    cancelled_at = models.DateTimeField("cancelled at", null=True, blank=True)
+    attended_at = models.DateTimeField("marked attended at", null=True, blank=True)
+    no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="booked by"
+    )
+
+    history = HistoricalRecords(excluded_fields=["manage_token"])
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-slot__starts_at"]
+        verbose_name = "booking"
+        verbose_name_plural = "bookings"
+        constraints = [
+            # The invariant that matters most: a slot never has two active bookings.
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="booking_one_active_per_slot",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES

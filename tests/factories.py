@@ -55,3 +55,65 @@ class TestimonialFactory(factory.django.DjangoModelFactory):
     quote = factory.Sequence(lambda n: f"Test testimonial {n}.")
     attribution = "A test patient"
     consent_to_publish = True
+
+
+class PhysiotherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Physiotherapist"
+
+    name = factory.Sequence(lambda n: f"Dr. Therapist {n}")
+    slug = factory.Sequence(lambda n: f"therapist-{n}")
+    credentials = "DPT, certified in dry needling"
+    gender = "female"
+
+
+class SessionTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.SessionType"
+        django_get_or_create = ["name"]
+
+    name = "Follow-up dry needling"
+    duration_minutes = 45
+    price_pkr = 4500
+
+
+def _in_hours(hours):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Slot"
+
+    physiotherapist = factory.SubFactory(PhysiotherapistFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    starts_at = factory.Sequence(lambda n: _in_hours(24 + n))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + __import__("datetime").timedelta(minutes=45))
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Patient"
+
+    name = factory.Sequence(lambda n: f"Patient {n}")
+    phone = factory.Sequence(lambda n: f"+92300{1000000 + n}")
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written directly, for setting up state; behaviour tests go through the services."""
+
+    class Meta:
+        model = "bookings.Booking"
+
+    reference = factory.Sequence(lambda n: f"T{n:06d}")
+    manage_token = factory.Sequence(lambda n: f"token-{n}")
+    slot = factory.SubFactory(SlotFactory)
+    session_type = factory.SubFactory(SessionTypeFactory)
+    patient = factory.SubFactory(PatientFactory)
+    name = factory.SelfAttribute("patient.name")
+    phone = factory.SelfAttribute("patient.phone")
+    consent = True

@@ -1,0 +1,297 @@
+"""
+Everything that changes the state of bookings and slots. The public booking
+form, the admin and the management commands all call these functions, so each
+rule is written once. A service raises a BookingError subclass for a refusal
+and never returns an HTTP response.
+"""
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    ClinicClosure,
+    Patient,
+    Physiotherapist,
+    SessionType,
+    Slot,
+    TimeOff,
+    WeeklyAvailability,
+)
+from bookings.phones import normalize_phone
+from bookings.timeutils import at, local_today
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L: a reference read out over the phone can't be misheard as another.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 7  # 31**7 ≈ 2.75e10 references
+
+
+class BookingError(Exception):
+    """A booking action was refused; the message is fit to show a patient or receptionist."""
+
+    code = "booking_error"
+
+
+class SlotUnavailable(BookingError):
+    code = "slot_unavailable"
+
+
+class InvalidTransition(BookingError):
+    code = "invalid_transition"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def patient_get_or_create(*, phone: str, name: str, email: str = "") -> Patient:
+    """Return the patient with this phone number (any spelling), creating them if new."""
+    e164 = normalize_phone(phone)
+    patient, created = Patient.objects.get_or_create(phone=e164, defaults={"name": name.strip(), "email": email})
+    if not created and email and not patient.email:
+        patient.email = email
+        patient.save(update_fields=["email"])
+    return patient
+
+
+def _lock_slot(slot_id: int) -> Slot:
+    try:
+        return Slot.objects.select_for_update().select_related("clinic", "physiotherapist").get(pk=slot_id)
+    except Slot.DoesNotExist:
+        raise SlotUnavailable("That time no longer exists.") from None
+
+
+def _check_slot_free(slot: Slot, *, now: dt.datetime, exclude_booking: Booking | None = None) -> None:
+    if slot.is_blocked:
+        raise SlotUnavailable("That time is not available.")
+    if slot.starts_at <= now:
+        raise SlotUnavailable("That time has already passed.")
+    if not (slot.physiotherapist.is_active and slot.clinic.is_active):
+        raise SlotUnavailable("That time is not available.")
+    taken = slot.bookings.filter(status__in=ACTIVE_STATUSES)
+    if exclude_booking is not None:
+        taken = taken.exclude(pk=exclude_booking.pk)
+    if taken.exists():
+        raise SlotUnavailable("That time was just taken.")
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    slot_id: int,
+    session_type: SessionType,
+    name: str,
+    phone: str,
+    email: str = "",
+    notes: str = "",
+    consent: bool = False,
+    source: str = BookingSource.ONLINE,
+    created_by: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it is not."""
+    now = now or timezone.now()
+    slot = _lock_slot(slot_id)
+    _check_slot_free(slot, now=now)
+    patient = patient_get_or_create(phone=phone, name=name, email=email)
+    booking = Booking(
+        reference=new_reference(),
+        manage_token=new_manage_token(),
+        slot=slot,
+        session_type=session_type,
+        patient=patient,
+        name=name.strip(),
+        phone=patient.phone,
+        email=email,
+        notes=notes,
+        consent=consent,
+        source=source,
+        created_by=created_by if created_by and created_by.is_authenticated else None,
+    )
+    try:
+        # A savepoint, so that the constraint's refusal leaves the outer transaction usable.
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        # The database's partial unique constraint: another request booked the slot
+        # between our check and our insert (SQLite has no row locks).
+        logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
+        raise SlotUnavailable("That time was just taken.") from exc
+    return booking
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """Cancel a confirmed booking, freeing its slot."""
+    booking = _lock_booking(booking)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition(
+            f"Only a confirmed booking can be cancelled; this one is {booking.get_status_display().lower()}."
+        )
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now or timezone.now()
+    booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return booking
+
+
+def _check_can_mark(booking: Booking, *, now: dt.datetime) -> None:
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
+        raise InvalidTransition(f"A {booking.get_status_display().lower()} booking can't be marked.")
+    if timezone.localtime(booking.slot.starts_at).date() > timezone.localtime(now).date():
+        raise InvalidTransition("A session on a later day can't be marked yet.")
+
+
+@transaction.atomic
+def booking_mark_attended(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """Record that the patient came (also corrects an earlier no-show)."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    _check_can_mark(booking, now=now)
+    booking.status = BookingStatus.ATTENDED
+    booking.attended_at = now
+    booking.save(update_fields=["status", "attended_at", "updated_at"])
+    return booking
+
+
+@transaction.atomic
+def booking_mark_no_show(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """Record that the patient did not come; only once the session has started."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    _check_can_mark(booking, now=now)
+    if booking.slot.starts_at > now:
+        raise InvalidTransition("A session can be marked as a no-show only once it has started.")
+    booking.status = BookingStatus.NO_SHOW
+    booking.no_show_at = now
+    booking.save(update_fields=["status", "no_show_at", "updated_at"])
+    return booking
+
+
+@transaction.atomic
+def booking_move(*, booking: Booking, new_slot_id: int, now: dt.datetime | None = None) -> Booking:
+    """Move a confirmed booking to another free slot, keeping its reference and token."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition("Only a confirmed booking can be moved.")
+    if booking.slot_id == new_slot_id:
+        return booking
+    new_slot = _lock_slot(new_slot_id)
+    _check_slot_free(new_slot, now=now, exclude_booking=booking)
+    booking.slot = new_slot
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["slot", "updated_at"])
+    except IntegrityError as exc:
+        raise SlotUnavailable("That time was just taken.") from exc
+    return booking
+
+
+@transaction.atomic
+def slots_set_blocked(*, slots: Iterable[Slot], blocked: bool, reason: str = "") -> tuple[int, list[Slot]]:
+    """Block or unblock slots. A slot with an active booking is never blocked: return it in the skipped list."""
+    ids = [slot.pk for slot in slots]
+    locked = list(Slot.objects.select_for_update().filter(pk__in=ids))
+    skipped = []
+    changed = 0
+    if blocked:
+        booked_ids = set(
+            Booking.objects.filter(slot_id__in=ids, status__in=ACTIVE_STATUSES).values_list("slot_id", flat=True)
+        )
+        skipped = [slot for slot in locked if slot.pk in booked_ids]
+        targets = [slot.pk for slot in locked if slot.pk not in booked_ids]
+        changed = Slot.objects.filter(pk__in=targets).update(is_blocked=True, block_reason=reason)
+    else:
+        changed = Slot.objects.filter(pk__in=ids).update(is_blocked=False, block_reason="")
+    return changed, skipped
+
+
+def slots_generate(
+    *,
+    start_date: dt.date | None = None,
+    days: int = 60,
+    physiotherapists: Iterable[Physiotherapist] | None = None,
+) -> int:
+    """
+    Create the slots that weekly availability describes, from `start_date` for
+    `days` days, skipping time off and clinic closures. Never duplicates a slot,
+    never changes or deletes an existing one; safe to run twice or concurrently
+    (the unique and exclusion constraints turn a racing duplicate into a no-op).
+    Return how many slots were created.
+    """
+    start_date = start_date or local_today()
+    end_date = start_date + dt.timedelta(days=days)
+    availabilities = WeeklyAvailability.objects.filter(valid_from__lt=end_date).exclude(valid_until__lt=start_date)
+    availabilities = availabilities.filter(physiotherapist__is_active=True, clinic__is_active=True)
+    if physiotherapists is not None:
+        availabilities = availabilities.filter(physiotherapist__in=list(physiotherapists))
+    availabilities = list(availabilities)
+    if not availabilities:
+        return 0
+    therapist_ids = {a.physiotherapist_id for a in availabilities}
+    window_start, window_end = at(start_date, dt.time.min), at(end_date, dt.time.min)
+
+    time_off: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for off in TimeOff.objects.filter(
+        physiotherapist_id__in=therapist_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ):
+        time_off.setdefault(off.physiotherapist_id, []).append((off.starts_at, off.ends_at))
+    closed: set[tuple[int, dt.date]] = set()
+    for closure in ClinicClosure.objects.filter(start_date__lt=end_date, end_date__gte=start_date):
+        day = closure.start_date
+        while day <= closure.end_date:
+            closed.add((closure.clinic_id, day))
+            day += dt.timedelta(days=1)
+    existing: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for physio_id, starts_at, ends_at in Slot.objects.filter(
+        physiotherapist_id__in=therapist_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ).values_list("physiotherapist_id", "starts_at", "ends_at"):
+        existing.setdefault(physio_id, []).append((starts_at, ends_at))
+
+    def overlaps(periods, start, end):
+        return any(s < end and start < e for s, e in periods)
+
+    new_slots = []
+    day = start_date
+    while day < end_date:
+        for availability in availabilities:
+            if availability.weekday != day.weekday() or (availability.clinic_id, day) in closed:
+                continue
+            if day < availability.valid_from or (availability.valid_until and day > availability.valid_until):
+                continue
+            length = dt.timedelta(minutes=availability.slot_minutes)
+            start, close = at(day, availability.start_time), at(day, availability.end_time)
+            while start + length <= close:
+                end = start + length
+                physio = availability.physiotherapist_id
+                if not overlaps(time_off.get(physio, ()), start, end) and not overlaps(
+                    existing.get(physio, ()), start, end
+                ):
+                    new_slots.append(
+                        Slot(physiotherapist_id=physio, clinic_id=availability.clinic_id, starts_at=start, ends_at=end)
+                    )
+                    existing.setdefault(physio, []).append((start, end))
+                start = end
+        day += dt.timedelta(days=1)
+    before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
+    Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
+    return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before

@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+
+def staff_user(group_name: str, username: str):
+    user = get_user_model().objects.create_user(username=username, password="x-unused-x", is_staff=True)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def receptionist(db):
+    return staff_user("Receptionist", "receptionist")
+
+
+@pytest.fixture
+def manager(db):
+    return staff_user("Clinic manager", "clinic-manager")
+
+
+@pytest.fixture
+def reception_client(client, receptionist):
+    client.force_login(receptionist)
+    return client
+
+
+@pytest.fixture
+def session_type(db):
+    from tests.factories import SessionTypeFactory
+
+    return SessionTypeFactory()

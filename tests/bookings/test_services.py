@@ -1,0 +1,175 @@
+"""The booking services: every entry point's rules, in one place."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking, BookingSource, BookingStatus, Patient
+from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def book(slot, session_type, **kwargs):
+    defaults = {"name": "Sana Ahmed", "phone": "0309-5885076", "consent": True}
+    return services.booking_create(slot_id=slot.pk, session_type=session_type, **{**defaults, **kwargs})
+
+
+def test_create_books_a_free_slot(session_type):
+    slot = SlotFactory()
+    booking = book(slot, session_type, email="sana@example.com", source=BookingSource.PHONE)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.slot == slot and booking.source == "phone"
+    assert booking.patient.phone == "+923095885076"
+    assert booking.patient.email == "sana@example.com"
+
+
+def test_reference_is_short_unambiguous_and_not_sequential(session_type):
+    references = [book(SlotFactory(), session_type).reference for _ in range(30)]
+    assert len(set(references)) == 30
+    for reference in references:
+        assert len(reference) == 7
+        assert not set(reference) & set("01OIL")
+    assert references != sorted(references)
+
+
+def test_manage_token_has_at_least_128_bits(session_type):
+    booking = book(SlotFactory(), session_type)
+    assert len(booking.manage_token) >= 43  # 32 random bytes in URL-safe base64
+    assert booking.manage_token != book(SlotFactory(), session_type).manage_token
+
+
+@pytest.mark.parametrize(
+    "spelling", ["0309-5885076", "03095885076", "+92 309 5885076", "0092 309 5885076", "309 5885076"]
+)
+def test_patient_is_found_by_phone_in_any_spelling(session_type, spelling):
+    first = book(SlotFactory(), session_type, phone="0309-5885076")
+    again = book(SlotFactory(), session_type, phone=spelling)
+    assert again.patient == first.patient
+    assert Patient.objects.count() == 1
+
+
+def test_taken_slot_raises_slot_unavailable(session_type):
+    slot = SlotFactory()
+    book(slot, session_type)
+    with pytest.raises(services.SlotUnavailable):
+        book(slot, session_type, phone="0321-4455667")
+    assert Booking.objects.filter(slot=slot).count() == 1
+
+
+def test_blocked_past_or_inactive_slots_cannot_be_booked(session_type):
+    with pytest.raises(services.SlotUnavailable):
+        book(SlotFactory(is_blocked=True), session_type)
+    past = SlotFactory(starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now())
+    with pytest.raises(services.SlotUnavailable):
+        book(past, session_type)
+    with pytest.raises(services.SlotUnavailable):
+        book(SlotFactory(physiotherapist=PhysiotherapistFactory(is_active=False)), session_type)
+    with pytest.raises(services.SlotUnavailable):
+        book(SlotFactory(clinic=ClinicFactory(is_active=False)), session_type)
+    assert not Booking.objects.exists()
+
+
+def test_missing_slot_raises_slot_unavailable(session_type):
+    with pytest.raises(services.SlotUnavailable):
+        services.booking_create(slot_id=999999, session_type=session_type, name="x", phone="03095885076")
+
+
+def test_database_constraint_is_the_backstop(session_type, monkeypatch):
+    """With the re-check switched off, the constraint still refuses, and the caller sees SlotUnavailable."""
+    slot = SlotFactory()
+    book(slot, session_type)
+    monkeypatch.setattr(services, "_check_slot_free", lambda *a, **k: None)
+    with pytest.raises(services.SlotUnavailable):
+        book(slot, session_type, phone="0321-4455667")
+    assert Booking.objects.filter(slot=slot).count() == 1
+
+
+def test_cancel_frees_the_slot(session_type):
+    slot = SlotFactory()
+    booking = services.booking_cancel(booking=book(slot, session_type))
+    assert booking.status == BookingStatus.CANCELLED and booking.cancelled_at
+    book(slot, session_type, phone="0321-4455667")
+
+
+def test_cancel_twice_is_refused(session_type):
+    booking = services.booking_cancel(booking=book(SlotFactory(), session_type))
+    with pytest.raises(services.InvalidTransition):
+        services.booking_cancel(booking=booking)
+
+
+def test_mark_attended_and_no_show(session_type):
+    now = timezone.now()
+    slot = SlotFactory(starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(minutes=35))
+    booking = BookingFactory(slot=slot)
+    booking = services.booking_mark_no_show(booking=booking)
+    assert booking.status == BookingStatus.NO_SHOW and booking.no_show_at
+    booking = services.booking_mark_attended(booking=booking)  # corrects a mistaken no-show
+    assert booking.status == BookingStatus.ATTENDED and booking.attended_at
+
+
+def test_future_sessions_cannot_be_marked(session_type):
+    booking = book(SlotFactory(starts_at=timezone.now() + dt.timedelta(days=2)), session_type)
+    with pytest.raises(services.InvalidTransition):
+        services.booking_mark_attended(booking=booking)
+    with pytest.raises(services.InvalidTransition):
+        services.booking_mark_no_show(booking=booking)
+
+
+def test_no_show_only_once_the_session_started(session_type):
+    now = timezone.now()
+    later_today = SlotFactory(starts_at=now + dt.timedelta(minutes=1), ends_at=now + dt.timedelta(minutes=46))
+    booking = BookingFactory(slot=later_today)
+    if timezone.localtime(later_today.starts_at).date() == timezone.localdate():
+        with pytest.raises(services.InvalidTransition):
+            services.booking_mark_no_show(booking=booking)
+
+
+def test_cancelled_booking_cannot_be_marked(session_type):
+    now = timezone.now()
+    booking = BookingFactory(
+        slot=SlotFactory(starts_at=now - dt.timedelta(hours=1), ends_at=now), status=BookingStatus.CANCELLED
+    )
+    with pytest.raises(services.InvalidTransition):
+        services.booking_mark_attended(booking=booking)
+
+
+def test_move_to_a_free_slot_keeps_reference_and_frees_the_old_one(session_type):
+    old, new = SlotFactory(), SlotFactory()
+    booking = book(old, session_type)
+    moved = services.booking_move(booking=booking, new_slot_id=new.pk)
+    assert moved.slot == new and moved.reference == booking.reference
+    book(old, session_type, phone="0321-4455667")
+
+
+def test_move_to_a_taken_slot_is_refused(session_type):
+    old, taken = SlotFactory(), SlotFactory()
+    book(taken, session_type, phone="0321-4455667")
+    booking = book(old, session_type)
+    with pytest.raises(services.SlotUnavailable):
+        services.booking_move(booking=booking, new_slot_id=taken.pk)
+    booking.refresh_from_db()
+    assert booking.slot == old
+
+
+def test_block_skips_booked_slots():
+    free, booked = SlotFactory(), BookingFactory().slot
+    changed, skipped = services.slots_set_blocked(slots=[free, booked], blocked=True, reason="Meeting")
+    assert changed == 1 and skipped == [booked]
+    free.refresh_from_db()
+    assert free.is_blocked and free.block_reason == "Meeting"
+    services.slots_set_blocked(slots=[free], blocked=False)
+    free.refresh_from_db()
+    assert not free.is_blocked
+
+
+def test_every_change_to_a_booking_is_recorded(session_type):
+    booking = book(SlotFactory(), session_type)
+    services.booking_move(booking=booking, new_slot_id=SlotFactory().pk)
+    services.booking_cancel(booking=booking)
+    history = list(booking.history.order_by("history_date").values_list("history_type", "status"))
+    assert history[0] == ("+", "confirmed")
+    assert history[-1] == ("~", "cancelled")
+    assert len(history) == 3
