@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import services
@@ -203,8 +204,8 @@ class SlotAdmin(admin.ModelAdmin):
         if slot.is_blocked:
             return format_html('<span class="slot-state slot-blocked">Blocked</span> {}', slot.block_reason)
         if slot.active_bookings:
-            return format_html('<span class="slot-state slot-booked">Booked</span>')
-        return format_html('<span class="slot-state slot-free">Free</span>')
+            return mark_safe('<span class="slot-state slot-booked">Booked</span>')
+        return mark_safe('<span class="slot-state slot-free">Free</span>')
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -61,6 +61,7 @@ class AdminBookingAddForm(forms.ModelForm):
         pass
 
     def save(self, commit=True):
+        self.save_m2m = lambda: None
         return self.instance
 
 
