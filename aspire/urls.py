@@ -29,3 +29,5 @@ handler500 = "aspire.views.server_error"
 admin.site.site_header = "Aspire Wellness front desk"
 admin.site.site_title = "Aspire admin"
 admin.site.index_title = "Clinics, bookings and site content"
+# The header carries the front desk's links; the list pages need the width.
+admin.site.enable_nav_sidebar = False

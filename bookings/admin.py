@@ -312,7 +312,7 @@ class BookingAdmin(SimpleHistoryAdmin):
         "reference",
         "patient_name",
         "phone_display",
-        "session_type",
+        "session",
         "status_badge",
         "source",
     ]
@@ -381,7 +381,10 @@ class BookingAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="time", ordering="slot__starts_at")
     def when(self, booking):
-        return f"{timezone.localtime(booking.slot.starts_at):%a %d %b, %H:%M}"
+        start = timezone.localtime(booking.slot.starts_at)
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="nowrap">{}</span>', f"{start:%a %d %b}", f"{start:%H:%M}"
+        )
 
     @admin.display(description="clinic", ordering="slot__clinic__name")
     def clinic(self, booking):
@@ -390,6 +393,10 @@ class BookingAdmin(SimpleHistoryAdmin):
     @admin.display(description="therapist", ordering="slot__physiotherapist__name")
     def physiotherapist(self, booking):
         return booking.slot.physiotherapist.name
+
+    @admin.display(description="session", ordering="session_type__name")
+    def session(self, booking):
+        return booking.session_type.label
 
     @admin.display(description="patient", ordering="name")
     def patient_name(self, booking):

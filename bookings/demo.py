@@ -75,12 +75,13 @@ DEMO_THERAPISTS = [
 DEMO_SESSION_TYPES = [
     (
         "First visit: assessment and dry needling",
+        "First visit",
         "An assessment of your pain and movement, then treatment.",
         45,
         6000,
         1,
     ),
-    ("Follow-up dry needling", "Treatment for a returning patient.", 45, 4500, 2),
+    ("Follow-up dry needling", "Follow-up", "Treatment for a returning patient.", 45, 4500, 2),
 ]
 
 DEMO_PATIENTS = [
@@ -134,9 +135,16 @@ def seed_session_types() -> list:
 
     return [
         SessionType.objects.get_or_create(
-            name=name, defaults={"description": desc, "duration_minutes": minutes, "price_pkr": price, "order": order}
+            name=name,
+            defaults={
+                "short_name": short,
+                "description": desc,
+                "duration_minutes": minutes,
+                "price_pkr": price,
+                "order": order,
+            },
         )[0]
-        for name, desc, minutes, price, order in DEMO_SESSION_TYPES
+        for name, short, desc, minutes, price, order in DEMO_SESSION_TYPES
     ]
 
 

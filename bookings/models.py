@@ -112,6 +112,9 @@ class SessionTypeQuerySet(models.QuerySet):
 
 class SessionType(models.Model):
     name = models.CharField("name", max_length=120, unique=True)
+    short_name = models.CharField(
+        "short name", max_length=30, blank=True, help_text="For the schedule and lists, e.g. “First visit”."
+    )
     description = models.CharField("description", max_length=300, blank=True)
     duration_minutes = models.PositiveSmallIntegerField("duration (minutes)", default=45)
     price_pkr = models.PositiveIntegerField("price (PKR)")
@@ -130,6 +133,10 @@ class SessionType(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
 
 
 class Weekday(models.IntegerChoices):

@@ -45,7 +45,7 @@ def clinic_json_ld(request, clinic: Clinic) -> dict:
         "@type": "MedicalClinic",
         "name": f"Aspire Wellness, {clinic.name}",
         "url": request.build_absolute_uri(clinic.get_absolute_url()),
-        "telephone": str(clinic.phone) if clinic.phone else settings.ASPIRE_PHONE_E164,
+        "telephone": clinic.phone.as_e164 if clinic.phone else settings.ASPIRE_PHONE_E164,
         "medicalSpecialty": "PhysicalTherapy",
         "address": {
             "@type": "PostalAddress",

@@ -81,3 +81,13 @@ def shipped_content(transactional_db):
     from django.apps import apps
 
     importlib.import_module("content.migrations.0002_initial_content").add_content(apps, None)
+
+
+@pytest.fixture
+def staff_groups(transactional_db):
+    """Put back the staff groups the migration creates, which a transactional test's flush removes."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("bookings.migrations.0004_staff_groups").create_groups(apps, None)

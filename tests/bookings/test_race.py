@@ -1,0 +1,111 @@
+"""
+Many patients, one slot, at the same moment: real concurrent connections
+released together by a barrier. Exactly one wins; the rest are told the slot
+was taken; nothing else goes wrong. The control switches off the lock and the
+constraint and shows that the test can fail.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from bookings import services
+from bookings.models import Booking
+from tests.factories import SessionTypeFactory, SlotFactory
+
+THREADS = 20
+
+
+def race(slot, session_type, threads=THREADS):
+    barrier = threading.Barrier(threads)
+    outcomes = []
+    lock = threading.Lock()
+
+    def patient(i):
+        try:
+            barrier.wait(timeout=30)
+            booking = services.booking_create(
+                slot_id=slot.pk, session_type=session_type, name=f"Patient {i}", phone=f"+92300{5550000 + i}"
+            )
+            result = ("booked", booking.reference)
+        except services.SlotUnavailable:
+            result = ("taken", None)
+        except Exception as exc:  # noqa: BLE001 - any other error is what the test looks for
+            result = ("error", repr(exc))
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=patient, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def widened_window(monkeypatch):
+    """Sleep between the re-check and the insert, so that racers really overlap."""
+    check = services._check_slot_free
+
+    def slow_check(*args, **kwargs):
+        check(*args, **kwargs)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(services, "_check_slot_free", slow_check)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_patients_one_slot_exactly_one_booking(widened_window):
+    slot, session_type = SlotFactory(), SessionTypeFactory()
+    outcomes = race(slot, session_type)
+    kinds = [kind for kind, _ in outcomes]
+    assert [o for o in outcomes if o[0] == "error"] == []
+    assert kinds.count("booked") == 1
+    assert kinds.count("taken") == THREADS - 1
+    assert Booking.objects.filter(slot=slot).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_control_without_lock_and_constraint_double_books(widened_window, monkeypatch):
+    """The same race with the lock and the constraint off: more than one booking. The test above can fail."""
+    from bookings.models import Slot
+
+    monkeypatch.setattr(
+        services, "_lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX booking_one_active_per_slot")
+    try:
+        slot, session_type = SlotFactory(), SessionTypeFactory()
+        outcomes = race(slot, session_type)
+        assert [o for o in outcomes if o[0] == "error"] == []
+        assert Booking.objects.filter(slot=slot).count() > 1
+    finally:
+        Booking.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE UNIQUE INDEX booking_one_active_per_slot ON bookings_booking (slot_id) "
+                "WHERE status IN ('confirmed', 'attended', 'no_show')"
+            )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkeypatch):
+    """With only the lock off, the database constraint still lets exactly one through."""
+    from bookings.models import Slot
+
+    monkeypatch.setattr(
+        services, "_lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+    )
+    slot, session_type = SlotFactory(), SessionTypeFactory()
+    outcomes = race(slot, session_type)
+    kinds = [kind for kind, _ in outcomes]
+    assert [o for o in outcomes if o[0] == "error"] == []
+    assert kinds.count("booked") == 1 and kinds.count("taken") == THREADS - 1
