@@ -21,7 +21,7 @@ class AdminBookingAddForm(forms.ModelForm):
     class Meta:
         model = Booking
         fields = ["slot", "session_type", "name", "phone", "email", "notes", "consent", "source"]
-        labels = {"name": "Patient's name", "consent": "Told about the safety information"}
+        labels = {"name": "Patient's name", "email": "Email (optional)", "consent": "Told about the safety information"}
 
     def __init__(self, *args, request=None, **kwargs):
         self.request = request

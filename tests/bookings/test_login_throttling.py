@@ -1,0 +1,38 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, password, ip="203.0.113.7"):
+    return client.post("/admin/login/?next=/admin/", {"username": "amna", "password": password}, REMOTE_ADDR=ip)
+
+
+def test_admin_login_locks_after_repeated_wrong_passwords(client, settings):
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert attempt(client, "guess").status_code == 200  # the form again, with its error
+    assert attempt(client, "guess").status_code == 429  # the limit: locked
+    response = attempt(client, "the-right-Pass-1")
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_lockout_is_per_username_and_address_so_the_front_desk_keeps_working(client, settings):
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "guess", ip="198.51.100.9")  # an attacker elsewhere
+    response = attempt(client, "the-right-Pass-1", ip="203.0.113.7")  # the clinic's PC
+    assert response.status_code == 302
+
+
+def test_forged_forwarded_for_header_does_not_reset_the_count(client, settings):
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/",
+            {"username": "amna", "password": "guess"},
+            REMOTE_ADDR="198.51.100.9",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+    assert attempt(client, "the-right-Pass-1", ip="198.51.100.9").status_code == 429
