@@ -206,3 +206,15 @@ ASPIRE_MIN_NOTICE_MINUTES = int(os.environ.get("ASPIRE_MIN_NOTICE_MINUTES", "120
 ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "60"))
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
 ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
+
+# The site's public address, for links in emails and text messages.
+ASPIRE_SITE_URL = os.environ.get("ASPIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Text messages (SMS/WhatsApp) go through a backend, like email: console by
+# default, a file for tests, a provider's gateway in production.
+ASPIRE_SMS_BACKEND = os.environ.get("ASPIRE_SMS_BACKEND", "bookings.messaging.ConsoleBackend")
+ASPIRE_SMS_FILE_PATH = os.environ.get("ASPIRE_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.log"))
+
+# Spam and abuse: booking POSTs per client address and per phone number, per hour.
+ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))
+ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR", "6"))

@@ -32,3 +32,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Text messages are kept in bookings.messaging.LocmemBackend.outbox.
+ASPIRE_SMS_BACKEND = "bookings.messaging.LocmemBackend"
+ASPIRE_SITE_URL = "http://testserver"

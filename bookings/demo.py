@@ -188,6 +188,8 @@ def seed_bookings(session_types, *, target: int = 70) -> int:
             consent=True,
             source=source,
             now=slot.starts_at - dt.timedelta(days=7),
+            apply_online_rules=False,
+            notify=False,
         )
         if slot.starts_at < now:
             outcome = rng.choices(["attended", "no_show", "cancelled"], weights=[7, 2, 1])[0]

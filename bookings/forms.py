@@ -92,3 +92,70 @@ class ScheduleForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["clinic"].queryset = Clinic.objects.active()
+
+
+class PatientBookingForm(forms.Form):
+    """What a patient tells us when booking online."""
+
+    name = forms.CharField(label="Your name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        help_text="We send your confirmation and a reminder here. For example 0309-5885076.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label="Email (optional)",
+        required=False,
+        max_length=254,
+        help_text="For a confirmation with a calendar file.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    session_type = forms.ModelChoiceField(
+        label="Session",
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose a session."},
+    )
+    notes = forms.CharField(
+        label="What hurts? (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A line or two helps your physiotherapist prepare.",
+    )
+    consent = forms.BooleanField(
+        label="I have read the safety information and agree to be assessed for dry needling.",
+        error_messages={"required": "Please confirm you have read the safety information."},
+    )
+    # A field people don't see and bots fill in.
+    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from bookings.models import SessionType
+
+        super().__init__(*args, **kwargs)
+        self.fields["session_type"].queryset = SessionType.objects.active()
+        first = self.fields["session_type"].queryset.first()
+        if first is not None:
+            self.fields["session_type"].initial = first.pk
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name or any(ord(c) < 32 for c in name):
+            raise ValidationError("Enter your name.", code="invalid_name")
+        return name
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc), code="invalid_phone") from None
+
+    def clean_notes(self):
+        notes = self.cleaned_data["notes"]
+        return "".join(c for c in notes if c in "\n\t" or ord(c) >= 32).strip()
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))

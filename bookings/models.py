@@ -406,6 +406,8 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField("cancelled at", null=True, blank=True)
     attended_at = models.DateTimeField("marked attended at", null=True, blank=True)
     no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
+    reminder_sent_at = models.DateTimeField("reminder sent at", null=True, blank=True, editable=False)
+    aftercare_sent_at = models.DateTimeField("aftercare sent at", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="booked by"
     )
@@ -428,6 +430,9 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.reference}: {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("bookings:manage", kwargs={"token": self.manage_token})
 
     @property
     def is_active(self) -> bool:

@@ -54,3 +54,90 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date) -> DaySchedule:
     return DaySchedule(
         clinic=clinic, day=day, therapists=therapists, rows=[rows[t] for t in sorted(rows)], counts=counts
     )
+
+
+def booking_window(now=None) -> tuple[dt.datetime, dt.datetime]:
+    """Return the earliest and latest start a patient may book online (minimum notice, booking window)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    earliest = now + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES)
+    latest = now + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
+    return earliest, latest
+
+
+def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=None):
+    """Return the slots a patient can book online now, optionally narrowed by clinic, therapist or gender."""
+    earliest, latest = booking_window(now)
+    slots = Slot.objects.bookable(now).filter(starts_at__gte=earliest, starts_at__lte=latest)
+    if clinic is not None:
+        slots = slots.filter(clinic=clinic)
+    if physio_slug:
+        slots = slots.filter(physiotherapist__slug=physio_slug)
+    if gender:
+        slots = slots.filter(physiotherapist__gender=gender)
+    return slots
+
+
+def days_with_free_slots(*, clinic, physio_slug: str = "", gender: str = "", now=None) -> set[dt.date]:
+    """Return the Karachi dates on which the clinic has a bookable time, in one query."""
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+    days = slots.annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+    return set(days.values_list("day", flat=True).distinct())
+
+
+@dataclass
+class DayPart:
+    name: str
+    slots: list
+
+
+def free_times_on(*, clinic, day: dt.date, physio_slug: str = "", gender: str = "", now=None) -> list[DayPart]:
+    """Return the day's bookable times grouped into morning, afternoon and evening, in one query."""
+    from django.utils import timezone
+
+    slots = (
+        online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+        .on_day(day)
+        .select_related("physiotherapist")
+        .order_by("starts_at", "physiotherapist__name")
+    )
+    parts = [DayPart("Morning", []), DayPart("Afternoon", []), DayPart("Evening", [])]
+    for slot in slots:
+        hour = timezone.localtime(slot.starts_at).hour
+        parts[0 if hour < 12 else 1 if hour < 17 else 2].slots.append(slot)
+    return [part for part in parts if part.slots]
+
+
+def next_free_slot_by_clinic(*, clinics, physio_slug: str = "", gender: str = "", now=None) -> dict[int, Slot]:
+    """Return each clinic's next bookable slot, in one query."""
+    from django.db.models import Min
+
+    firsts = (
+        online_slots(physio_slug=physio_slug, gender=gender, now=now)
+        .filter(clinic__in=clinics)
+        .values("clinic_id")
+        .annotate(first=Min("starts_at"))
+    )
+    found = {row["clinic_id"]: row["first"] for row in firsts}
+    return {clinic.pk: found[clinic.pk] for clinic in clinics if clinic.pk in found}
+
+
+def nearest_free_slots(*, slot: Slot, limit: int = 6, now=None) -> list[Slot]:
+    """Return the bookable times closest to `slot` at the same clinic (any therapist), soonest first."""
+    candidates = online_slots(clinic=slot.clinic_id and slot.clinic, now=now).exclude(pk=slot.pk)
+    after = list(candidates.filter(starts_at__gte=slot.starts_at).select_related("physiotherapist")[:limit])
+    before = list(
+        candidates.filter(starts_at__lt=slot.starts_at).select_related("physiotherapist").order_by("-starts_at")[:limit]
+    )
+    nearest = sorted(after + before, key=lambda s: abs((s.starts_at - slot.starts_at).total_seconds()))[:limit]
+    return sorted(nearest, key=lambda s: s.starts_at)
+
+
+def therapists_at(clinic) -> list[Physiotherapist]:
+    """Return the active therapists who work at the clinic (by their weekly availability)."""
+    return list(Physiotherapist.objects.active().filter(availabilities__clinic=clinic).distinct().order_by("name"))

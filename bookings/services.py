@@ -10,10 +10,12 @@ import logging
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bookings import notifications
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -28,6 +30,7 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import normalize_phone
+from bookings.selectors import booking_window
 from bookings.timeutils import at, local_today
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,49 @@ class SlotUnavailable(BookingError):
 
 class InvalidTransition(BookingError):
     code = "invalid_transition"
+
+
+class TooManyBookings(BookingError):
+    code = "too_many_bookings"
+
+
+class TooLateToChange(BookingError):
+    code = "too_late"
+
+
+def check_online_rules(*, slot: Slot, phone_e164: str, now: dt.datetime) -> None:
+    """Refuse what patients may not book online: too soon, too far ahead, too many upcoming sessions."""
+    earliest, latest = booking_window(now)
+    if slot.starts_at < earliest:
+        hours = settings.ASPIRE_MIN_NOTICE_MINUTES / 60
+        raise SlotUnavailable(f"Online bookings need at least {hours:g} hours' notice.")
+    if slot.starts_at > latest:
+        raise SlotUnavailable(f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead.")
+    upcoming = Booking.objects.filter(
+        patient__phone=phone_e164, status=BookingStatus.CONFIRMED, slot__starts_at__gt=now
+    ).count()
+    if upcoming >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE:
+        raise TooManyBookings(
+            f"This phone number already has {upcoming} upcoming sessions booked. To book more, "
+            f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        )
+
+
+def patient_can_change(booking: Booking, *, now: dt.datetime | None = None) -> bool:
+    """Return whether the patient may still cancel or move this booking online."""
+    now = now or timezone.now()
+    cutoff = dt.timedelta(hours=settings.ASPIRE_CANCEL_CUTOFF_HOURS)
+    return booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at - now >= cutoff
+
+
+def _check_patient_can_change(booking: Booking, now: dt.datetime) -> None:
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition(f"This booking is {booking.get_status_display().lower()}.")
+    if not patient_can_change(booking, now=now):
+        raise TooLateToChange(
+            f"It is less than {settings.ASPIRE_CANCEL_CUTOFF_HOURS} hours to your session, so it can't be changed "
+            f"online. Please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        )
 
 
 def new_reference() -> str:
@@ -103,12 +149,26 @@ def booking_create(
     source: str = BookingSource.ONLINE,
     created_by: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
+    apply_online_rules: bool = True,
+    notify: bool = True,
 ) -> Booking:
-    """Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it is not."""
+    """
+    Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
+    is not, and TooManyBookings past the per-phone limit. Online bookings follow
+    the online rules (notice, window, limit); staff bookings don't.
+    """
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
+    e164 = normalize_phone(phone)
+    if source == BookingSource.ONLINE:
+        # A double submit, or a patient pressing back and booking again: the same booking, not an error.
+        mine = slot.bookings.filter(status=BookingStatus.CONFIRMED, patient__phone=e164).first()
+        if mine is not None:
+            return mine
     _check_slot_free(slot, now=now)
-    patient = patient_get_or_create(phone=phone, name=name, email=email)
+    if source == BookingSource.ONLINE and apply_online_rules:
+        check_online_rules(slot=slot, phone_e164=e164, now=now)
+    patient = patient_get_or_create(phone=e164, name=name, email=email)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
@@ -132,6 +192,8 @@ def booking_create(
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable("That time was just taken.") from exc
+    if notify:
+        transaction.on_commit(lambda: notifications.booking_confirmed(booking_id=booking.pk))
     return booking
 
 
@@ -140,16 +202,20 @@ def _lock_booking(booking: Booking) -> Booking:
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
-    """Cancel a confirmed booking, freeing its slot."""
+def booking_cancel(*, booking: Booking, by_patient: bool = False, now: dt.datetime | None = None) -> Booking:
+    """Cancel a confirmed booking, freeing its slot. A patient may do so only until the cut-off."""
+    now = now or timezone.now()
     booking = _lock_booking(booking)
+    if by_patient:
+        _check_patient_can_change(booking, now)
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(
             f"Only a confirmed booking can be cancelled; this one is {booking.get_status_display().lower()}."
         )
     booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now or timezone.now()
+    booking.cancelled_at = now
     booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+    transaction.on_commit(lambda: notifications.booking_cancelled(booking_id=booking.pk, by_patient=by_patient))
     return booking
 
 
@@ -187,22 +253,31 @@ def booking_mark_no_show(*, booking: Booking, now: dt.datetime | None = None) ->
 
 
 @transaction.atomic
-def booking_move(*, booking: Booking, new_slot_id: int, now: dt.datetime | None = None) -> Booking:
+def booking_move(
+    *, booking: Booking, new_slot_id: int, by_patient: bool = False, now: dt.datetime | None = None
+) -> Booking:
     """Move a confirmed booking to another free slot, keeping its reference and token."""
     now = now or timezone.now()
     booking = _lock_booking(booking)
+    if by_patient:
+        _check_patient_can_change(booking, now)
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition("Only a confirmed booking can be moved.")
     if booking.slot_id == new_slot_id:
         return booking
     new_slot = _lock_slot(new_slot_id)
     _check_slot_free(new_slot, now=now, exclude_booking=booking)
+    if by_patient:
+        earliest, latest = booking_window(now)
+        if not earliest <= new_slot.starts_at <= latest:
+            raise SlotUnavailable("That time can't be booked online.")
     booking.slot = new_slot
     try:
         with transaction.atomic():
             booking.save(update_fields=["slot", "updated_at"])
     except IntegrityError as exc:
         raise SlotUnavailable("That time was just taken.") from exc
+    transaction.on_commit(lambda: notifications.booking_moved(booking_id=booking.pk))
     return booking
 
 

@@ -8,4 +8,11 @@ urlpatterns = [
     path("clinics/", views.clinic_list, name="clinic_list"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),
     path("book/", views.book_choose_clinic, name="book"),
+    path("book/slot/<int:slot_id>/", views.book_slot, name="book_slot"),
+    path("book/<slug:clinic_slug>/", views.book_clinic, name="book_clinic"),
+    path("booking/<str:token>/", views.manage, name="manage"),
+    path("booking/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
+    path("booking/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("booking/<str:token>/move/", views.manage_move, name="manage_move"),
+    path("booking/<str:token>/move/<int:slot_id>/", views.manage_move_to, name="manage_move_to"),
 ]

@@ -1,8 +1,23 @@
-from django.conf import settings
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+"""
+The public pages of the bookings app: clinics, and what a patient does to book
+and manage a session. Views stay thin: rules live in services and selectors.
+"""
 
-from bookings.models import Clinic
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bookings import ratelimit, selectors, services
+from bookings.calendar import booking_ics, google_calendar_url
+from bookings.forms import PatientBookingForm
+from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
+from bookings.timeutils import local_today
 
 
 @require_GET
@@ -23,20 +38,254 @@ def clinic_detail(request, slug):
         "title": f"{clinic.name}: dry needling in {clinic.area}, Karachi | Aspire Wellness",
         "description": f"Dry needling and physiotherapy at {clinic.name}, {clinic.area}: address, hours, directions.",
         "clinic": clinic,
+        "therapists": selectors.therapists_at(clinic),
         "json_ld": clinic_json_ld(request, clinic),
     }
     return render(request, "bookings/clinic_detail.html", context)
 
 
+def _filters(request) -> tuple[str, str]:
+    """Return the (therapist slug, gender) filters of the request, ignoring anything unknown."""
+    gender = request.GET.get("gender", "")
+    gender = gender if gender in Gender.values else ""
+    physio = request.GET.get("physio", "")[:80]
+    if physio and not Physiotherapist.objects.active().filter(slug=physio).exists():
+        physio = ""
+    return physio, gender
+
+
 @require_GET
 def book_choose_clinic(request):
-    clinics = Clinic.objects.active()
+    physio, gender = _filters(request)
+    clinics = list(Clinic.objects.active())
+    next_free = selectors.next_free_slot_by_clinic(clinics=clinics, physio_slug=physio, gender=gender)
+    for clinic in clinics:
+        clinic.next_free = next_free.get(clinic.pk)
     context = {
         "title": "Book a dry needling session | Aspire Wellness",
-        "description": "Choose an Aspire Wellness clinic in Karachi and book a dry needling session.",
+        "description": "Choose an Aspire Wellness clinic in Karachi and book a dry needling session online.",
         "clinics": clinics,
+        "therapists": Physiotherapist.objects.active().only("name", "slug"),
+        "genders": Gender.choices,
+        "physio": physio,
+        "gender": gender,
     }
     return render(request, "bookings/book_choose_clinic.html", context)
+
+
+@require_GET
+def book_clinic(request, clinic_slug):
+    clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
+    physio, gender = _filters(request)
+    today = local_today()
+    last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    day = min(max(day, today), last_day)
+    free_days = selectors.days_with_free_slots(clinic=clinic, physio_slug=physio, gender=gender)
+    strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
+    strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
+    context = {
+        "title": f"Book at {clinic.name} | Aspire Wellness",
+        "description": f"Free times for dry needling at Aspire Wellness {clinic.name}, {clinic.area}, Karachi.",
+        "clinic": clinic,
+        "day": day,
+        "today": today,
+        "last_day": last_day,
+        "strip": [(d, d in free_days) for d in strip],
+        "parts": selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio, gender=gender),
+        "next_free_day": min((d for d in free_days if d > day), default=None),
+        "therapists": selectors.therapists_at(clinic),
+        "genders": Gender.choices,
+        "physio": physio,
+        "gender": gender,
+    }
+    template = "bookings/_day_times.html" if request.htmx else "bookings/book_clinic.html"
+    return render(request, template, context)
+
+
+def _slot_or_404(slot_id: int) -> Slot:
+    return get_object_or_404(Slot.objects.select_related("clinic", "physiotherapist"), pk=slot_id)
+
+
+def _unavailable(request, slot: Slot, reason: str, status: int = 409):
+    context = {
+        "title": "That time is no longer available | Aspire Wellness",
+        "description": "Choose another time for your dry needling session.",
+        "slot": slot,
+        "reason": reason,
+        "alternatives": selectors.nearest_free_slots(slot=slot),
+    }
+    return render(request, "bookings/slot_unavailable.html", context, status=status)
+
+
+def _slot_problem(slot: Slot) -> str | None:
+    """Return why a patient can't book this slot online now, or None."""
+    earliest, latest = selectors.booking_window()
+    if slot.is_blocked or not (slot.clinic.is_active and slot.physiotherapist.is_active):
+        return "That time is not available."
+    if slot.starts_at <= timezone.now():
+        return "That time has already passed."
+    if slot.starts_at < earliest:
+        return "That time is too soon to book online. Please call us."
+    if slot.starts_at > latest:
+        return "That time is too far ahead to book yet."
+    if slot.bookings.active().exists():
+        return "That time was just taken."
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def book_slot(request, slot_id):
+    slot = _slot_or_404(slot_id)
+    if request.method == "GET":
+        problem = _slot_problem(slot)
+        if problem:
+            return _unavailable(request, slot, problem, status=200)
+        form = PatientBookingForm()
+    else:
+        form = PatientBookingForm(request.POST)
+        if form.is_spam():
+            # Look like success to a bot; book nothing.
+            return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
+        if not ratelimit.hit(
+            f"book:ip:{ratelimit.client_ip(request)}",
+            limit=settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR,
+            window_seconds=3600,
+        ):
+            return _too_many_requests(request)
+        if form.is_valid():
+            phone = form.cleaned_data["phone"]
+            if not ratelimit.hit(
+                f"book:phone:{phone}", limit=settings.ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR, window_seconds=3600
+            ):
+                return _too_many_requests(request)
+            try:
+                booking = services.booking_create(
+                    slot_id=slot.pk,
+                    session_type=form.cleaned_data["session_type"],
+                    name=form.cleaned_data["name"],
+                    phone=phone,
+                    email=form.cleaned_data["email"],
+                    notes=form.cleaned_data["notes"],
+                    consent=True,
+                )
+            except services.TooManyBookings as exc:
+                form.add_error(None, str(exc))
+            except services.SlotUnavailable as exc:
+                return _unavailable(request, slot, str(exc))
+            else:
+                messages.success(request, "Your session is booked. We have sent you a confirmation.")
+                return redirect(booking)
+    context = {
+        "title": "Your details | Book a session | Aspire Wellness",
+        "description": "Give your name and phone number to book your dry needling session.",
+        "slot": slot,
+        "form": form,
+        "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
+    }
+    return render(request, "bookings/book_slot.html", context, status=200 if not form.errors else 400)
+
+
+def _too_many_requests(request):
+    context = {"title": "Please try again later | Aspire Wellness", "description": "Too many booking attempts."}
+    return render(request, "bookings/too_many.html", context, status=429)
+
+
+def _booking_or_404(token: str) -> Booking:
+    if len(token) > 64:
+        raise Http404
+    return get_object_or_404(Booking.objects.with_related(), manage_token=token)
+
+
+@never_cache
+@require_GET
+def manage(request, token):
+    booking = _booking_or_404(token)
+    context = {
+        "title": f"Your booking {booking.reference} | Aspire Wellness",
+        "description": "Your dry needling session: time, place, how to prepare, and how to change it.",
+        "booking": booking,
+        "can_change": services.patient_can_change(booking),
+        "google_calendar_url": google_calendar_url(booking),
+        "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
+    }
+    return render(request, "bookings/manage.html", context)
+
+
+@require_GET
+def manage_ics(request, token):
+    booking = _booking_or_404(token)
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aspire-{booking.reference}.ics"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request, token):
+    booking = _booking_or_404(token)
+    if request.method == "POST":
+        try:
+            services.booking_cancel(booking=booking, by_patient=True)
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your session is cancelled. The time is free for someone else.")
+        return redirect(booking)
+    context = {
+        "title": f"Cancel booking {booking.reference} | Aspire Wellness",
+        "description": "Confirm that you want to cancel your session.",
+        "booking": booking,
+        "can_change": services.patient_can_change(booking),
+    }
+    return render(request, "bookings/manage_cancel.html", context)
+
+
+@never_cache
+@require_GET
+def manage_move(request, token):
+    """Choose a new time at the same clinic: the same day picker as booking."""
+    booking = _booking_or_404(token)
+    if not services.patient_can_change(booking):
+        return redirect(booking)
+    clinic = booking.slot.clinic
+    today = local_today()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localtime(booking.slot.starts_at).date()
+    day = min(max(day, today), today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS))
+    context = {
+        "title": f"Move booking {booking.reference} | Aspire Wellness",
+        "description": "Choose a new time for your session.",
+        "booking": booking,
+        "clinic": clinic,
+        "day": day,
+        "prev_day": day - dt.timedelta(days=1) if day > today else None,
+        "next_day": day + dt.timedelta(days=1),
+        "parts": selectors.free_times_on(clinic=clinic, day=day),
+    }
+    return render(request, "bookings/manage_move.html", context)
+
+
+@require_POST
+def manage_move_to(request, token, slot_id):
+    booking = _booking_or_404(token)
+    slot = _slot_or_404(slot_id)
+    try:
+        services.booking_move(booking=booking, new_slot_id=slot.pk, by_patient=True)
+    except services.SlotUnavailable as exc:
+        messages.error(request, f"{exc} Please choose another time.")
+        return redirect("bookings:manage_move", token=booking.manage_token)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(booking)
+    messages.success(request, "Your session has moved to the new time.")
+    return redirect(booking)
 
 
 def clinic_json_ld(request, clinic: Clinic) -> dict:

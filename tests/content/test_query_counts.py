@@ -16,8 +16,8 @@ BUDGETS = {
     "/conditions/sciatica/": 4,
     "/faq/": 3,
     "/clinics/": 2,
-    "/clinics/clifton/": 2,
-    "/book/": 2,
+    "/clinics/clifton/": 3,  # clinic, its therapists, footer
+    "/book/": 4,  # clinics, next free time per clinic (one query), therapists, footer
     "/sitemap.xml": 4,  # count and page of items for each of the two model sitemaps
 }
 
