@@ -115,3 +115,11 @@ def booking_cancelled(*, booking_id: int, by_patient: bool = False) -> None:
 
 def booking_moved(*, booking_id: int) -> None:
     notify_patient(_load(booking_id), "moved")
+
+
+def booking_reminder(*, booking_id: int) -> None:
+    notify_patient(_load(booking_id), "reminder")
+
+
+def booking_aftercare(*, booking_id: int) -> None:
+    notify_patient(_load(booking_id), "aftercare")

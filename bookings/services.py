@@ -31,7 +31,7 @@ from bookings.models import (
 )
 from bookings.phones import normalize_phone
 from bookings.selectors import booking_window
-from bookings.timeutils import at, local_today
+from bookings.timeutils import at, day_bounds, local_today
 
 logger = logging.getLogger(__name__)
 
@@ -370,3 +370,48 @@ def slots_generate(
     before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
     Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
     return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
+
+
+def _claim(booking_id: int, field: str, now: dt.datetime) -> bool:
+    """Mark one message as sent for a booking; True only for the one caller that got there first."""
+    return Booking.objects.filter(pk=booking_id, **{f"{field}__isnull": True}).update(**{field: now}) == 1
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """
+    Remind every confirmed booking of tomorrow (Karachi time) once. Each booking
+    is claimed with a conditional UPDATE before its message goes out, so two
+    runs at once never both send it; a run killed between claim and send skips
+    that one reminder rather than risk a duplicate.
+    """
+    now = now or timezone.now()
+    start, end = day_bounds(timezone.localtime(now).date() + dt.timedelta(days=1))
+    due = Booking.objects.filter(
+        status=BookingStatus.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        slot__starts_at__gte=start,
+        slot__starts_at__lt=end,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for booking_id in list(due):
+        if _claim(booking_id, "reminder_sent_at", now):
+            notifications.booking_reminder(booking_id=booking_id)
+            sent += 1
+    return sent
+
+
+def aftercare_send(*, now: dt.datetime | None = None) -> int:
+    """Send aftercare once to each attended booking whose session ended in the last day."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(
+        status=BookingStatus.ATTENDED,
+        aftercare_sent_at__isnull=True,
+        slot__ends_at__lte=now,
+        slot__ends_at__gt=now - dt.timedelta(days=1),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for booking_id in list(due):
+        if _claim(booking_id, "aftercare_sent_at", now):
+            notifications.booking_aftercare(booking_id=booking_id)
+            sent += 1
+    return sent
