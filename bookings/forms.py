@@ -130,7 +130,12 @@ class PatientBookingForm(forms.Form):
         error_messages={"required": "Please confirm you have read the safety information."},
     )
     # A field people don't see and bots fill in.
-    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, **kwargs):
         from bookings.models import SessionType

@@ -1,0 +1,64 @@
+"""Many patients post the same slot to the live server at once: one booking, the rest see "just taken"."""
+
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from bookings.models import Booking
+from tests.factories import SessionTypeFactory, SlotFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PATIENTS = 12
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_many_patients_one_slot_over_http(live_server, settings):
+    settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = 1000
+    slot, session_type = SlotFactory(), SessionTypeFactory()
+    url = f"{live_server.url}/book/slot/{slot.pk}/"
+    barrier = threading.Barrier(PATIENTS)
+    results = []
+
+    def patient(i):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+        page = opener.open(url, timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "name": f"Patient {i}",
+                "phone": f"+92300{7770000 + i}",
+                "session_type": session_type.pk,
+                "consent": "on",
+            }
+        ).encode()
+        barrier.wait(timeout=30)
+        try:
+            response = opener.open(urllib.request.Request(url, data=data, headers={"Referer": url}), timeout=60)
+            results.append((response.status, response.read().decode()))
+        except urllib.error.HTTPError as err:
+            results.append((err.code, err.read().decode()))
+
+    threads = [threading.Thread(target=patient, args=(i,)) for i in range(PATIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+
+    codes = sorted(code for code, _ in results)
+    assert len(results) == PATIENTS
+    assert codes.count(302) == 1, codes
+    assert codes.count(409) == PATIENTS - 1, codes
+    assert all("no longer available" in body for code, body in results if code == 409)
+    assert Booking.objects.filter(slot=slot).count() == 1
