@@ -109,3 +109,37 @@ def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkey
     kinds = [kind for kind, _ in outcomes]
     assert [o for o in outcomes if o[0] == "error"] == []
     assert kinds.count("booked") == 1 and kinds.count("taken") == THREADS - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reminder_runs_send_each_reminder_once():
+    """Four send_reminders runs at once over ten bookings: ten messages, not forty."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bookings.messaging import LocmemBackend
+    from tests.factories import BookingFactory
+
+    LocmemBackend.outbox.clear()
+    tomorrow = timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10)))
+    for i in range(10):
+        BookingFactory(slot=SlotFactory(starts_at=tomorrow + dt.timedelta(minutes=45 * i)))
+    barrier = threading.Barrier(4)
+    sent = []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            sent.append(services.reminders_send())
+        finally:
+            connection.close()
+
+    runners = [threading.Thread(target=run) for _ in range(4)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(timeout=60)
+    assert sum(sent) == 10
+    assert len(LocmemBackend.outbox) == 10
+    assert len({m["to"] for m in LocmemBackend.outbox}) == 10
