@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,10 +27,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 
+# Without debug and without DJANGO_SECRET_KEY the key stays empty: commands that
+# need none (makemigrations, check, migrate) still run, Django refuses anything that
+# would sign with it, and the servers refuse to start (aspire.startup).
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     # Only ever used with debug on, on a developer's machine.
     SECRET_KEY = "django-insecure-local-development-only"
 

@@ -5,25 +5,45 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
+def run_python(args: list[str], **env) -> subprocess.CompletedProcess:
+    """Run Python in the project with none of this process's Django settings in its environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=False
+    )
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
     code = (
         "import json, aspire.settings as s; "
         "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'db': s.DATABASES['default'], "
         "'tz': s.TIME_ZONE, 'use_tz': s.USE_TZ, 'email': s.EMAIL_BACKEND}, default=str))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=False
-    )
+    return run_python(["-c", code], **env)
 
 
-def test_production_without_a_secret_key_refuses_to_start():
-    result = load_settings()
+@pytest.mark.parametrize("entry_point", ["aspire.wsgi", "aspire.asgi"])
+def test_production_without_a_secret_key_refuses_to_start(entry_point):
+    result = run_python(["-c", f"import {entry_point}"])
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_server_starts_with_a_secret_key():
+    result = run_python(["-c", "import aspire.wsgi"], DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", [["makemigrations", "--check", "--dry-run"], ["check"]])
+def test_management_commands_that_need_no_secret_run_without_one(command):
+    """A plain `manage.py makemigrations --check` failed with AppRegistryNotReady when settings raised."""
+    result = run_python(["manage.py", *command])
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_from_the_environment():
