@@ -231,13 +231,32 @@ class SlotAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unblocked {changed} slot(s).")
 
 
-def search_by_phone(queryset, search_term, field):
-    """Add the rows whose phone matches `search_term` written in any usual spelling."""
-    e164 = try_normalize_phone(search_term)
-    return queryset.filter(**{field: e164}) if e164 else queryset.none()
+class PhoneSearchMixin:
+    """Search also finds rows whose phone is the search term in any usual spelling (0309-…, +92 …)."""
+
+    phone_search_field = "phone"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        e164 = try_normalize_phone(search_term) if search_term else None
+        if e164:
+            results = results | queryset.filter(**{self.phone_search_field: e164})
+        return results, may_have_duplicates
 
 
-class BookingInline(admin.TabularInline):
+class BookingSlotColumnsMixin:
+    """The clinic and therapist of a booking's slot, for the booking list and a patient's bookings."""
+
+    @admin.display(description="clinic", ordering="slot__clinic__name")
+    def clinic(self, booking):
+        return booking.slot.clinic.name
+
+    @admin.display(description="therapist", ordering="slot__physiotherapist__name")
+    def physiotherapist(self, booking):
+        return booking.slot.physiotherapist.name
+
+
+class BookingInline(BookingSlotColumnsMixin, admin.TabularInline):
     model = Booking
     fk_name = "patient"
     extra = 0
@@ -257,17 +276,9 @@ class BookingInline(admin.TabularInline):
     def when(self, booking):
         return f"{timezone.localtime(booking.slot.starts_at):%a %d %b %Y, %H:%M}"
 
-    @admin.display(description="clinic")
-    def clinic(self, booking):
-        return booking.slot.clinic
-
-    @admin.display(description="therapist")
-    def physiotherapist(self, booking):
-        return booking.slot.physiotherapist
-
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["name", "phone_display", "email", "booking_count", "sessions_attended", "created_at"]
     search_fields = ["name", "email"]
     readonly_fields = ["created_at"]
@@ -284,12 +295,6 @@ class PatientAdmin(admin.ModelAdmin):
             )
         )
 
-    def get_search_results(self, request, queryset, search_term):
-        results, dupes = super().get_search_results(request, queryset, search_term)
-        if search_term:
-            results = results | search_by_phone(queryset, search_term, "phone")
-        return results, dupes
-
     @admin.display(description="phone", ordering="phone")
     def phone_display(self, patient):
         return patient.phone.as_national if patient.phone else ""
@@ -304,7 +309,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(SimpleHistoryAdmin):
+class BookingAdmin(PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin):
     list_display = [
         "when",
         "clinic",
@@ -364,20 +369,19 @@ class BookingAdmin(SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        # On add, the form's clean() booked through the service.
+        # The form's clean() already went through the services: booking_create on add,
+        # booking_move for a new slot. Save only what else changed, so a move is one
+        # write and one history record.
+        if not change:
+            return
+        fields = [name for name in form.changed_data if name != "slot"]
+        if fields:
+            obj.save(update_fields=[*fields, "updated_at"])
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("source", "phone")
         return initial
-
-    def get_search_results(self, request, queryset, search_term):
-        results, dupes = super().get_search_results(request, queryset, search_term)
-        if search_term:
-            results = results | search_by_phone(queryset, search_term, "phone")
-        return results, dupes
 
     @admin.display(description="time", ordering="slot__starts_at")
     def when(self, booking):
@@ -385,14 +389,6 @@ class BookingAdmin(SimpleHistoryAdmin):
         return format_html(
             '<span class="nowrap">{}</span> <span class="nowrap">{}</span>', f"{start:%a %d %b}", f"{start:%H:%M}"
         )
-
-    @admin.display(description="clinic", ordering="slot__clinic__name")
-    def clinic(self, booking):
-        return booking.slot.clinic.name
-
-    @admin.display(description="therapist", ordering="slot__physiotherapist__name")
-    def physiotherapist(self, booking):
-        return booking.slot.physiotherapist.name
 
     @admin.display(description="session", ordering="session_type__name")
     def session(self, booking):

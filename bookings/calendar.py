@@ -1,5 +1,6 @@
 """A booking as an iCalendar event, and as a Google Calendar link."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -41,8 +42,6 @@ def booking_ics(booking: Booking) -> bytes:
 
 def google_calendar_url(booking: Booking) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
-    import datetime as dt
-
     start = booking.slot.starts_at.astimezone(dt.UTC).strftime(fmt)
     end = booking.slot.ends_at.astimezone(dt.UTC).strftime(fmt)
     query = urlencode(

@@ -1,5 +1,9 @@
 def clinics(request):
-    """Give every page the active clinics (for the footer), fetched only if used."""
+    """
+    Give every page the active clinics, as one lazy queryset: the footer lists
+    them, and pages that list them too (home, /clinics/) iterate the same
+    queryset, so a page fetches them once, and only if it shows them.
+    """
     from bookings.models import Clinic
 
-    return {"footer_clinics": Clinic.objects.active().only("name", "slug", "area")}
+    return {"active_clinics": Clinic.objects.active()}

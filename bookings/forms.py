@@ -8,6 +8,11 @@ from bookings.models import Booking, BookingSource, Slot
 from bookings.phones import InvalidPhone, normalize_phone
 
 
+def slot_error(exc: services.BookingError) -> ValidationError:
+    """Show a refused booking or move on the slot field, where the receptionist picks another time."""
+    return ValidationError({"slot": f"{exc} Choose another time."}, code=exc.code)
+
+
 class AdminBookingAddForm(forms.ModelForm):
     """A booking for a caller or a walk-in: any free, future, unblocked slot; the patient found by phone."""
 
@@ -53,7 +58,7 @@ class AdminBookingAddForm(forms.ModelForm):
                 created_by=getattr(self.request, "user", None),
             )
         except services.BookingError as exc:
-            raise ValidationError({"slot": f"{exc} Choose another time."}, code=exc.code) from None
+            raise slot_error(exc) from None
         return cleaned
 
     def _post_clean(self):
@@ -79,7 +84,7 @@ class AdminBookingChangeForm(forms.ModelForm):
             try:
                 services.booking_move(booking=self.instance, new_slot_id=new_slot.pk)
             except services.BookingError as exc:
-                raise ValidationError({"slot": f"{exc} Choose another time."}, code=exc.code) from None
+                raise slot_error(exc) from None
         return cleaned
 
 

@@ -113,8 +113,8 @@ def free_times_on(*, clinic, day: dt.date, physio_slug: str = "", gender: str = 
     return [part for part in parts if part.slots]
 
 
-def next_free_slot_by_clinic(*, clinics, physio_slug: str = "", gender: str = "", now=None) -> dict[int, Slot]:
-    """Return each clinic's next bookable slot, in one query."""
+def next_free_time_by_clinic(*, clinics, physio_slug: str = "", gender: str = "", now=None) -> dict[int, dt.datetime]:
+    """Return the start of each clinic's next bookable slot, by clinic id, in one query."""
     from django.db.models import Min
 
     firsts = (
@@ -129,7 +129,7 @@ def next_free_slot_by_clinic(*, clinics, physio_slug: str = "", gender: str = ""
 
 def nearest_free_slots(*, slot: Slot, limit: int = 6, now=None) -> list[Slot]:
     """Return the bookable times closest to `slot` at the same clinic (any therapist), soonest first."""
-    candidates = online_slots(clinic=slot.clinic_id and slot.clinic, now=now).exclude(pk=slot.pk)
+    candidates = online_slots(clinic=slot.clinic, now=now).exclude(pk=slot.pk)
     after = list(candidates.filter(starts_at__gte=slot.starts_at).select_related("physiotherapist")[:limit])
     before = list(
         candidates.filter(starts_at__lt=slot.starts_at).select_related("physiotherapist").order_by("-starts_at")[:limit]

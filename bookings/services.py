@@ -62,14 +62,38 @@ class TooLateToChange(BookingError):
     code = "too_late"
 
 
-def check_online_rules(*, slot: Slot, phone_e164: str, now: dt.datetime) -> None:
-    """Refuse what patients may not book online: too soon, too far ahead, too many upcoming sessions."""
-    earliest, latest = booking_window(now)
-    if slot.starts_at < earliest:
-        hours = settings.ASPIRE_MIN_NOTICE_MINUTES / 60
-        raise SlotUnavailable(f"Online bookings need at least {hours:g} hours' notice.")
-    if slot.starts_at > latest:
-        raise SlotUnavailable(f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead.")
+def slot_refusal(slot: Slot, *, now: dt.datetime, online: bool, exclude_booking: Booking | None = None) -> str | None:
+    """
+    Return why `slot` can't be booked now, or None. Online (a patient), the
+    minimum notice and the booking window apply too. The booking services and
+    the public pages both ask this, so they never disagree.
+    """
+    if slot.is_blocked or not (slot.physiotherapist.is_active and slot.clinic.is_active):
+        return "That time is not available."
+    if slot.starts_at <= now:
+        return "That time has already passed."
+    if online:
+        earliest, latest = booking_window(now)
+        if slot.starts_at < earliest:
+            return f"Online bookings need at least {settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g} hours' notice."
+        if slot.starts_at > latest:
+            return f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead."
+    taken = slot.bookings.filter(status__in=ACTIVE_STATUSES)
+    if exclude_booking is not None:
+        taken = taken.exclude(pk=exclude_booking.pk)
+    if taken.exists():
+        return "That time was just taken."
+    return None
+
+
+def _check_slot_free(slot: Slot, *, now: dt.datetime, online: bool, exclude_booking: Booking | None = None) -> None:
+    refusal = slot_refusal(slot, now=now, online=online, exclude_booking=exclude_booking)
+    if refusal:
+        raise SlotUnavailable(refusal)
+
+
+def _check_phone_limit(*, phone_e164: str, now: dt.datetime) -> None:
+    """Refuse an online booking past the number of upcoming sessions one phone number may hold."""
     upcoming = Booking.objects.filter(
         patient__phone=phone_e164, status=BookingStatus.CONFIRMED, slot__starts_at__gt=now
     ).count()
@@ -122,20 +146,6 @@ def _lock_slot(slot_id: int) -> Slot:
         raise SlotUnavailable("That time no longer exists.") from None
 
 
-def _check_slot_free(slot: Slot, *, now: dt.datetime, exclude_booking: Booking | None = None) -> None:
-    if slot.is_blocked:
-        raise SlotUnavailable("That time is not available.")
-    if slot.starts_at <= now:
-        raise SlotUnavailable("That time has already passed.")
-    if not (slot.physiotherapist.is_active and slot.clinic.is_active):
-        raise SlotUnavailable("That time is not available.")
-    taken = slot.bookings.filter(status__in=ACTIVE_STATUSES)
-    if exclude_booking is not None:
-        taken = taken.exclude(pk=exclude_booking.pk)
-    if taken.exists():
-        raise SlotUnavailable("That time was just taken.")
-
-
 @transaction.atomic
 def booking_create(
     *,
@@ -165,9 +175,10 @@ def booking_create(
         mine = slot.bookings.filter(status=BookingStatus.CONFIRMED, patient__phone=e164).first()
         if mine is not None:
             return mine
-    _check_slot_free(slot, now=now)
-    if source == BookingSource.ONLINE and apply_online_rules:
-        check_online_rules(slot=slot, phone_e164=e164, now=now)
+    online = source == BookingSource.ONLINE and apply_online_rules
+    _check_slot_free(slot, now=now, online=online)
+    if online:
+        _check_phone_limit(phone_e164=e164, now=now)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
     booking = Booking(
         reference=new_reference(),
@@ -266,11 +277,7 @@ def booking_move(
     if booking.slot_id == new_slot_id:
         return booking
     new_slot = _lock_slot(new_slot_id)
-    _check_slot_free(new_slot, now=now, exclude_booking=booking)
-    if by_patient:
-        earliest, latest = booking_window(now)
-        if not earliest <= new_slot.starts_at <= latest:
-            raise SlotUnavailable("That time can't be booked online.")
+    _check_slot_free(new_slot, now=now, online=by_patient, exclude_booking=booking)
     booking.slot = new_slot
     try:
         with transaction.atomic():
@@ -377,41 +384,32 @@ def _claim(booking_id: int, field: str, now: dt.datetime) -> bool:
     return Booking.objects.filter(pk=booking_id, **{f"{field}__isnull": True}).update(**{field: now}) == 1
 
 
-def reminders_send(*, now: dt.datetime | None = None) -> int:
+def _send_once(due, *, field: str, now: dt.datetime, send) -> int:
     """
-    Remind every confirmed booking of tomorrow (Karachi time) once. Each booking
-    is claimed with a conditional UPDATE before its message goes out, so two
-    runs at once never both send it; a run killed between claim and send skips
-    that one reminder rather than risk a duplicate.
+    Send one message per booking in `due`, each claimed first with a conditional
+    UPDATE of `field`: two runs at once never both send it, and a run killed
+    between claim and send skips that one message rather than risk a duplicate.
     """
-    now = now or timezone.now()
-    start, end = day_bounds(timezone.localtime(now).date() + dt.timedelta(days=1))
-    due = Booking.objects.filter(
-        status=BookingStatus.CONFIRMED,
-        reminder_sent_at__isnull=True,
-        slot__starts_at__gte=start,
-        slot__starts_at__lt=end,
-    ).values_list("pk", flat=True)
     sent = 0
-    for booking_id in list(due):
-        if _claim(booking_id, "reminder_sent_at", now):
-            notifications.booking_reminder(booking_id=booking_id)
+    for booking_id in list(due.filter(**{f"{field}__isnull": True}).values_list("pk", flat=True)):
+        if _claim(booking_id, field, now):
+            send(booking_id=booking_id)
             sent += 1
     return sent
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind every confirmed booking of tomorrow (Karachi time), once."""
+    now = now or timezone.now()
+    start, end = day_bounds(timezone.localtime(now).date() + dt.timedelta(days=1))
+    due = Booking.objects.filter(status=BookingStatus.CONFIRMED, slot__starts_at__gte=start, slot__starts_at__lt=end)
+    return _send_once(due, field="reminder_sent_at", now=now, send=notifications.booking_reminder)
 
 
 def aftercare_send(*, now: dt.datetime | None = None) -> int:
     """Send aftercare once to each attended booking whose session ended in the last day."""
     now = now or timezone.now()
     due = Booking.objects.filter(
-        status=BookingStatus.ATTENDED,
-        aftercare_sent_at__isnull=True,
-        slot__ends_at__lte=now,
-        slot__ends_at__gt=now - dt.timedelta(days=1),
-    ).values_list("pk", flat=True)
-    sent = 0
-    for booking_id in list(due):
-        if _claim(booking_id, "aftercare_sent_at", now):
-            notifications.booking_aftercare(booking_id=booking_id)
-            sent += 1
-    return sent
+        status=BookingStatus.ATTENDED, slot__ends_at__lte=now, slot__ends_at__gt=now - dt.timedelta(days=1)
+    )
+    return _send_once(due, field="aftercare_sent_at", now=now, send=notifications.booking_aftercare)

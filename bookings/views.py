@@ -22,11 +22,10 @@ from bookings.timeutils import local_today
 
 @require_GET
 def clinic_list(request):
-    clinics = Clinic.objects.active()
+    # The clinics themselves come from the `active_clinics` context processor, shared with the footer.
     context = {
         "title": "Our clinics in Karachi | Aspire Wellness",
         "description": "Aspire Wellness physiotherapy clinics in Karachi: addresses, opening hours and directions.",
-        "clinics": clinics,
     }
     return render(request, "bookings/clinic_list.html", context)
 
@@ -54,11 +53,21 @@ def _filters(request) -> tuple[str, str]:
     return physio, gender
 
 
+def _requested_day(request, *, default: dt.date) -> dt.date:
+    """Return the `?date=` of the request (or `default`), kept within today and the booking window."""
+    today = local_today()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = default
+    return min(max(day, today), today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS))
+
+
 @require_GET
 def book_choose_clinic(request):
     physio, gender = _filters(request)
     clinics = list(Clinic.objects.active())
-    next_free = selectors.next_free_slot_by_clinic(clinics=clinics, physio_slug=physio, gender=gender)
+    next_free = selectors.next_free_time_by_clinic(clinics=clinics, physio_slug=physio, gender=gender)
     for clinic in clinics:
         clinic.next_free = next_free.get(clinic.pk)
     context = {
@@ -79,11 +88,7 @@ def book_clinic(request, clinic_slug):
     physio, gender = _filters(request)
     today = local_today()
     last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = today
-    day = min(max(day, today), last_day)
+    day = _requested_day(request, default=today)
     free_days = selectors.days_with_free_slots(clinic=clinic, physio_slug=physio, gender=gender)
     strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
     strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
@@ -121,28 +126,12 @@ def _unavailable(request, slot: Slot, reason: str, status: int = 409):
     return render(request, "bookings/slot_unavailable.html", context, status=status)
 
 
-def _slot_problem(slot: Slot) -> str | None:
-    """Return why a patient can't book this slot online now, or None."""
-    earliest, latest = selectors.booking_window()
-    if slot.is_blocked or not (slot.clinic.is_active and slot.physiotherapist.is_active):
-        return "That time is not available."
-    if slot.starts_at <= timezone.now():
-        return "That time has already passed."
-    if slot.starts_at < earliest:
-        return "That time is too soon to book online. Please call us."
-    if slot.starts_at > latest:
-        return "That time is too far ahead to book yet."
-    if slot.bookings.active().exists():
-        return "That time was just taken."
-    return None
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def book_slot(request, slot_id):
     slot = _slot_or_404(slot_id)
     if request.method == "GET":
-        problem = _slot_problem(slot)
+        problem = services.slot_refusal(slot, now=timezone.now(), online=True)
         if problem:
             return _unavailable(request, slot, problem, status=200)
         form = PatientBookingForm()
@@ -254,11 +243,7 @@ def manage_move(request, token):
         return redirect(booking)
     clinic = booking.slot.clinic
     today = local_today()
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = timezone.localtime(booking.slot.starts_at).date()
-    day = min(max(day, today), today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS))
+    day = _requested_day(request, default=timezone.localtime(booking.slot.starts_at).date())
     context = {
         "title": f"Move booking {booking.reference} | Aspire Wellness",
         "description": "Choose a new time for your session.",

@@ -3,7 +3,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_GET
 
-from bookings.models import Clinic
 from content import selectors
 from content.markdown import render_markdown
 from content.models import Condition, Page
@@ -18,7 +17,6 @@ def home(request):
         "page": page,
         "conditions": selectors.conditions_published(),
         "testimonials": selectors.testimonials_published(limit=3),
-        "clinics": Clinic.objects.active(),
         "json_ld": {
             "@context": "https://schema.org",
             "@type": "MedicalBusiness",

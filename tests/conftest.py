@@ -73,21 +73,22 @@ def artifacts():
     return ARTIFACTS
 
 
-@pytest.fixture
-def shipped_content(transactional_db):
-    """Put back the content the data migration ships, which a transactional test's flush removes."""
+def rerun_data_migration(module: str, function: str) -> None:
+    """Run a data migration's function again (they are idempotent) with the current models."""
     import importlib
 
     from django.apps import apps
 
-    importlib.import_module("content.migrations.0002_initial_content").add_content(apps, None)
+    getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def shipped_content(transactional_db):
+    """Put back the content the data migration ships, which a transactional test's flush removes."""
+    rerun_data_migration("content.migrations.0002_initial_content", "add_content")
 
 
 @pytest.fixture
 def staff_groups(transactional_db):
     """Put back the staff groups the migration creates, which a transactional test's flush removes."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("bookings.migrations.0004_staff_groups").create_groups(apps, None)
+    rerun_data_migration("bookings.migrations.0004_staff_groups", "create_groups")

@@ -358,6 +358,17 @@ def test_moving_a_booking_in_the_admin(reception_client):
     assert booking.slot == new_slot and booking.notes == "moved by phone"
 
 
+def test_moving_a_booking_in_the_admin_is_one_write_and_one_history_record(reception_client):
+    booking = BookingFactory()
+    new_slot = SlotFactory()
+    url = reverse("admin:bookings_booking_change", args=[booking.pk])
+    reception_client.post(url, {"slot": new_slot.pk, "email": "", "notes": ""})
+    assert list(booking.history.order_by("history_date").values_list("history_type", "slot_id")) == [
+        ("+", booking.slot_id),
+        ("~", new_slot.pk),
+    ]
+
+
 def test_booking_history_is_visible_from_the_booking(reception_client, session_type):
     reception_client.post(ADD, add_form_data(SlotFactory(), session_type))
     booking = Booking.objects.get()
