@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test lint check clean
+.PHONY: run serve test bench lint check clean
 
 ## run: install, migrate the SQLite database, load the demo data and serve http://127.0.0.1:8000
 run: $(VENV)/.installed
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## serve: production under gunicorn on DATABASE_URL (DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS set; README)
+serve: $(VENV)/.installed
+	$(BIN)/python manage.py check --deploy
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config python:aspire.gunicorn_conf aspire.wsgi
 
 ## test: the whole suite on SQLite and on a throwaway PostgreSQL, browser tests included
 test: $(VENV)/.installed-dev

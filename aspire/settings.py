@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "axes",
+    "csp",
     "aspire",
     "bookings",
     "content",
@@ -60,7 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,8 +92,7 @@ AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # Behind nginx: the real client address comes from X-Forwarded-For (see README).
 # Without a proxy the header is the client's to forge, so only REMOTE_ADDR counts.
 PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "aspire.client_ip.client_ip"
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "aspire.urls"
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aspire.context_processors.site",
+                "aspire.context_processors.csp_nonce",
                 "bookings.context_processors.clinics",
             ],
         },
@@ -134,14 +137,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# Booking rate limits and login throttling count in the cache, so every gunicorn
+# worker, and every app server, must share one: Redis where REDIS_URL is set
+# (several servers), else a table in the database (one server, several workers;
+# `manage.py createcachetable`, which `make serve` runs). Debug: local memory.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "aspire_cache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff accounts open every patient's phone number: 10 characters at least.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff sign in at shared front-desk PCs: a session ends when the browser closes
+# and after DJANGO_SESSION_HOURS (default 9, one working day) in any case.
+SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS", "9")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Asia/Karachi"
@@ -185,10 +207,73 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Phone numbers, emails and booking links are redacted from every line (aspire.log_redaction).
+    "formatters": {
+        "redacted": {
+            "()": "aspire.log_redaction.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # axes logs every successful login's reset at INFO; its warnings (lockouts) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- HTTPS and browser security (production; `manage.py check --deploy` is clean) ---
+# Behind nginx that terminates TLS, nginx sets X-Forwarded-Proto and redirects
+# to https itself, so DJANGO_SECURE_SSL_REDIRECT=0 saves a hop; without a proxy
+# Django redirects.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# /healthz is asked by the load balancer over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preload asks browsers to use HTTPS even for the first visit; it holds for every
+# subdomain, so turn it off (DJANGO_HSTS_PRELOAD=0) where one still speaks HTTP.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy: everything from this site, no inline script or style;
+# the few script tags (htmx) carry a per-response nonce.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Nothing on the site needs the camera, microphone, location or payment APIs.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
 }
 
 # The brand's booking line, shown on every page (tel: and WhatsApp links).

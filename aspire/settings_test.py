@@ -36,3 +36,7 @@ WHITENOISE_AUTOREFRESH = True
 # Text messages are kept in bookings.messaging.LocmemBackend.outbox.
 ASPIRE_SMS_BACKEND = "bookings.messaging.LocmemBackend"
 ASPIRE_SITE_URL = "http://testserver"
+
+# The test client and the live server speak plain HTTP; production redirects to
+# HTTPS (tests/test_security.py checks the production settings themselves).
+SECURE_SSL_REDIRECT = False

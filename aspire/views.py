@@ -7,13 +7,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Answer 200 when the app and its database answer, else 503."""
     try:
@@ -26,7 +26,7 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -277,8 +277,31 @@ class BookingInline(BookingSlotColumnsMixin, admin.TabularInline):
         return f"{timezone.localtime(booking.slot.starts_at):%a %d %b %Y, %H:%M}"
 
 
+class PrivateTitlesMixin:
+    """Name a patient's record in page titles by its number, never by name or phone.
+
+    Titles land in the tab bar and the browser history of a shared front-desk PC;
+    the page itself still shows who it is.
+    """
+
+    def _private_label(self, object_id) -> str:
+        return f"{self.opts.verbose_name.capitalize()} #{object_id}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "subtitle": self._private_label(object_id)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": f"Change history: {self._private_label(object_id)}"}
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": f"Version of {self._private_label(object_id)}"}
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Patient)
-class PatientAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["name", "phone_display", "email", "booking_count", "sessions_attended", "created_at"]
     search_fields = ["name", "email"]
     readonly_fields = ["created_at"]
@@ -309,7 +332,7 @@ class PatientAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin):
+class BookingAdmin(PrivateTitlesMixin, PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin):
     list_display = [
         "when",
         "clinic",

@@ -16,6 +16,3 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
         count = 1
     return count <= limit
 
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")

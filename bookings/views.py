@@ -11,8 +11,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aspire.client_ip import client_ip
 from bookings import ratelimit, selectors, services
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
@@ -20,7 +21,7 @@ from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
 from bookings.timeutils import local_today
 
 
-@require_GET
+@require_safe
 def clinic_list(request):
     # The clinics themselves come from the `active_clinics` context processor, shared with the footer.
     context = {
@@ -30,7 +31,7 @@ def clinic_list(request):
     return render(request, "bookings/clinic_list.html", context)
 
 
-@require_GET
+@require_safe
 def clinic_detail(request, slug):
     clinic = get_object_or_404(Clinic.objects.active(), slug=slug)
     context = {
@@ -63,7 +64,7 @@ def _requested_day(request, *, default: dt.date) -> dt.date:
     return min(max(day, today), today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS))
 
 
-@require_GET
+@require_safe
 def book_choose_clinic(request):
     physio, gender = _filters(request)
     clinics = list(Clinic.objects.active())
@@ -82,7 +83,7 @@ def book_choose_clinic(request):
     return render(request, "bookings/book_choose_clinic.html", context)
 
 
-@require_GET
+@require_safe
 def book_clinic(request, clinic_slug):
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     physio, gender = _filters(request)
@@ -141,7 +142,7 @@ def book_slot(request, slot_id):
             # Look like success to a bot; book nothing.
             return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
         if not ratelimit.hit(
-            f"book:ip:{ratelimit.client_ip(request)}",
+            f"book:ip:{client_ip(request)}",
             limit=settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR,
             window_seconds=3600,
         ):
@@ -191,7 +192,7 @@ def _booking_or_404(token: str) -> Booking:
 
 
 @never_cache
-@require_GET
+@require_safe
 def manage(request, token):
     booking = _booking_or_404(token)
     context = {
@@ -205,7 +206,7 @@ def manage(request, token):
     return render(request, "bookings/manage.html", context)
 
 
-@require_GET
+@require_safe
 def manage_ics(request, token):
     booking = _booking_or_404(token)
     response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
@@ -235,7 +236,7 @@ def manage_cancel(request, token):
 
 
 @never_cache
-@require_GET
+@require_safe
 def manage_move(request, token):
     """Choose a new time at the same clinic: the same day picker as booking."""
     booking = _booking_or_404(token)

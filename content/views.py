@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from content import selectors
 from content.markdown import render_markdown
 from content.models import Condition, Page
 
 
-@require_GET
+@require_safe
 def home(request):
     page = selectors.page_get(key=Page.HOME)
     context = {
@@ -31,7 +31,7 @@ def home(request):
     return render(request, "content/home.html", context)
 
 
-@require_GET
+@require_safe
 def dry_needling(request):
     page = selectors.page_get(key=Page.DRY_NEEDLING)
     context = {
@@ -55,7 +55,7 @@ def dry_needling(request):
     return render(request, "content/dry_needling.html", context)
 
 
-@require_GET
+@require_safe
 def condition_list(request):
     context = {
         "title": "Conditions treated with dry needling | Aspire Wellness",
@@ -68,7 +68,7 @@ def condition_list(request):
     return render(request, "content/condition_list.html", context)
 
 
-@require_GET
+@require_safe
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -95,7 +95,7 @@ def condition_detail(request, slug):
     return render(request, "content/condition_detail.html", context)
 
 
-@require_GET
+@require_safe
 def faq(request):
     groups = selectors.faq_groups()
     context = {

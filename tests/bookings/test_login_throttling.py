@@ -36,3 +36,33 @@ def test_forged_forwarded_for_header_does_not_reset_the_count(client, settings):
             HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
         )
     assert attempt(client, "the-right-Pass-1", ip="198.51.100.9").status_code == 429
+
+
+def test_behind_one_proxy_the_address_nginx_appended_is_the_client(rf, settings):
+    from aspire.client_ip import client_ip
+
+    settings.PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7")
+    assert client_ip(request) == "203.0.113.7"  # the first entry is the client's to forge
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "127.0.0.1"
+
+
+def test_behind_nginx_two_clinics_are_counted_apart(client, settings):
+    """With DJANGO_PROXY_COUNT=1 every request comes from nginx; the lockout must still tell PCs apart."""
+    settings.PROXY_COUNT = 1
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/admin/login/",
+            {"username": "amna", "password": "guess"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.9",
+        )
+    clinic_pc = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "amna", "password": "the-right-Pass-1"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert clinic_pc.status_code == 302

@@ -1,38 +1,8 @@
-"""The content site in Chromium: phone and desktop, with and without JavaScript."""
+"""The content site in Chromium: what a reader does (every page's axe and width check: test_every_page.py)."""
 
 import pytest
 
-from tests.e2e.a11y import axe_violations
-
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("shipped_content")]
-
-PAGES = ["/", "/dry-needling/", "/conditions/", "/conditions/sciatica/", "/faq/", "/clinics/", "/book/", "/nope/"]
-
-
-@pytest.fixture
-def clinic():
-    from tests.factories import ClinicFactory
-
-    return ClinicFactory(name="Clifton", slug="clifton", area="Clifton")
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_page_fits_a_phone_and_passes_axe(live_server, phone_page, clinic, artifacts, path):
-    phone_page.goto(live_server.url + path)
-    name = path.strip("/").replace("/", "-") or "home"
-    phone_page.screenshot(path=str(artifacts / f"content-{name}-375.png"), full_page=True)
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"{path} scrolls sideways on a 375 px phone ({width} px)"
-    assert phone_page.get_by_role("heading", level=1).count() == 1
-    assert axe_violations(phone_page) == []
-
-
-@pytest.mark.parametrize("path", ["/", "/dry-needling/", "/clinics/clifton/"])
-def test_page_on_desktop_passes_axe(live_server, desktop_page, clinic, artifacts, path):
-    desktop_page.goto(live_server.url + path)
-    name = path.strip("/").replace("/", "-") or "home"
-    desktop_page.screenshot(path=str(artifacts / f"content-{name}-1280.png"), full_page=True)
-    assert axe_violations(desktop_page) == []
 
 
 def test_faq_answers_open_without_javascript(live_server, browser):
