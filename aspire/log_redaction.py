@@ -17,7 +17,7 @@ _PATTERNS = [
     (re.compile(r"(?<![\w+])(?:\+?92|0)[\s-]?3\d{2}[\s-]?\d{7}(?!\d)"), "[phone]"),
     (re.compile(r"\+\d[\d\s-]{8,16}\d"), "[phone]"),
     # A booking's manage link is the key to cancel it.
-    (re.compile(r"/booking/[^/\s\"']+"), "/booking/[token]"),
+    (re.compile(r"(?<!bookings)/booking/[^/\s\"']+"), "/booking/[token]"),
 ]
 
 

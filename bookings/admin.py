@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import services
+from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.forms import AdminBookingAddForm, AdminBookingChangeForm
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -42,7 +43,7 @@ class ClinicAdmin(admin.ModelAdmin):
     ]
 
 
-class WeeklyAvailabilityInline(admin.TabularInline):
+class WeeklyAvailabilityInline(TamperProofAutocompleteMixin, admin.TabularInline):
     model = WeeklyAvailability
     extra = 0
     fields = ["clinic", "weekday", "start_time", "end_time", "slot_minutes", "valid_from", "valid_until"]
@@ -76,7 +77,7 @@ class SessionTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeeklyAvailability)
-class WeeklyAvailabilityAdmin(admin.ModelAdmin):
+class WeeklyAvailabilityAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
     list_display = [
         "physiotherapist",
         "clinic",
@@ -93,7 +94,7 @@ class WeeklyAvailabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
     list_display = ["physiotherapist", "starts_at", "ends_at", "reason"]
     list_filter = ["physiotherapist"]
     list_select_related = ["physiotherapist"]
@@ -332,7 +333,9 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(PrivateTitlesMixin, PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin):
+class BookingAdmin(
+    TamperProofAutocompleteMixin, PrivateTitlesMixin, PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin
+):
     list_display = [
         "when",
         "clinic",

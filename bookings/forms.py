@@ -8,6 +8,14 @@ from bookings.models import Booking, BookingSource, Slot
 from bookings.phones import InvalidPhone, normalize_phone
 
 
+def clean_person_name(raw: str) -> str:
+    """One line of printable text: runs of spaces, tabs and newlines become one space."""
+    name = " ".join(raw.split())
+    if not name or not name.isprintable():
+        raise ValidationError("Enter the name, in letters.", code="invalid_name")
+    return name
+
+
 def slot_error(exc: services.BookingError) -> ValidationError:
     """Show a refused booking or move on the slot field, where the receptionist picks another time."""
     return ValidationError({"slot": f"{exc} Choose another time."}, code=exc.code)
@@ -32,6 +40,9 @@ class AdminBookingAddForm(forms.ModelForm):
         self.request = request
         super().__init__(*args, **kwargs)
         self.fields["name"].max_length = 120
+
+    def clean_name(self):
+        return clean_person_name(self.cleaned_data["name"])
 
     def clean_phone(self):
         try:
@@ -152,10 +163,7 @@ class PatientBookingForm(forms.Form):
             self.fields["session_type"].initial = first.pk
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name or any(ord(c) < 32 for c in name):
-            raise ValidationError("Enter your name.", code="invalid_name")
-        return name
+        return clean_person_name(self.cleaned_data["name"])
 
     def clean_phone(self):
         try:

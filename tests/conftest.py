@@ -92,3 +92,13 @@ def shipped_content(transactional_db):
 def staff_groups(transactional_db):
     """Put back the staff groups the migration creates, which a transactional test's flush removes."""
     rerun_data_migration("bookings.migrations.0004_staff_groups", "create_groups")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits count in the cache; one test's posts must not count against the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
