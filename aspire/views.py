@@ -43,9 +43,9 @@ def page_not_found(request, exception):
     return render(request, "404.html", context, status=404)
 
 
-def server_error(request):
+def server_error(request, status: int = 500):
     # No context processors that touch the database: the database may be why we are here.
     from django.template import loader
 
     template = loader.get_template("500.html")
-    return HttpResponse(template.render({}), status=500)
+    return HttpResponse(template.render({}), status=status)

@@ -379,21 +379,26 @@ def slots_generate(
     return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
 
 
-def _claim(booking_id: int, field: str, now: dt.datetime) -> bool:
-    """Mark one message as sent for a booking; True only for the one caller that got there first."""
-    return Booking.objects.filter(pk=booking_id, **{f"{field}__isnull": True}).update(**{field: now}) == 1
-
-
 def _send_once(due, *, field: str, now: dt.datetime, send) -> int:
     """
-    Send one message per booking in `due`, each claimed first with a conditional
-    UPDATE of `field`: two runs at once never both send it, and a run killed
-    between claim and send skips that one message rather than risk a duplicate.
+    Send one message per booking in `due` and record it in `field`.
+
+    Each booking is locked, sent and marked in one transaction. A second run at the
+    same moment skips a booking another run holds (SKIP LOCKED; SQLite's IMMEDIATE
+    transactions make it wait, then it sees the mark), and a run killed before its
+    commit leaves the message unmarked for the next run to send. Only a kill in the
+    instant between the message leaving and the commit could send it twice.
     """
     sent = 0
     for booking_id in list(due.filter(**{f"{field}__isnull": True}).values_list("pk", flat=True)):
-        if _claim(booking_id, field, now):
+        with transaction.atomic():
+            still_due = Booking.objects.select_for_update(skip_locked=True).filter(
+                pk=booking_id, **{f"{field}__isnull": True}
+            )
+            if not list(still_due.values_list("pk", flat=True)):
+                continue  # another run has it, or has sent it
             send(booking_id=booking_id)
+            Booking.objects.filter(pk=booking_id).update(**{field: now})
             sent += 1
     return sent
 

@@ -40,6 +40,8 @@ $BIN/pytest "$@"
 if have_postgres; then
     echo "==> pytest on PostgreSQL (throwaway cluster from pg_virtualenv)"
     pg_virtualenv bash -c '
+        # The load test stops and starts this cluster mid-load (tests/e2e/test_gunicorn_load.py).
+        export ASPIRE_PG_CTL="pg_ctlcluster $PGVERSION regress"
         export DATABASE_URL="$(.venv/bin/python -c "import os, urllib.parse as u; print(\"postgres://%s:%s@%s:%s/%s\" % (os.environ[\"PGUSER\"], u.quote(os.environ[\"PGPASSWORD\"], safe=\"\"), os.environ[\"PGHOST\"], os.environ[\"PGPORT\"], os.environ[\"PGDATABASE\"]))")"
         .venv/bin/pytest "$@"
     ' pytest-on-postgres "$@"

@@ -167,9 +167,12 @@ def test_log_lines_never_carry_phones_emails_or_booking_links():
     assert "3344556" not in line and "ayesha" not in line and "Zq3xY" not in line
     assert "[phone]" in line and "[email]" in line and "/booking/[token]" in line
     # Dates, times and ids are left alone.
-    assert RedactingFormatter("%(message)s").format(
-        logging.LogRecord("x", logging.INFO, __file__, 1, "slot 1234567 at 2026-11-24 10:00", (), None)
-    ) == "slot 1234567 at 2026-11-24 10:00"
+    assert (
+        RedactingFormatter("%(message)s").format(
+            logging.LogRecord("x", logging.INFO, __file__, 1, "slot 1234567 at 2026-11-24 10:00", (), None)
+        )
+        == "slot 1234567 at 2026-11-24 10:00"
+    )
 
 
 def test_every_log_handler_redacts(settings):

@@ -70,3 +70,16 @@ def test_static_files_come_from_the_app_not_a_cdn(client):
     body = client.get("/").content.decode()
     assert "/static/vendor/bootstrap/bootstrap.min.css" in body
     assert "cdn" not in body.lower()
+
+
+def test_a_database_outage_is_a_503_with_retry_after_not_a_500(client):
+    with mock.patch("content.views.selectors.page_get", side_effect=OperationalError("server closed the connection")):
+        response = client.get("/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Please try again in a minute" in response.content.decode()
+
+
+def test_head_requests_are_answered(client):
+    """Uptime monitors and link checkers ask with HEAD."""
+    for path in ("/", "/faq/", "/clinics/", "/book/", "/healthz"):
+        assert client.head(path).status_code == 200, path

@@ -65,4 +65,3 @@ def test_the_checker_does_find_invalid_html(tmp_path):
     broken = "<!doctype html><html lang=en><head><title>x</title></head><body><a href=x><a href=y>y</a></a></body>"
     errors = validate({"broken": broken}, tmp_path)
     assert errors, "the Nu checker reported nothing for broken HTML"
-

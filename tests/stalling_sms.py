@@ -1,0 +1,20 @@
+"""A text-message backend for the killed-run test: it writes messages to the file backend's
+file, and before the Nth it leaves a marker file and stalls, so the test can kill the
+process in the middle of a send, at a known point."""
+
+import os
+import time
+from pathlib import Path
+
+from bookings.messaging import FileBackend
+
+
+class StallingFileBackend(FileBackend):
+    def send(self, *, to, body):
+        path = Path(os.environ["ASPIRE_SMS_FILE_PATH"])
+        stall_at = int(os.environ.get("STALL_AT_MESSAGE", "0"))
+        written = len(path.read_text().splitlines()) if path.exists() else 0
+        if stall_at and written + 1 == stall_at:
+            Path(str(path) + ".stalled").touch()
+            time.sleep(120)  # killed here
+        super().send(to=to, body=body)
