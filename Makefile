@@ -24,6 +24,10 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	bash scripts/test.sh
 
+## bench: a year of data on a throwaway PostgreSQL under gunicorn, loaded with wrk; prints BENCH lines
+bench: $(VENV)/.installed-dev
+	bash scripts/bench.sh
+
 ## lint: ruff over the project
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -86,7 +86,8 @@ def days_with_free_slots(*, clinic, physio_slug: str = "", gender: str = "", now
     from django.utils import timezone
 
     slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
-    days = slots.annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+    # order_by(): the model's ordering would otherwise join DISTINCT and make every slot its own row.
+    days = slots.order_by().annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
     return set(days.values_list("day", flat=True).distinct())
 
 

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # The whole suite: checks, lint, pytest on SQLite, then pytest on a throwaway
-# PostgreSQL. With CI=true a missing PostgreSQL or Chromium is a failure.
+# PostgreSQL. With CI=true a missing PostgreSQL, Chromium or Java is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/throwaway-postgres.sh
 BIN=.venv/bin
 export DJANGO_SETTINGS_MODULE=aspire.settings_test
 CI="${CI:-false}"
 
 have_postgres() { command -v pg_virtualenv >/dev/null && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
 have_chromium() { [ -x "${ASPIRE_CHROMIUM:-/usr/bin/chromium}" ]; }
+# The Nu HTML checker (tests/test_valid_html.py) is a Java program.
+have_java() { command -v java >/dev/null; }
 
 missing=()
 have_postgres || missing+=(postgresql postgresql-contrib)
 have_chromium || missing+=(chromium)
+have_java || missing+=(default-jre-headless)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "==> Installing Debian packages: ${missing[*]}"
@@ -39,12 +43,7 @@ $BIN/pytest "$@"
 
 if have_postgres; then
     echo "==> pytest on PostgreSQL (throwaway cluster from pg_virtualenv)"
-    pg_virtualenv bash -c '
-        # The load test stops and starts this cluster mid-load (tests/e2e/test_gunicorn_load.py).
-        export ASPIRE_PG_CTL="pg_ctlcluster $PGVERSION regress"
-        export DATABASE_URL="$(.venv/bin/python -c "import os, urllib.parse as u; print(\"postgres://%s:%s@%s:%s/%s\" % (os.environ[\"PGUSER\"], u.quote(os.environ[\"PGPASSWORD\"], safe=\"\"), os.environ[\"PGHOST\"], os.environ[\"PGPORT\"], os.environ[\"PGDATABASE\"]))")"
-        .venv/bin/pytest "$@"
-    ' pytest-on-postgres "$@"
+    with_throwaway_postgres $BIN/pytest "$@"
 elif [ "$CI" = true ]; then
     echo "CI: PostgreSQL is missing; the PostgreSQL run cannot be skipped." >&2
     exit 1

@@ -4,8 +4,10 @@ from django.contrib.auth import get_user_model
 pytestmark = pytest.mark.django_db
 
 
-def attempt(client, password, ip="203.0.113.7"):
-    return client.post("/admin/login/?next=/admin/", {"username": "amna", "password": password}, REMOTE_ADDR=ip)
+def attempt(client, password, ip="203.0.113.7", **headers):
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": "amna", "password": password}, REMOTE_ADDR=ip, **headers
+    )
 
 
 def test_admin_login_locks_after_repeated_wrong_passwords(client, settings):
@@ -29,12 +31,7 @@ def test_lockout_is_per_username_and_address_so_the_front_desk_keeps_working(cli
 def test_forged_forwarded_for_header_does_not_reset_the_count(client, settings):
     get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
     for i in range(settings.AXES_FAILURE_LIMIT):
-        client.post(
-            "/admin/login/",
-            {"username": "amna", "password": "guess"},
-            REMOTE_ADDR="198.51.100.9",
-            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
-        )
+        attempt(client, "guess", ip="198.51.100.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
     assert attempt(client, "the-right-Pass-1", ip="198.51.100.9").status_code == 429
 
 
@@ -53,16 +50,6 @@ def test_behind_nginx_two_clinics_are_counted_apart(client, settings):
     settings.PROXY_COUNT = 1
     get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(
-            "/admin/login/",
-            {"username": "amna", "password": "guess"},
-            REMOTE_ADDR="127.0.0.1",
-            HTTP_X_FORWARDED_FOR="198.51.100.9",
-        )
-    clinic_pc = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "amna", "password": "the-right-Pass-1"},
-        REMOTE_ADDR="127.0.0.1",
-        HTTP_X_FORWARDED_FOR="203.0.113.7",
-    )
+        attempt(client, "guess", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    clinic_pc = attempt(client, "the-right-Pass-1", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert clinic_pc.status_code == 302

@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bookings import services
 from bookings.models import ClinicClosure, Slot, TimeOff, WeeklyAvailability
@@ -82,3 +84,21 @@ def test_management_command(therapist, capsys):
     assert "Created 8 slots" in capsys.readouterr().out
     call_command("generate_slots", "--days", "14", "--start", MONDAY.isoformat())
     assert "Created 0 slots" in capsys.readouterr().out
+
+
+BASE = dt.datetime(2030, 1, 7, tzinfo=dt.UTC)
+periods = st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 600)), max_size=40)
+
+
+@given(busy=periods, candidates=periods)
+def test_overlap_index_agrees_with_checking_every_period(busy, candidates):
+    """The sorted index slot generation uses answers as scanning every period would."""
+    index = services._Periods()
+    spans = []
+    for start, length in busy:
+        begin, end = BASE + dt.timedelta(minutes=start), BASE + dt.timedelta(minutes=start + length)
+        index.add(begin, end)
+        spans.append((begin, end))
+    for start, length in candidates:
+        begin, end = BASE + dt.timedelta(minutes=start), BASE + dt.timedelta(minutes=start + length)
+        assert index.overlaps(begin, end) == any(s < end and begin < e for s, e in spans)

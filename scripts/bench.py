@@ -1,0 +1,324 @@
+"""`make bench`: speed on the real stack, printed as figures (lines starting with BENCH).
+
+Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv):
+1. loads a year of data: 8 clinics, 40 therapists, every slot for 365 days
+   (300 past, 65 ahead) made by the real slot generator, most past ones booked;
+2. serves it with gunicorn and the production settings, and loads /healthz, the home
+   page, a clinic's day of free times, the booking form and the booking POST with wrk
+   (16 connections), printing requests/s, p50, p99 and the ratio to /healthz;
+3. times the day-of-times query (the clinic day page's two queries) at 1x, 10x and
+   100x the data, the extra data being earlier years of the same clinics.
+"""
+
+import datetime as dt
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "aspire.settings"
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
+os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # requests say X-Forwarded-Proto: https, as from nginx
+# The benchmark posts thousands of bookings from one address: the abuse limits would stop it at 20.
+os.environ.update(
+    ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR="100000000",
+    ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR="100000000",
+    DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+    ASPIRE_SMS_BACKEND="bookings.messaging.LocmemBackend",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bookings import selectors, services  # noqa: E402
+from bookings.models import (  # noqa: E402
+    Booking,
+    BookingStatus,
+    Clinic,
+    Patient,
+    Physiotherapist,
+    SessionType,
+    Slot,
+    WeeklyAvailability,
+)
+
+CLINICS, THERAPISTS_PER_CLINIC, PAST_DAYS, FUTURE_DAYS = 8, 5, 300, 65
+CONNECTIONS, THREADS, SECONDS = 16, 2, int(os.environ.get("BENCH_SECONDS", "10"))
+AREAS = ["Clifton", "DHA Phase 6", "Gulshan-e-Iqbal", "North Nazimabad", "PECHS", "Bahadurabad", "Saddar", "Malir"]
+
+
+def bench(name: str, **figures) -> None:
+    print("BENCH", name, " ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+
+
+def load_year() -> None:
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=PAST_DAYS)
+    session_types = [
+        SessionType.objects.create(name="First visit: assessment and dry needling", short_name="First visit",
+                                   duration_minutes=60, price_pkr=6000),
+        SessionType.objects.create(name="Follow-up dry needling", short_name="Follow-up",
+                                   duration_minutes=45, price_pkr=4500),
+    ]
+    for c, area in enumerate(AREAS[:CLINICS]):
+        clinic = Clinic.objects.create(
+            name=area, slug=f"clinic-{c}", area=area, address=f"{c + 1} Main Road", phone="0309-5885076",
+            opening_hours="Mon to Sat, 10:00 to 20:00",
+        )
+        for t in range(THERAPISTS_PER_CLINIC):
+            therapist = Physiotherapist.objects.create(
+                name=f"Dr. {area} {t}", slug=f"therapist-{c}-{t}", credentials="DPT",
+                gender="female" if t % 2 else "male",
+            )
+            WeeklyAvailability.objects.bulk_create(
+                WeeklyAvailability(physiotherapist=therapist, clinic=clinic, weekday=weekday,
+                                   start_time=dt.time(10), end_time=dt.time(20), slot_minutes=45, valid_from=start)
+                for weekday in range(6)
+            )
+    began = time.perf_counter()
+    made = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
+    seconds = time.perf_counter() - began
+    bench("slot_generation", days=PAST_DAYS + FUTURE_DAYS, therapists=CLINICS * THERAPISTS_PER_CLINIC,
+          slots=made, seconds=f"{seconds:.2f}", slots_per_s=f"{made / seconds:.0f}")
+    # Run again: idempotent, and how long a daily cron run over a full year costs.
+    began = time.perf_counter()
+    again = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
+    bench("slot_generation_rerun", days=PAST_DAYS + FUTURE_DAYS, slots=again,
+          seconds=f"{time.perf_counter() - began:.2f}")
+
+    # Most past slots booked (85 %), a third of the future ones; patients come back 2 to 6 times.
+    patients = Patient.objects.bulk_create(
+        Patient(name=f"Patient {i}", phone=f"+92300{1000000 + i}") for i in range(20000)
+    )
+    now = timezone.now()
+    slots = list(Slot.objects.order_by("starts_at").values_list("pk", "starts_at"))
+    bookings = []
+    for i, (slot_id, starts_at) in enumerate(slots):
+        past = starts_at < now
+        if (i * 7919) % 100 >= (85 if past else 33):
+            continue
+        patient = patients[(i * 31) % len(patients)]
+        status = BookingStatus.CONFIRMED
+        if past:
+            status = BookingStatus.NO_SHOW if i % 10 == 0 else BookingStatus.ATTENDED
+        bookings.append(Booking(
+            reference=f"B{i:07d}", manage_token=secrets.token_urlsafe(24), slot_id=slot_id,
+            session_type=session_types[i % 2], patient=patient, name=patient.name, phone=patient.phone,
+            consent=True, status=status,
+        ))
+    Booking.objects.bulk_create(bookings, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    bench("data", clinics=CLINICS, therapists=CLINICS * THERAPISTS_PER_CLINIC, slots=len(slots),
+          bookings=len(bookings), patients=len(patients))
+
+
+def day_of_times(clinic: Clinic, day: dt.date, runs: int = 30) -> tuple[float, int]:
+    """The clinic day page's data: which days have free times, and the chosen day's times (no page cache)."""
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            selectors.days_with_free_slots(clinic=clinic)
+            selectors.free_times_on(clinic=clinic, day=day)
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings) * 1000, len(queries)
+
+
+def grow_history(first: dt.datetime, copies: range) -> None:
+    """Add earlier years of the same clinics' slots and bookings: copy k of the year that starts
+    at `first` lies k years before it (whole weeks keep weekdays, and no slot of a therapist
+    overlaps another). Past copies are attended bookings, as most past slots are."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(starts_at) FROM bookings_slot")
+        span_weeks = ((cursor.fetchone()[0] - first).days // 7) + 1
+        for k in copies:
+            shift = dt.timedelta(weeks=span_weeks * k)
+            cursor.execute(
+                """
+                INSERT INTO bookings_slot (physiotherapist_id, clinic_id, starts_at, ends_at, is_blocked,
+                                           block_reason, created_at)
+                SELECT physiotherapist_id, clinic_id, starts_at - %s, ends_at - %s, is_blocked, block_reason,
+                       created_at
+                FROM bookings_slot WHERE starts_at >= %s
+                """,
+                [shift, shift, first],
+            )
+            cursor.execute(
+                """
+                INSERT INTO bookings_booking (reference, manage_token, slot_id, session_type_id, patient_id, name,
+                    phone, email, notes, consent, status, source, created_at, updated_at)
+                SELECT b.reference || '-' || %s, b.manage_token || '-' || %s, old.id, b.session_type_id,
+                       b.patient_id, b.name, b.phone, '', '', true, %s, b.source, b.created_at, b.updated_at
+                FROM bookings_booking b
+                JOIN bookings_slot s ON s.id = b.slot_id AND s.starts_at >= %s
+                JOIN bookings_slot old ON old.physiotherapist_id = s.physiotherapist_id
+                                      AND old.starts_at = s.starts_at - %s
+                """,
+                [k, k, BookingStatus.ATTENDED, first, shift],
+            )
+        cursor.execute("ANALYZE")
+
+
+def measure_scaling() -> None:
+    clinic = Clinic.objects.get(slug="clinic-0")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    first = Slot.objects.earliest("starts_at").starts_at
+    copies = 0
+    for scale in (1, 10, 100):
+        began = time.perf_counter()
+        grow_history(first, range(copies + 1, scale))
+        copies = scale - 1
+        grown = time.perf_counter() - began
+        median_ms, queries = day_of_times(clinic, day)
+        bench("day_of_times", scale=f"{scale}x", slots=Slot.objects.count(), bookings=Booking.objects.count(),
+              median_ms=f"{median_ms:.2f}", queries=queries, load_seconds=f"{grown:.0f}")
+
+
+WRK_POST = """
+-- Each request books another free slot as another patient.
+local ids = {}
+for line in io.lines(os.getenv("BENCH_SLOTS")) do ids[#ids + 1] = line end
+local counter, step = 0, 1
+local threads = {}
+function setup(thread)
+  thread:set("first", #threads) ; table.insert(threads, thread)
+end
+function init(args)
+  counter = first ; step = tonumber(os.getenv("BENCH_THREADS"))
+end
+function request()
+  counter = counter + step
+  local id = ids[(counter % #ids) + 1]
+  local body = "csrfmiddlewaretoken=" .. os.getenv("BENCH_CSRF") .. "&name=Bench+Patient&phone=%2B92333" ..
+    string.format("%07d", counter) .. "&session_type=" .. os.getenv("BENCH_SESSION") .. "&consent=on"
+  return wrk.format("POST", "/book/slot/" .. id .. "/", nil, body)
+end
+"""
+
+
+def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = None) -> dict:
+    headers = ["-H", "X-Forwarded-Proto: https", "-H", f"Origin: https://127.0.0.1:{port}"]
+    command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--latency", *headers]
+    if script:
+        command += ["-s", script, "-H", "Content-Type: application/x-www-form-urlencoded",
+                    "-H", f"Cookie: csrftoken={env['BENCH_CSRF_COOKIE']}",
+                    "-H", f"Referer: https://127.0.0.1:{port}/book/"]
+    out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,  # noqa: S603
+                         env={**os.environ, **(env or {})}, check=True).stdout
+
+    def ms(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms(50), "p99": ms(99),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "none",
+    }
+
+
+def serve_and_load() -> None:
+    import http.client
+    import socket
+
+    static_root = tempfile.mkdtemp(prefix="aspire-bench-static-")
+    env = {**os.environ, "DJANGO_STATIC_ROOT": static_root}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
+    log = open(Path(static_root) / "gunicorn.log", "w")  # noqa: SIM115 - open for the server's life
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:aspire.gunicorn_conf", "aspire.wsgi",
+         "--access-logfile", "/dev/null"],
+        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        clinic = Clinic.objects.get(slug="clinic-0")
+        day = timezone.localdate() + dt.timedelta(days=2)
+        free = list(selectors.online_slots().order_by("?").values_list("pk", flat=True)[:20000])
+        form_slot = free.pop()
+        # One patient's CSRF cookie and token, as the booking form hands them out.
+        c = http.client.HTTPConnection("127.0.0.1", port)
+        c.request("GET", f"/book/slot/{form_slot}/", headers={"X-Forwarded-Proto": "https"})
+        response = c.getresponse()
+        page = response.read().decode()
+        cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        slots_file = Path(static_root) / "slots.txt"
+        slots_file.write_text("\n".join(map(str, free)) + "\n")
+        script = Path(static_root) / "post.lua"
+        script.write_text(WRK_POST)
+        post_env = {"BENCH_SLOTS": str(slots_file), "BENCH_CSRF": token, "BENCH_CSRF_COOKIE": cookie,
+                    "BENCH_THREADS": str(THREADS), "BENCH_SESSION": str(SessionType.objects.first().pk)}
+
+        wrk("/healthz", port)  # warm every worker's connection and caches; not reported
+        endpoints = [
+            ("healthz", "/healthz", {}),
+            ("home", "/", {}),
+            ("clinic_day", f"/book/{clinic.slug}/?date={day:%Y-%m-%d}", {}),
+            ("booking_form", f"/book/slot/{form_slot}/", {}),
+            ("booking_post", "/book/slot/", {"script": str(script), "env": post_env}),
+        ]
+        before = Booking.objects.count()
+        floor = None
+        for name, path, options in endpoints:
+            result = wrk(path, port, **options)
+            floor = floor or result["rps"]
+            bench(name, path=path.split("?")[0] if name != "clinic_day" else path, rps=f"{result['rps']:.0f}",
+                  p50_ms=f"{result['p50']:.1f}", p99_ms=f"{result['p99']:.1f}",
+                  ratio_to_healthz=f"{result['rps'] / floor:.2f}", requests=result["requests"],
+                  non_2xx_3xx=result["non_2xx_3xx"], socket_errors=result["socket_errors"].replace(" ", ""),
+                  clients=CONNECTIONS, workers=workers)
+        made = Booking.objects.count() - before
+        doubled = Booking.objects.active().values("slot").annotate(n=django.db.models.Count("pk")).filter(n__gt=1)
+        bench("booking_post_outcome", bookings_made=made, slots_with_two_active_bookings=doubled.count())
+        server_errors = (Path(static_root) / "gunicorn.log").read_text().count("Internal Server Error")
+        bench("server_errors", count=server_errors)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    bench("machine", cpus=os.cpu_count(), python=sys.version.split()[0], django=django.get_version(),
+          postgres=connection.cursor().connection.server_version)
+    load_year()
+    serve_and_load()
+    measure_scaling()
+
+
+if __name__ == "__main__":
+    main()
