@@ -6,3 +6,8 @@ class AspireConfig(AppConfig):
 
     name = "aspire"
     verbose_name = "Aspire"
+
+    def ready(self):
+        from aspire import page_cache
+
+        page_cache.connect_signals()

@@ -12,7 +12,3 @@ def site(request):
         "site_whatsapp_url": f"https://wa.me/{phone.lstrip('+')}",
     }
 
-
-def csp_nonce(request):
-    """The nonce under the name django-htmx's `{% htmx_script %}` looks for (and templates use)."""
-    return {"csp_nonce": getattr(request, "csp_nonce", "")}

@@ -110,7 +110,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aspire.context_processors.site",
-                "aspire.context_processors.csp_nonce",
                 "bookings.context_processors.clinics",
             ],
         },
@@ -243,8 +242,9 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content Security Policy: everything from this site, no inline script or style;
-# the few script tags (htmx) carry a per-response nonce.
+# Content Security Policy: everything from this site, no inline script or style.
+# The one script (htmx) is a file of this site. NONCE is there for an inline script
+# a page may one day need ({{ request.csp_nonce }}); such a page is never cached.
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {

@@ -437,3 +437,21 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class RateLimitCounter(models.Model):
+    """
+    How many times one key (a client's address, a phone number) was counted in one
+    window of time. Kept in the database every app server shares, and counted with
+    one atomic statement, so concurrent requests can't slip past a limit.
+    """
+
+    key = models.CharField("key", max_length=200, primary_key=True)
+    count = models.PositiveIntegerField("count", default=0)
+    expires_at = models.DateTimeField("expires at", db_index=True)
+
+    class Meta:
+        verbose_name = "rate limit counter"
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

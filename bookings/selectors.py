@@ -80,15 +80,33 @@ def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=No
     return slots
 
 
-def days_with_free_slots(*, clinic, physio_slug: str = "", gender: str = "", now=None) -> set[dt.date]:
-    """Return the Karachi dates on which the clinic has a bookable time, in one query."""
+def days_with_free_slots(
+    *, clinic, physio_slug: str = "", gender: str = "", now=None, between: tuple[dt.date, dt.date] | None = None
+) -> set[dt.date]:
+    """Return the Karachi dates with a bookable time (only those in `between`, first to last day, if given)."""
     from django.db.models.functions import TruncDate
     from django.utils import timezone
 
+    from bookings.timeutils import day_bounds
+
     slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+    if between is not None:
+        slots = slots.filter(starts_at__gte=day_bounds(between[0])[0], starts_at__lt=day_bounds(between[1])[1])
     # order_by(): the model's ordering would otherwise join DISTINCT and make every slot its own row.
     days = slots.order_by().annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
     return set(days.values_list("day", flat=True).distinct())
+
+
+def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str = "", now=None) -> dt.date | None:
+    """Return the first Karachi date after `after` with a bookable time, reading its first free slot off the index."""
+    from django.utils import timezone
+
+    from bookings.timeutils import day_bounds
+
+    slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+    first = slots.filter(starts_at__gte=day_bounds(after)[1]).order_by("starts_at").values_list("starts_at", flat=True)
+    first = first.first()
+    return timezone.localtime(first).date() if first else None
 
 
 @dataclass
@@ -115,17 +133,21 @@ def free_times_on(*, clinic, day: dt.date, physio_slug: str = "", gender: str = 
 
 
 def next_free_time_by_clinic(*, clinics, physio_slug: str = "", gender: str = "", now=None) -> dict[int, dt.datetime]:
-    """Return the start of each clinic's next bookable slot, by clinic id, in one query."""
-    from django.db.models import Min
+    """
+    Return the start of each clinic's next bookable slot, by clinic id, in one query.
+    Each clinic's first free slot is looked up on its own (clinic, start) index,
+    stopping at the first free one: the cost doesn't grow with the bookings.
+    """
+    from django.db.models import OuterRef, Subquery
 
-    firsts = (
+    first_free = (
         online_slots(physio_slug=physio_slug, gender=gender, now=now)
-        .filter(clinic__in=clinics)
-        .values("clinic_id")
-        .annotate(first=Min("starts_at"))
+        .filter(clinic=OuterRef("pk"))
+        .order_by("starts_at")
+        .values("starts_at")[:1]
     )
-    found = {row["clinic_id"]: row["first"] for row in firsts}
-    return {clinic.pk: found[clinic.pk] for clinic in clinics if clinic.pk in found}
+    firsts = Clinic.objects.filter(pk__in=[clinic.pk for clinic in clinics]).annotate(first=Subquery(first_free))
+    return {pk: first for pk, first in firsts.values_list("pk", "first") if first is not None}
 
 
 def nearest_free_slots(*, slot: Slot, limit: int = 6, now=None) -> list[Slot]:

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aspire import page_cache
 from bookings import notifications
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -306,6 +307,7 @@ def slots_set_blocked(*, slots: Iterable[Slot], blocked: bool, reason: str = "")
         changed = Slot.objects.filter(pk__in=targets).update(is_blocked=True, block_reason=reason)
     else:
         changed = Slot.objects.filter(pk__in=ids).update(is_blocked=False, block_reason="")
+    page_cache.changed(page_cache.AVAILABILITY)  # update() sends no signals
     return changed, skipped
 
 
@@ -401,6 +403,7 @@ def slots_generate(
         day += dt.timedelta(days=1)
     before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
     Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
+    page_cache.changed(page_cache.AVAILABILITY)  # bulk_create sends no signals
     return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
 
 

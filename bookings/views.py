@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aspire import page_cache
 from aspire.client_ip import client_ip
+from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
 from bookings import ratelimit, selectors, services
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
@@ -22,6 +24,7 @@ from bookings.timeutils import local_today
 
 
 @require_safe
+@shared_page(CONTENT)
 def clinic_list(request):
     # The clinics themselves come from the `active_clinics` context processor, shared with the footer.
     context = {
@@ -32,6 +35,7 @@ def clinic_list(request):
 
 
 @require_safe
+@shared_page(CONTENT)
 def clinic_detail(request, slug):
     clinic = get_object_or_404(Clinic.objects.active(), slug=slug)
     context = {
@@ -64,9 +68,20 @@ def _requested_day(request, *, default: dt.date) -> dt.date:
     return min(max(day, today), today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS))
 
 
+def _availability_page(request, render, *, vary):
+    """Serve a page of free times from the page cache: it changes with content and with availability."""
+    return page_cache.cached_response(
+        request, render, depends_on=(CONTENT, AVAILABILITY), timeout=page_cache.AVAILABILITY_TIMEOUT, vary=vary
+    )
+
+
 @require_safe
 def book_choose_clinic(request):
     physio, gender = _filters(request)
+    return _availability_page(request, lambda: _book_choose_clinic(request, physio, gender), vary=(physio, gender))
+
+
+def _book_choose_clinic(request, physio, gender):
     clinics = list(Clinic.objects.active())
     next_free = selectors.next_free_time_by_clinic(clinics=clinics, physio_slug=physio, gender=gender)
     for clinic in clinics:
@@ -85,14 +100,25 @@ def book_choose_clinic(request):
 
 @require_safe
 def book_clinic(request, clinic_slug):
-    clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     physio, gender = _filters(request)
+    day = _requested_day(request, default=local_today())
+    return _availability_page(
+        request,
+        lambda: _book_clinic(request, clinic_slug, physio, gender, day),
+        vary=(clinic_slug, physio, gender, day, bool(request.htmx)),
+    )
+
+
+def _book_clinic(request, clinic_slug, physio, gender, day):
+    clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     today = local_today()
     last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
-    day = _requested_day(request, default=today)
-    free_days = selectors.days_with_free_slots(clinic=clinic, physio_slug=physio, gender=gender)
     strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
     strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
+    free_days = selectors.days_with_free_slots(
+        clinic=clinic, physio_slug=physio, gender=gender, between=(strip[0], strip[-1])
+    )
+    parts = selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio, gender=gender)
     context = {
         "title": f"Book at {clinic.name} | Aspire Wellness",
         "description": f"Free times for dry needling at Aspire Wellness {clinic.name}, {clinic.area}, Karachi.",
@@ -101,8 +127,11 @@ def book_clinic(request, clinic_slug):
         "today": today,
         "last_day": last_day,
         "strip": [(d, d in free_days) for d in strip],
-        "parts": selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio, gender=gender),
-        "next_free_day": min((d for d in free_days if d > day), default=None),
+        "parts": parts,
+        # Only an empty day offers the next free one.
+        "next_free_day": None if parts else selectors.next_free_day(
+            clinic=clinic, after=day, physio_slug=physio, gender=gender
+        ),
         "therapists": selectors.therapists_at(clinic),
         "genders": Gender.choices,
         "physio": physio,

@@ -3,12 +3,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
+from aspire.page_cache import CONTENT, shared_page
 from content import selectors
 from content.markdown import render_markdown
 from content.models import Condition, Page
 
 
 @require_safe
+@shared_page(CONTENT)
 def home(request):
     page = selectors.page_get(key=Page.HOME)
     context = {
@@ -32,6 +34,7 @@ def home(request):
 
 
 @require_safe
+@shared_page(CONTENT)
 def dry_needling(request):
     page = selectors.page_get(key=Page.DRY_NEEDLING)
     context = {
@@ -56,6 +59,7 @@ def dry_needling(request):
 
 
 @require_safe
+@shared_page(CONTENT)
 def condition_list(request):
     context = {
         "title": "Conditions treated with dry needling | Aspire Wellness",
@@ -69,6 +73,7 @@ def condition_list(request):
 
 
 @require_safe
+@shared_page(CONTENT)
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
@@ -96,6 +101,7 @@ def condition_detail(request, slug):
 
 
 @require_safe
+@shared_page(CONTENT)
 def faq(request):
     groups = selectors.faq_groups()
     context = {

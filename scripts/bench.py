@@ -3,11 +3,17 @@
 Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv):
 1. loads a year of data: 8 clinics, 40 therapists, every slot for 365 days
    (300 past, 65 ahead) made by the real slot generator, most past ones booked;
-2. serves it with gunicorn and the production settings, and loads /healthz, the home
+2. serves it with gunicorn and the production settings (cache in the database), and loads /healthz, the home
    page, a clinic's day of free times, the booking form and the booking POST with wrk
    (16 connections), printing requests/s, p50, p99 and the ratio to /healthz;
-3. times the day-of-times query (the clinic day page's two queries) at 1x, 10x and
+3. times the pages the page cache serves as they cost when it doesn't have them
+   (`page_miss`: made from the database in this process, median of 21);
+4. times the day-of-times query (the clinic day page's two queries) at 1x, 10x and
    100x the data, the extra data being earlier years of the same clinics.
+
+With wrk asking for the same address again and again, the public pages come from the
+page cache (aspire/page_cache.py) after the first request; the booking form and the
+booking POST are made every time.
 """
 
 import datetime as dt
@@ -128,13 +134,16 @@ def load_year() -> None:
 
 
 def day_of_times(clinic: Clinic, day: dt.date, runs: int = 30) -> tuple[float, int]:
-    """The clinic day page's data: which days have free times, and the chosen day's times (no page cache)."""
+    """The clinic day page's data, as the page asks for it (no page cache): which of the two weeks
+    shown have free times, the chosen day's times, and the next free day after it."""
+    today = timezone.localdate()
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            selectors.days_with_free_slots(clinic=clinic)
+            selectors.days_with_free_slots(clinic=clinic, between=(today, today + dt.timedelta(days=13)))
             selectors.free_times_on(clinic=clinic, day=day)
+            selectors.next_free_day(clinic=clinic, after=day)
         timings.append(time.perf_counter() - began)
     return statistics.median(timings) * 1000, len(queries)
 
@@ -174,12 +183,35 @@ def grow_history(first: dt.datetime, copies: range) -> None:
         cursor.execute("ANALYZE")
 
 
+def measure_misses() -> None:
+    """What a page costs when the page cache does not have it: made from the database, in this process."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    clinic = Clinic.objects.get(slug="clinic-0")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    pages = {"home": "/", "clinic_day": f"/book/{clinic.slug}/?date={day:%Y-%m-%d}", "choose_clinic": "/book/",
+             "clinic": f"/clinics/{clinic.slug}/", "faq": "/faq/"}
+    client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
+    for name, path in pages.items():
+        timings = []
+        for _ in range(21):
+            cache.clear()
+            began = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            timings.append(time.perf_counter() - began)
+        bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}",
+              queries=len(queries))
+    cache.clear()
+
+
 def measure_scaling() -> None:
     clinic = Clinic.objects.get(slug="clinic-0")
     day = timezone.localdate() + dt.timedelta(days=2)
     first = Slot.objects.earliest("starts_at").starts_at
     copies = 0
-    for scale in (1, 10, 100):
+    for scale in map(int, os.environ.get("BENCH_SCALES", "1,10,100").split(",")):
         began = time.perf_counter()
         grow_history(first, range(copies + 1, scale))
         copies = scale - 1
@@ -316,6 +348,7 @@ def main() -> None:
     bench("machine", cpus=os.cpu_count(), python=sys.version.split()[0], django=django.get_version(),
           postgres=connection.cursor().connection.server_version)
     load_year()
+    measure_misses()
     serve_and_load()
     measure_scaling()
 

@@ -101,6 +101,14 @@ def test_empty_day_points_to_the_next_free_day(client, slot):
     assert f"?date={day:%Y-%m-%d}" in page.links()
 
 
+def test_the_next_free_day_may_lie_beyond_the_days_shown(client, clinic):
+    """The strip shows two weeks; a clinic booked up until week four still offers its next free day."""
+    later = SlotFactory(clinic=clinic, starts_at=timezone.now() + dt.timedelta(days=25))
+    BookingFactory(slot=SlotFactory(clinic=clinic, starts_at=later.starts_at - dt.timedelta(days=1)))
+    page = parse(client.get("/book/clifton/", {"date": timezone.localdate().isoformat()}))
+    assert f"?date={timezone.localtime(later.starts_at):%Y-%m-%d}" in page.links()
+
+
 def test_taken_blocked_and_too_soon_times_are_not_offered(client, clinic):
     now = timezone.now()
     taken = BookingFactory(slot=SlotFactory(clinic=clinic, starts_at=now + dt.timedelta(days=1))).slot

@@ -1,6 +1,7 @@
 """Each public page costs a fixed number of queries, however much content there is."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -31,6 +32,8 @@ def grow_content(times: int):
 
 
 def count_queries(client, path) -> int:
+    """The queries of making the page, not of serving it from the page cache (tests/test_page_cache.py)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)

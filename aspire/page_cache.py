@@ -1,0 +1,144 @@
+"""
+Whole-page cache for the public pages every visitor sees alike.
+
+A page is kept in the shared cache (so every app server uses it) under its
+address and the *generation* of what it shows. A generation is a random token
+that changes, once the transaction commits, whenever a row it depends on is
+saved or deleted; a page made before the change is then never served again,
+without anyone having to find and delete it:
+
+- CONTENT: the site's pages, conditions, FAQs and testimonials, and the clinics,
+  therapists and session types they name;
+- AVAILABILITY: slots and bookings, what the booking pages show as free.
+
+Writes that bypass model signals (QuerySet.update, bulk_create) call `changed()`
+themselves; a timeout bounds whatever slips past. Only a plain 200 response that
+sets no cookie, used no CSP nonce and read no session is stored, so nothing private (a CSRF
+token, a session, a nonce) is ever handed to a second visitor.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable, Hashable
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+CONTENT = "content"
+AVAILABILITY = "availability"
+
+# What each generation follows: saving or deleting one of these models changes it.
+FOLLOWS = {
+    CONTENT: [
+        "content.Page",
+        "content.PageSection",
+        "content.Condition",
+        "content.FAQCategory",
+        "content.FAQ",
+        "content.Testimonial",
+        "bookings.Clinic",
+        "bookings.ClinicClosure",
+        "bookings.Physiotherapist",
+        "bookings.SessionType",
+        "bookings.WeeklyAvailability",
+    ],
+    AVAILABILITY: ["bookings.Slot", "bookings.Booking", "bookings.TimeOff"],
+}
+
+CONTENT_TIMEOUT = 10 * 60
+AVAILABILITY_TIMEOUT = 60  # also how late a time that has just passed the minimum notice may still show
+
+
+def _generation_key(name: str) -> str:
+    return f"page-generation:{name}"
+
+
+def changed(*names: str) -> None:
+    """
+    Make the pages that depend on `names` stale once the current transaction commits
+    (at once outside a transaction). Not before: a page made in between would read
+    the old rows and could be stored under the new generation.
+    """
+    transaction.on_commit(
+        lambda: cache.set_many({_generation_key(name): secrets.token_hex(6) for name in names}, timeout=None)
+    )
+
+
+def _generations(names: tuple[str, ...]) -> str:
+    keys = [_generation_key(name) for name in names]
+    found = cache.get_many(keys)
+    missing = {key: secrets.token_hex(6) for key in keys if key not in found}
+    if missing:  # first use, or evicted: a fresh token can't match a page stored under an old one
+        cache.set_many(missing, timeout=None)
+    return ".".join(found.get(key) or missing[key] for key in keys)
+
+
+def cached_response(
+    request: HttpRequest,
+    render: Callable[[], HttpResponse],
+    *,
+    depends_on: tuple[str, ...],
+    timeout: int,
+    vary: tuple[Hashable, ...] = (),
+) -> HttpResponse:
+    """
+    Return the page `render()` makes for this address and `vary`, from the cache when
+    it is there for the current generations of `depends_on`. The query string is not
+    part of the key: a view that reads it passes the values it accepted in `vary`, so
+    made-up parameters (?utm_source=...) share one entry and can't fill the cache.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return render()
+    address = repr((request.scheme, request.get_host(), request.path, vary))
+    key = f"page:{_generations(depends_on)}:{hashlib.sha256(address.encode()).hexdigest()}"
+    stored = cache.get(key)
+    if stored is not None:
+        content, content_type = stored
+        return HttpResponse(content, content_type=content_type)
+    response = render()
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and getattr(request, "_csp_nonce", None) is None  # a nonce is for one response only
+        and not getattr(getattr(request, "session", None), "accessed", False)
+    ):
+        cache.set(key, (response.content, response["Content-Type"]), timeout)
+    return response
+
+
+def shared_page(*depends_on: str, timeout: int = CONTENT_TIMEOUT):
+    """Decorate a view whose page is the same for everyone and ignores the query string."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            return cached_response(
+                request,
+                lambda: view(request, *args, **kwargs),
+                depends_on=depends_on,
+                timeout=timeout,
+                vary=(tuple(args), tuple(sorted(kwargs.items()))),
+            )
+
+        return wrapper
+
+    return decorator
+
+
+def connect_signals() -> None:
+    """Follow the models in FOLLOWS (called from AspireConfig.ready)."""
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save
+
+    for name, models in FOLLOWS.items():
+
+        def receiver(sender, name=name, **kwargs):
+            changed(name)
+
+        for label in models:
+            model = apps.get_model(label)
+            post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"page-cache:{name}:{label}")
+            post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"page-cache:{name}:{label}:d")

@@ -1,0 +1,55 @@
+"""The booking rate limit counts in the database, atomically, across connections."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings import ratelimit
+from bookings.models import RateLimitCounter
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thirty_concurrent_hits_let_exactly_the_limit_through():
+    """Real connections released together: a read-then-write counter would let more than 10 pass."""
+    threads, limit = 30, 10
+    barrier = threading.Barrier(threads)
+    allowed, errors = [], []
+
+    def client():
+        try:
+            barrier.wait(timeout=30)
+            allowed.append(ratelimit.hit("book:ip:203.0.113.7", limit=limit, window_seconds=3600))
+        except Exception as exc:  # noqa: BLE001 - any error is what the test looks for
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert allowed.count(True) == limit and len(allowed) == threads
+    assert RateLimitCounter.objects.get().count == threads
+
+
+@pytest.mark.django_db
+def test_a_new_window_starts_from_zero_and_forgets_the_old_ones(monkeypatch):
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    monkeypatch.setattr(ratelimit.timezone, "now", lambda: dt.datetime.fromtimestamp(now[0], dt.UTC))
+    assert [ratelimit.hit("k", limit=2, window_seconds=60) for _ in range(3)] == [True, True, False]
+    assert ratelimit.hit("other", limit=2, window_seconds=60)
+    now[0] += 90
+    assert ratelimit.hit("k", limit=2, window_seconds=60)  # a new window
+    assert list(RateLimitCounter.objects.values_list("count", flat=True)) == [1]  # the old windows are gone
+
+
+@pytest.mark.django_db
+def test_a_hostile_key_of_any_length_is_counted():
+    key = "book:phone:" + "٣" * 5000
+    assert ratelimit.hit(key, limit=1, window_seconds=60)
+    assert not ratelimit.hit(key, limit=1, window_seconds=60)
