@@ -75,6 +75,11 @@ def _generations(names: tuple[str, ...]) -> str:
     return ".".join(found.get(key) or missing[key] for key in keys)
 
 
+def generation(name: str) -> str:
+    """The current token of one generation: a key part for a fragment that changes with it."""
+    return _generations((name,))
+
+
 def cached_response(
     request: HttpRequest,
     render: Callable[[], HttpResponse],

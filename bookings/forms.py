@@ -157,10 +157,10 @@ class PatientBookingForm(forms.Form):
         from bookings.models import SessionType
 
         super().__init__(*args, **kwargs)
-        self.fields["session_type"].queryset = SessionType.objects.active()
-        first = self.fields["session_type"].queryset.first()
-        if first is not None:
-            self.fields["session_type"].initial = first.pk
+        session_types = SessionType.objects.active()
+        self.fields["session_type"].queryset = session_types
+        # Looked up only when a blank form is drawn (not for a posted one, nor a cached blank one).
+        self.fields["session_type"].initial = lambda: session_types.values_list("pk", flat=True).first()
 
     def clean_name(self):
         return clean_person_name(self.cleaned_data["name"])

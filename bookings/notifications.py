@@ -99,8 +99,10 @@ def notify_reception(booking, kind: str) -> None:
     _send_email(to=clinic.email, subject=subject, template="bookings/email/reception", context=context)
 
 
-def booking_confirmed(*, booking_id: int) -> None:
-    booking = _load(booking_id)
+def booking_confirmed(*, booking_id: int, booking=None) -> None:
+    """Tell the patient (and, for an online booking, the reception). `booking`, if given, comes
+    with its slot, clinic, therapist, session type and patient loaded: no need to read it again."""
+    booking = booking or _load(booking_id)
     notify_patient(booking, "confirmed")
     if booking.source == "online":
         notify_reception(booking, "confirmed")

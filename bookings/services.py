@@ -207,7 +207,7 @@ def booking_create(
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable("That time was just taken.") from exc
     if notify:
-        transaction.on_commit(lambda: notifications.booking_confirmed(booking_id=booking.pk))
+        transaction.on_commit(lambda: notifications.booking_confirmed(booking_id=booking.pk, booking=booking))
     return booking
 
 

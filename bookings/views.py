@@ -205,6 +205,7 @@ def book_slot(request, slot_id):
         "slot": slot,
         "form": form,
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
+        "content_generation": "" if form.is_bound else page_cache.generation(CONTENT),
     }
     return render(request, "bookings/book_slot.html", context, status=200 if not form.errors else 400)
 

@@ -91,7 +91,9 @@ class SlotFactory(factory.django.DjangoModelFactory):
 
     physiotherapist = factory.SubFactory(PhysiotherapistFactory)
     clinic = factory.SubFactory(ClinicFactory)
-    starts_at = factory.Sequence(lambda n: _in_hours(24 + n))
+    # An hour apart, wrapping after 50 days: always inside the 60-day booking window, however
+    # many slots the tests before made.
+    starts_at = factory.Sequence(lambda n: _in_hours(24 + n % 1200))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + __import__("datetime").timedelta(minutes=45))
 
 

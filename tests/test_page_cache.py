@@ -187,3 +187,21 @@ def test_a_patients_booking_leaves_the_day_once_committed(client):
                                                        "session_type": SessionTypeFactory().pk, "consent": "on"})
     assert response.status_code == 302
     assert f"/book/slot/{slot.pk}/" not in client.get(path).content.decode()
+
+
+def test_the_blank_booking_form_is_drawn_once_per_change_of_session_types(client, day_page, committed):
+    _, slot = day_page
+    with committed():
+        session_type = SessionTypeFactory(name="Follow-up dry needling")
+    path = f"/book/slot/{slot.pk}/"
+    first = client.get(path).content.decode()
+    assert "Follow-up dry needling" in first and "csrfmiddlewaretoken" in first
+    again = client.get(path).content.decode()
+    assert again.count("csrfmiddlewaretoken") == 1  # the token is never part of the cached fields
+    with committed():
+        session_type.name = "Follow-up session"
+        session_type.save()
+    assert "Follow-up session" in client.get(path).content.decode()
+    # A posted form with mistakes shows what this patient typed, never a cached blank form.
+    typed = client.post(path, {"name": "Ayesha Karim", "phone": "12", "session_type": session_type.pk})
+    assert typed.status_code == 400 and 'value="Ayesha Karim"' in typed.content.decode()

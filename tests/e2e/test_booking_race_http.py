@@ -24,6 +24,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def test_many_patients_one_slot_over_http(live_server, settings):
     settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = 1000
+    # The live server speaks plain http, over which urllib (rightly) won't send a Secure cookie.
+    settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False
     slot, session_type = SlotFactory(), SessionTypeFactory()
     url = f"{live_server.url}/book/slot/{slot.pk}/"
     barrier = threading.Barrier(PATIENTS)

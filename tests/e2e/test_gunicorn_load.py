@@ -1,6 +1,7 @@
 """Under gunicorn with production settings on PostgreSQL: many patients booking the same
 few times at once, and the database restarting in the middle of a load."""
 
+import datetime as dt
 import os
 import random
 import shlex
@@ -12,6 +13,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
 from tests.conftest import missing
@@ -19,6 +21,12 @@ from tests.e2e.gunicorn_site import ROOT, Client, Gunicorn
 from tests.factories import SessionTypeFactory, SlotFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+def bookable_time(i: int):
+    """Tomorrow, a minute apart (each slot has its own therapist): inside the booking window
+    however many slots earlier tests made (SlotFactory's default moves an hour per slot)."""
+    return timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=1, minutes=i)
+
 
 OPEN_LIMITS = {
     "ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR": "1000000",
@@ -60,13 +68,14 @@ def run_together(workers: int, work) -> None:
 def test_many_patients_booking_the_same_few_times(static_root):
     """16 patients at once, each trying all 6 times in their own order: 96 posts."""
     session_type = SessionTypeFactory()
-    slots = [SlotFactory() for _ in range(6)]
+    slots = [SlotFactory(starts_at=bookable_time(i)) for i in range(6)]
     patients = 16
     answers = []
 
     with Gunicorn(static_root, **OPEN_LIMITS) as site:
         clients = [Client(site.port) for _ in range(patients)]
         tokens = [client.csrf_token(slots[0].pk) for client in clients]
+        assert all(tokens), "a patient got no booking form"
 
         def patient(i):
             for slot in random.Random(i).sample(slots, len(slots)):
@@ -102,7 +111,8 @@ def test_database_restart_in_the_middle_of_a_load(static_root):
         missing("ASPIRE_PG_CTL (a command to stop and start the test PostgreSQL)")
     session_type = SessionTypeFactory()
     patients, per_patient = 8, 150
-    slots = [[SlotFactory() for _ in range(per_patient)] for _ in range(patients)]
+    slots = [[SlotFactory(starts_at=bookable_time(i * per_patient + j)) for j in range(per_patient)]
+             for i in range(patients)]
     clinic_day = f"/book/{slots[0][0].clinic.slug}/"
     log = []  # (seconds since start, what, status)
     outage = {}
@@ -110,6 +120,7 @@ def test_database_restart_in_the_middle_of_a_load(static_root):
     with Gunicorn(static_root, **OPEN_LIMITS) as site:
         clients = [Client(site.port) for _ in range(patients)]
         tokens = [client.csrf_token(slots[i][0].pk) for i, client in enumerate(clients)]
+        assert all(tokens), "a patient got no booking form"
         start = time.monotonic()
 
         def patient(i):
