@@ -2,14 +2,16 @@
 
 Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv):
 1. loads a year of data: 8 clinics, 40 therapists, every slot for 365 days
-   (300 past, 65 ahead) made by the real slot generator, most past ones booked;
-2. serves it with gunicorn and the production settings (cache in the database), and loads /healthz, the home
-   page, a clinic's day of free times, the booking form and the booking POST with wrk
-   (16 connections), printing requests/s, p50, p99 and the ratio to /healthz;
-3. times the pages the page cache serves as they cost when it doesn't have them
+   (300 past, 65 ahead) made by the real slot generator (timed, and timed again as a
+   rerun), most past ones booked;
+2. times the pages the page cache serves as they cost when it doesn't have them
    (`page_miss`: made from the database in this process, median of 21);
-4. times the day-of-times query (the clinic day page's two queries) at 1x, 10x and
-   100x the data, the extra data being earlier years of the same clinics.
+3. serves it with gunicorn and the production settings (cache in the database) and
+   loads /healthz, the home page, a clinic's day of free times, the booking form and
+   the booking POST with wrk (16 connections), printing requests/s, p50, p99 and the
+   ratio to /healthz;
+4. times the clinic day page's queries (`day_of_times`) at 1x, 10x and 100x the data
+   (BENCH_SCALES), the extra data being earlier years of the same clinics.
 
 With wrk asking for the same address again and again, the public pages come from the
 page cache (aspire/page_cache.py) after the first request; the booking form and the
