@@ -138,10 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-# Booking rate limits and login throttling count in the cache, so every gunicorn
-# worker, and every app server, must share one: Redis where REDIS_URL is set
-# (several servers), else a table in the database (one server, several workers;
-# `manage.py createcachetable`, which `make serve` runs). Debug: local memory.
+# The page cache (aspire/page_cache.py) must be one for every gunicorn worker and
+# every app server: Redis where REDIS_URL is set, else a table in the database
+# (`manage.py createcachetable`, which `make serve` runs). Debug: local memory.
+# (Booking rate limits and login throttling count in the database itself.)
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
@@ -149,7 +149,15 @@ if os.environ.get("REDIS_URL"):
 elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "aspire_cache"}}
+    # Room for every clinic's days of free times (the page cache); Django's default of 300 would
+    # have them push each other out. The table counts its rows on each write: 5,000 stay cheap.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "aspire_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
