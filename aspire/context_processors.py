@@ -11,4 +11,3 @@ def site(request):
         "site_phone_tel": f"tel:{phone}",
         "site_whatsapp_url": f"https://wa.me/{phone.lstrip('+')}",
     }
-

@@ -12,6 +12,10 @@ from django.utils import timezone
 
 from bookings.models import RateLimitCounter
 
+# The last window (per window length) in which this process forgot the windows that are
+# over: once is enough, not once per new key.
+_purged: dict[int, int] = {}
+
 
 def hit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit for `key` in the current window; return True while it is within `limit`."""
@@ -29,7 +33,8 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
             [bucket, connection.ops.adapt_datetimefield_value(expires_at)],
         )
         count = cursor.fetchone()[0]
-        if count == 1:  # a new window: forget the windows that are over
+        if count == 1 and _purged.get(window_seconds) != window:  # a new window: forget those that are over
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             cursor.execute(f"DELETE FROM {table} WHERE expires_at < %s", [now])  # noqa: S608
+            _purged[window_seconds] = window
     return count <= limit

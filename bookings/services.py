@@ -65,11 +65,19 @@ class TooLateToChange(BookingError):
     code = "too_late"
 
 
-def slot_refusal(slot: Slot, *, now: dt.datetime, online: bool, exclude_booking: Booking | None = None) -> str | None:
+def slot_refusal(
+    slot: Slot,
+    *,
+    now: dt.datetime,
+    online: bool,
+    exclude_booking: Booking | None = None,
+    active_bookings: list[Booking] | None = None,
+) -> str | None:
     """
     Return why `slot` can't be booked now, or None. Online (a patient), the
     minimum notice and the booking window apply too. The booking services and
-    the public pages both ask this, so they never disagree.
+    the public pages both ask this, so they never disagree. `active_bookings`,
+    if given, are the slot's active bookings, already read.
     """
     if slot.is_blocked or not (slot.physiotherapist.is_active and slot.clinic.is_active):
         return "That time is not available."
@@ -81,16 +89,15 @@ def slot_refusal(slot: Slot, *, now: dt.datetime, online: bool, exclude_booking:
             return f"Online bookings need at least {settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g} hours' notice."
         if slot.starts_at > latest:
             return f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead."
-    taken = slot.bookings.filter(status__in=ACTIVE_STATUSES)
-    if exclude_booking is not None:
-        taken = taken.exclude(pk=exclude_booking.pk)
-    if taken.exists():
+    if active_bookings is None:
+        active_bookings = slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk")
+    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in active_bookings):
         return "That time was just taken."
     return None
 
 
-def _check_slot_free(slot: Slot, *, now: dt.datetime, online: bool, exclude_booking: Booking | None = None) -> None:
-    refusal = slot_refusal(slot, now=now, online=online, exclude_booking=exclude_booking)
+def _check_slot_free(slot: Slot, *, now: dt.datetime, online: bool, **known) -> None:
+    refusal = slot_refusal(slot, now=now, online=online, **known)
     if refusal:
         raise SlotUnavailable(refusal)
 
@@ -135,8 +142,13 @@ def new_manage_token() -> str:
 def patient_get_or_create(*, phone: str, name: str, email: str = "") -> Patient:
     """Return the patient with this phone number (any spelling), creating them if new."""
     e164 = normalize_phone(phone)
-    patient, created = Patient.objects.get_or_create(phone=e164, defaults={"name": name.strip(), "email": email})
-    if not created and email and not patient.email:
+    patient = Patient.objects.filter(phone=e164).first()
+    if patient is None:
+        # One statement and no savepoint: a racing request that has just added the same
+        # number makes this an update of its row (to the same phone), not an error.
+        patient = Patient(phone=e164, name=name.strip(), email=email)
+        Patient.objects.bulk_create([patient], update_conflicts=True, unique_fields=["phone"], update_fields=["phone"])
+    elif email and not patient.email:
         patient.email = email
         patient.save(update_fields=["email"])
     return patient
@@ -173,13 +185,14 @@ def booking_create(
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
     e164 = normalize_phone(phone)
+    active = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("patient"))
     if source == BookingSource.ONLINE:
         # A double submit, or a patient pressing back and booking again: the same booking, not an error.
-        mine = slot.bookings.filter(status=BookingStatus.CONFIRMED, patient__phone=e164).first()
-        if mine is not None:
-            return mine
+        for mine in active:
+            if mine.status == BookingStatus.CONFIRMED and mine.patient.phone.as_e164 == e164:
+                return mine
     online = source == BookingSource.ONLINE and apply_online_rules
-    _check_slot_free(slot, now=now, online=online)
+    _check_slot_free(slot, now=now, online=online, active_bookings=active)
     if online:
         _check_phone_limit(phone_e164=e164, now=now)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
@@ -198,9 +211,8 @@ def booking_create(
         created_by=created_by if created_by and created_by.is_authenticated else None,
     )
     try:
-        # A savepoint, so that the constraint's refusal leaves the outer transaction usable.
-        with transaction.atomic():
-            booking.save()
+        # No savepoint of its own: a refusal leaves this function, and its atomic() rolls back.
+        booking.save()
     except IntegrityError as exc:
         # The database's partial unique constraint: another request booked the slot
         # between our check and our insert (SQLite has no row locks).
@@ -283,9 +295,8 @@ def booking_move(
     _check_slot_free(new_slot, now=now, online=by_patient, exclude_booking=booking)
     booking.slot = new_slot
     try:
-        with transaction.atomic():
-            booking.save(update_fields=["slot", "updated_at"])
-    except IntegrityError as exc:
+        booking.save(update_fields=["slot", "updated_at"])
+    except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable("That time was just taken.") from exc
     transaction.on_commit(lambda: notifications.booking_moved(booking_id=booking.pk))
     return booking

@@ -129,9 +129,9 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
         "strip": [(d, d in free_days) for d in strip],
         "parts": parts,
         # Only an empty day offers the next free one.
-        "next_free_day": None if parts else selectors.next_free_day(
-            clinic=clinic, after=day, physio_slug=physio, gender=gender
-        ),
+        "next_free_day": None
+        if parts
+        else selectors.next_free_day(clinic=clinic, after=day, physio_slug=physio, gender=gender),
         "therapists": selectors.therapists_at(clinic),
         "genders": Gender.choices,
         "physio": physio,

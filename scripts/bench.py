@@ -77,36 +77,61 @@ def load_year() -> None:
     today = timezone.localdate()
     start = today - dt.timedelta(days=PAST_DAYS)
     session_types = [
-        SessionType.objects.create(name="First visit: assessment and dry needling", short_name="First visit",
-                                   duration_minutes=60, price_pkr=6000),
-        SessionType.objects.create(name="Follow-up dry needling", short_name="Follow-up",
-                                   duration_minutes=45, price_pkr=4500),
+        SessionType.objects.create(
+            name="First visit: assessment and dry needling",
+            short_name="First visit",
+            duration_minutes=60,
+            price_pkr=6000,
+        ),
+        SessionType.objects.create(
+            name="Follow-up dry needling", short_name="Follow-up", duration_minutes=45, price_pkr=4500
+        ),
     ]
     for c, area in enumerate(AREAS[:CLINICS]):
         clinic = Clinic.objects.create(
-            name=area, slug=f"clinic-{c}", area=area, address=f"{c + 1} Main Road", phone="0309-5885076",
+            name=area,
+            slug=f"clinic-{c}",
+            area=area,
+            address=f"{c + 1} Main Road",
+            phone="0309-5885076",
             opening_hours="Mon to Sat, 10:00 to 20:00",
         )
         for t in range(THERAPISTS_PER_CLINIC):
             therapist = Physiotherapist.objects.create(
-                name=f"Dr. {area} {t}", slug=f"therapist-{c}-{t}", credentials="DPT",
+                name=f"Dr. {area} {t}",
+                slug=f"therapist-{c}-{t}",
+                credentials="DPT",
                 gender="female" if t % 2 else "male",
             )
             WeeklyAvailability.objects.bulk_create(
-                WeeklyAvailability(physiotherapist=therapist, clinic=clinic, weekday=weekday,
-                                   start_time=dt.time(10), end_time=dt.time(20), slot_minutes=45, valid_from=start)
+                WeeklyAvailability(
+                    physiotherapist=therapist,
+                    clinic=clinic,
+                    weekday=weekday,
+                    start_time=dt.time(10),
+                    end_time=dt.time(20),
+                    slot_minutes=45,
+                    valid_from=start,
+                )
                 for weekday in range(6)
             )
     began = time.perf_counter()
     made = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
     seconds = time.perf_counter() - began
-    bench("slot_generation", days=PAST_DAYS + FUTURE_DAYS, therapists=CLINICS * THERAPISTS_PER_CLINIC,
-          slots=made, seconds=f"{seconds:.2f}", slots_per_s=f"{made / seconds:.0f}")
+    bench(
+        "slot_generation",
+        days=PAST_DAYS + FUTURE_DAYS,
+        therapists=CLINICS * THERAPISTS_PER_CLINIC,
+        slots=made,
+        seconds=f"{seconds:.2f}",
+        slots_per_s=f"{made / seconds:.0f}",
+    )
     # Run again: idempotent, and how long a daily cron run over a full year costs.
     began = time.perf_counter()
     again = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
-    bench("slot_generation_rerun", days=PAST_DAYS + FUTURE_DAYS, slots=again,
-          seconds=f"{time.perf_counter() - began:.2f}")
+    bench(
+        "slot_generation_rerun", days=PAST_DAYS + FUTURE_DAYS, slots=again, seconds=f"{time.perf_counter() - began:.2f}"
+    )
 
     # Most past slots booked (85 %), a third of the future ones; patients come back 2 to 6 times.
     patients = Patient.objects.bulk_create(
@@ -123,16 +148,30 @@ def load_year() -> None:
         status = BookingStatus.CONFIRMED
         if past:
             status = BookingStatus.NO_SHOW if i % 10 == 0 else BookingStatus.ATTENDED
-        bookings.append(Booking(
-            reference=f"B{i:07d}", manage_token=secrets.token_urlsafe(24), slot_id=slot_id,
-            session_type=session_types[i % 2], patient=patient, name=patient.name, phone=patient.phone,
-            consent=True, status=status,
-        ))
+        bookings.append(
+            Booking(
+                reference=f"B{i:07d}",
+                manage_token=secrets.token_urlsafe(24),
+                slot_id=slot_id,
+                session_type=session_types[i % 2],
+                patient=patient,
+                name=patient.name,
+                phone=patient.phone,
+                consent=True,
+                status=status,
+            )
+        )
     Booking.objects.bulk_create(bookings, batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    bench("data", clinics=CLINICS, therapists=CLINICS * THERAPISTS_PER_CLINIC, slots=len(slots),
-          bookings=len(bookings), patients=len(patients))
+    bench(
+        "data",
+        clinics=CLINICS,
+        therapists=CLINICS * THERAPISTS_PER_CLINIC,
+        slots=len(slots),
+        bookings=len(bookings),
+        patients=len(patients),
+    )
 
 
 def day_of_times(clinic: Clinic, day: dt.date, runs: int = 30) -> tuple[float, int]:
@@ -192,8 +231,13 @@ def measure_misses() -> None:
 
     clinic = Clinic.objects.get(slug="clinic-0")
     day = timezone.localdate() + dt.timedelta(days=2)
-    pages = {"home": "/", "clinic_day": f"/book/{clinic.slug}/?date={day:%Y-%m-%d}", "choose_clinic": "/book/",
-             "clinic": f"/clinics/{clinic.slug}/", "faq": "/faq/"}
+    pages = {
+        "home": "/",
+        "clinic_day": f"/book/{clinic.slug}/?date={day:%Y-%m-%d}",
+        "choose_clinic": "/book/",
+        "clinic": f"/clinics/{clinic.slug}/",
+        "faq": "/faq/",
+    }
     client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
     for name, path in pages.items():
         timings = []
@@ -203,8 +247,7 @@ def measure_misses() -> None:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(path).status_code == 200
             timings.append(time.perf_counter() - began)
-        bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}",
-              queries=len(queries))
+        bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}", queries=len(queries))
     cache.clear()
 
 
@@ -219,8 +262,15 @@ def measure_scaling() -> None:
         copies = scale - 1
         grown = time.perf_counter() - began
         median_ms, queries = day_of_times(clinic, day)
-        bench("day_of_times", scale=f"{scale}x", slots=Slot.objects.count(), bookings=Booking.objects.count(),
-              median_ms=f"{median_ms:.2f}", queries=queries, load_seconds=f"{grown:.0f}")
+        bench(
+            "day_of_times",
+            scale=f"{scale}x",
+            slots=Slot.objects.count(),
+            bookings=Booking.objects.count(),
+            median_ms=f"{median_ms:.2f}",
+            queries=queries,
+            load_seconds=f"{grown:.0f}",
+        )
 
 
 WRK_POST = """
@@ -249,11 +299,23 @@ def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = N
     headers = ["-H", "X-Forwarded-Proto: https", "-H", f"Origin: https://127.0.0.1:{port}"]
     command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--latency", *headers]
     if script:
-        command += ["-s", script, "-H", "Content-Type: application/x-www-form-urlencoded",
-                    "-H", f"Cookie: csrftoken={env['BENCH_CSRF_COOKIE']}",
-                    "-H", f"Referer: https://127.0.0.1:{port}/book/"]
-    out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,  # noqa: S603
-                         env={**os.environ, **(env or {})}, check=True).stdout
+        command += [
+            "-s",
+            script,
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "-H",
+            f"Cookie: csrftoken={env['BENCH_CSRF_COOKIE']}",
+            "-H",
+            f"Referer: https://127.0.0.1:{port}/book/",
+        ]
+    out = subprocess.run(  # noqa: S603 - our own command line
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    ).stdout
 
     def ms(label):
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
@@ -263,7 +325,8 @@ def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = N
     errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": ms(50), "p99": ms(99),
+        "p50": ms(50),
+        "p99": ms(99),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(1).strip() if errors else "none",
@@ -283,10 +346,20 @@ def serve_and_load() -> None:
     workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
     log = open(Path(static_root) / "gunicorn.log", "w")  # noqa: SIM115 - open for the server's life
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:aspire.gunicorn_conf", "aspire.wsgi",
-         "--access-logfile", "/dev/null"],
-        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:aspire.gunicorn_conf",
+            "aspire.wsgi",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(100):
@@ -312,8 +385,13 @@ def serve_and_load() -> None:
         slots_file.write_text("\n".join(map(str, free)) + "\n")
         script = Path(static_root) / "post.lua"
         script.write_text(WRK_POST)
-        post_env = {"BENCH_SLOTS": str(slots_file), "BENCH_CSRF": token, "BENCH_CSRF_COOKIE": cookie,
-                    "BENCH_THREADS": str(THREADS), "BENCH_SESSION": str(SessionType.objects.first().pk)}
+        post_env = {
+            "BENCH_SLOTS": str(slots_file),
+            "BENCH_CSRF": token,
+            "BENCH_CSRF_COOKIE": cookie,
+            "BENCH_THREADS": str(THREADS),
+            "BENCH_SESSION": str(SessionType.objects.first().pk),
+        }
 
         wrk("/healthz", port)  # warm every worker's connection and caches; not reported
         endpoints = [
@@ -328,11 +406,19 @@ def serve_and_load() -> None:
         for name, path, options in endpoints:
             result = wrk(path, port, **options)
             floor = floor or result["rps"]
-            bench(name, path=path.split("?")[0] if name != "clinic_day" else path, rps=f"{result['rps']:.0f}",
-                  p50_ms=f"{result['p50']:.1f}", p99_ms=f"{result['p99']:.1f}",
-                  ratio_to_healthz=f"{result['rps'] / floor:.2f}", requests=result["requests"],
-                  non_2xx_3xx=result["non_2xx_3xx"], socket_errors=result["socket_errors"].replace(" ", ""),
-                  clients=CONNECTIONS, workers=workers)
+            bench(
+                name,
+                path=path.split("?")[0] if name != "clinic_day" else path,
+                rps=f"{result['rps']:.0f}",
+                p50_ms=f"{result['p50']:.1f}",
+                p99_ms=f"{result['p99']:.1f}",
+                ratio_to_healthz=f"{result['rps'] / floor:.2f}",
+                requests=result["requests"],
+                non_2xx_3xx=result["non_2xx_3xx"],
+                socket_errors=result["socket_errors"].replace(" ", ""),
+                clients=CONNECTIONS,
+                workers=workers,
+            )
         made = Booking.objects.count() - before
         doubled = Booking.objects.active().values("slot").annotate(n=django.db.models.Count("pk")).filter(n__gt=1)
         bench("booking_post_outcome", bookings_made=made, slots_with_two_active_bookings=doubled.count())
@@ -347,8 +433,13 @@ def serve_and_load() -> None:
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    bench("machine", cpus=os.cpu_count(), python=sys.version.split()[0], django=django.get_version(),
-          postgres=connection.cursor().connection.server_version)
+    bench(
+        "machine",
+        cpus=os.cpu_count(),
+        python=sys.version.split()[0],
+        django=django.get_version(),
+        postgres=connection.cursor().connection.server_version,
+    )
     load_year()
     measure_misses()
     serve_and_load()

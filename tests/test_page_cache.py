@@ -111,8 +111,13 @@ def test_generated_slots_show_at_once(client, day_page, committed):
     client.get(path)
     day = timezone.localtime(slot.starts_at).date()
     WeeklyAvailability.objects.create(
-        physiotherapist=slot.physiotherapist, clinic=slot.clinic, weekday=day.weekday(),
-        start_time=dt.time(15), end_time=dt.time(16), slot_minutes=60, valid_from=day,
+        physiotherapist=slot.physiotherapist,
+        clinic=slot.clinic,
+        weekday=day.weekday(),
+        start_time=dt.time(15),
+        end_time=dt.time(16),
+        slot_minutes=60,
+        valid_from=day,
     )
     with committed():
         assert services.slots_generate(start_date=day, days=1) == 1
@@ -170,8 +175,16 @@ def test_posts_are_never_served_from_the_cache(client, day_page):
     _, slot = day_page
     session_type = SessionTypeFactory()
     path = f"/book/slot/{slot.pk}/"
-    response = client.post(path, {"name": "Ayesha Karim", "phone": "0312-3344556", "session_type": session_type.pk,
-                                  "consent": "on", "website": ""})
+    response = client.post(
+        path,
+        {
+            "name": "Ayesha Karim",
+            "phone": "0312-3344556",
+            "session_type": session_type.pk,
+            "consent": "on",
+            "website": "",
+        },
+    )
     assert response.status_code == 302 and Booking.objects.filter(slot=slot).exists()
 
 
@@ -183,8 +196,10 @@ def test_a_patients_booking_leaves_the_day_once_committed(client):
     slot = SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=start)
     path = f"/book/clifton/?date={start:%Y-%m-%d}"
     assert f"/book/slot/{slot.pk}/" in client.get(path).content.decode()
-    response = client.post(f"/book/slot/{slot.pk}/", {"name": "Ayesha Karim", "phone": "0312-3344556",
-                                                       "session_type": SessionTypeFactory().pk, "consent": "on"})
+    response = client.post(
+        f"/book/slot/{slot.pk}/",
+        {"name": "Ayesha Karim", "phone": "0312-3344556", "session_type": SessionTypeFactory().pk, "consent": "on"},
+    )
     assert response.status_code == 302
     assert f"/book/slot/{slot.pk}/" not in client.get(path).content.decode()
 

@@ -36,7 +36,7 @@ def test_production_settings_behind_a_tls_proxy_and_with_several_servers():
     assert json.loads(behind_nginx.stdout) == [
         False,
         ["HTTP_X_FORWARDED_PROTO", "https"],
-        "django.core.cache.backends.db.DatabaseCache",
+        "aspire.cache.DatabaseCache",
         True,
         True,
         365 * 24 * 3600,

@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0006_reminder_bookkeeping'),
+        ("bookings", "0006_reminder_bookkeeping"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitCounter',
+            name="RateLimitCounter",
             fields=[
-                ('key', models.CharField(max_length=200, primary_key=True, serialize=False, verbose_name='key')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='count')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='expires at')),
+                ("key", models.CharField(max_length=200, primary_key=True, serialize=False, verbose_name="key")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="count")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires at")),
             ],
             options={
-                'verbose_name': 'rate limit counter',
+                "verbose_name": "rate limit counter",
             },
         ),
     ]

@@ -52,6 +52,18 @@ def test_patient_is_found_by_phone_in_any_spelling(session_type, spelling):
     assert Patient.objects.count() == 1
 
 
+def test_a_patient_added_by_a_racing_request_is_the_same_patient(monkeypatch):
+    """Between our look-up and our insert another request adds the same number: no error, one patient."""
+    from django.db.models import QuerySet
+
+    existing = Patient.objects.create(name="Sana Ahmed", phone="+923095885076", email="sana@example.com")
+    monkeypatch.setattr(QuerySet, "first", lambda self: None)  # the look-up misses it
+    patient = services.patient_get_or_create(phone="0309-5885076", name="Someone Else")
+    assert patient.pk == existing.pk
+    existing.refresh_from_db()
+    assert (existing.name, existing.email, Patient.objects.count()) == ("Sana Ahmed", "sana@example.com", 1)
+
+
 def test_taken_slot_raises_slot_unavailable(session_type):
     slot = SlotFactory()
     book(slot, session_type)

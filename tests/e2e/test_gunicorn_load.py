@@ -22,6 +22,7 @@ from tests.factories import SessionTypeFactory, SlotFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
+
 def bookable_time(i: int):
     """Tomorrow, a minute apart (each slot has its own therapist): inside the booking window
     however many slots earlier tests made (SlotFactory's default moves an hour per slot)."""
@@ -111,8 +112,9 @@ def test_database_restart_in_the_middle_of_a_load(static_root):
         missing("ASPIRE_PG_CTL (a command to stop and start the test PostgreSQL)")
     session_type = SessionTypeFactory()
     patients, per_patient = 8, 150
-    slots = [[SlotFactory(starts_at=bookable_time(i * per_patient + j)) for j in range(per_patient)]
-             for i in range(patients)]
+    slots = [
+        [SlotFactory(starts_at=bookable_time(i * per_patient + j)) for j in range(per_patient)] for i in range(patients)
+    ]
     clinic_day = f"/book/{slots[0][0].clinic.slug}/"
     log = []  # (seconds since start, what, status)
     outage = {}
