@@ -5,7 +5,8 @@ Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv)
    (300 past, 65 ahead) made by the real slot generator (timed, and timed again as a
    rerun), most past ones booked;
 2. times the pages the page cache serves as they cost when it doesn't have them
-   (`page_miss`: made from the database in this process, median of 21);
+   (`page_miss`: made from the database in this process, median of 21), and a booking
+   POST in this process (`booking_post_in_process`, with its SQL statements);
 3. serves it with gunicorn and the production settings (cache in the database) and
    loads /healthz, the home page, a clinic's day of free times, the booking form and
    the booking POST with wrk (16 connections), printing requests/s, p50, p99 and the
@@ -248,6 +249,16 @@ def measure_misses() -> None:
                 assert client.get(path).status_code == 200
             timings.append(time.perf_counter() - began)
         bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}", queries=len(queries))
+    # And a booking POST, which is never cached: its time in this process and its statements.
+    session_type = SessionType.objects.first().pk
+    timings = []
+    for i, slot_id in enumerate(selectors.online_slots().order_by("?").values_list("pk", flat=True)[:21]):
+        data = {"name": "Bench Patient", "phone": f"+92334{i:07d}", "session_type": session_type, "consent": "on"}
+        began = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(f"/book/slot/{slot_id}/", data).status_code == 302
+        timings.append(time.perf_counter() - began)
+    bench("booking_post_in_process", median_ms=f"{statistics.median(timings) * 1000:.1f}", statements=len(queries))
     cache.clear()
 
 
