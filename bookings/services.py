@@ -96,8 +96,17 @@ def slot_refusal(
     return None
 
 
-def _check_slot_free(slot: Slot, *, now: dt.datetime, online: bool, **known) -> None:
-    refusal = slot_refusal(slot, now=now, online=online, **known)
+def _check_slot_free(
+    slot: Slot,
+    *,
+    now: dt.datetime,
+    online: bool,
+    exclude_booking: Booking | None = None,
+    active_bookings: list[Booking] | None = None,
+) -> None:
+    refusal = slot_refusal(
+        slot, now=now, online=online, exclude_booking=exclude_booking, active_bookings=active_bookings
+    )
     if refusal:
         raise SlotUnavailable(refusal)
 
