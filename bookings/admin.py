@@ -29,6 +29,15 @@ from bookings.models import (
 from bookings.phones import try_normalize_phone
 from bookings.timeutils import day_bounds, local_today
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell) -> str:
+    """Return the cell as text that a spreadsheet shows as text, never runs as a formula."""
+    text = str(cell)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
@@ -488,6 +497,5 @@ class BookingAdmin(
                 b.reference, f"{start:%Y-%m-%d}", f"{start:%H:%M}", b.slot.clinic.name, b.slot.physiotherapist.name,
                 b.name, str(b.phone), b.email, b.session_type.name, b.get_status_display(), b.get_source_display(),
             ]  # fmt: skip
-            # Cells starting with = + - @ are formulas to a spreadsheet: neutralise them.
-            writer.writerow([f"'{cell}" if str(cell)[:1] in "=+-@" else cell for cell in row])
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
         return response

@@ -10,10 +10,11 @@ from bookings.models import Booking
 
 
 def _details(booking: Booking) -> str:
+    # No link to the booking page: its address is the key to the booking, and a calendar
+    # event travels to calendar providers and to whoever the calendar is shared with.
     return (
         f"Booking reference {booking.reference}. With {booking.slot.physiotherapist.name}.\n"
-        f"To cancel or change: {settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}\n"
-        f"Questions: {settings.ASPIRE_PHONE_DISPLAY}"
+        f"To cancel or change, use the link in your confirmation message or call {settings.ASPIRE_PHONE_DISPLAY}."
     )
 
 

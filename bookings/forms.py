@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from bookings import services
 from bookings.models import Booking, BookingSource, Slot
-from bookings.phones import InvalidPhone, normalize_phone
+from bookings.phones import InvalidPhone, normalize_mobile, normalize_phone
 
 
 def clean_person_name(raw: str) -> str:
@@ -145,6 +145,9 @@ class PatientBookingForm(forms.Form):
         label="I have read the safety information and agree to be assessed for dry needling.",
         error_messages={"required": "Please confirm you have read the safety information."},
     )
+    # The form's one-time key (drawn afresh for every form, never cached): sending the same
+    # form twice gives the booking it made, and only to the browser holding the form.
+    form_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # A field people don't see and bots fill in.
     website = forms.CharField(
         required=False,
@@ -167,7 +170,7 @@ class PatientBookingForm(forms.Form):
 
     def clean_phone(self):
         try:
-            return normalize_phone(self.cleaned_data["phone"])
+            return normalize_mobile(self.cleaned_data["phone"])
         except InvalidPhone as exc:
             raise ValidationError(str(exc), code="invalid_phone") from None
 

@@ -391,6 +391,14 @@ class BookingQuerySet(models.QuerySet):
 class Booking(models.Model):
     reference = models.CharField("reference", max_length=12, unique=True, editable=False)
     manage_token = models.CharField("manage token", max_length=64, unique=True, editable=False)
+    form_key = models.CharField(
+        "form key",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The one-time key of the online form it was booked from: the same form sent twice "
+        "gets this booking back, and nobody else does.",
+    )
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name="slot")
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, verbose_name="session type")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="bookings", verbose_name="patient")
@@ -412,7 +420,7 @@ class Booking(models.Model):
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="booked by"
     )
 
-    history = HistoricalRecords(excluded_fields=["manage_token"])
+    history = HistoricalRecords(excluded_fields=["manage_token", "form_key"])
     objects = BookingQuerySet.as_manager()
 
     class Meta:

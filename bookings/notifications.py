@@ -87,15 +87,15 @@ def notify_patient(booking, kind: str) -> None:
     send_text(to=booking.phone.as_e164, body=render_to_string("bookings/sms/patient.txt", context).strip())
 
 
-def notify_reception(booking, kind: str) -> None:
+def notify_reception(booking, kind: str, previous_start=None) -> None:
     clinic = booking.slot.clinic
     if not clinic.email:
         return
     context = _context(booking, kind)
+    context["previous_start"] = timezone.localtime(previous_start) if previous_start else None
     start = context["start"]
-    subject = (
-        f"Online {'booking' if kind == 'confirmed' else 'cancellation'}: {start:%a %d %b %H:%M}, {booking.reference}"
-    )
+    what = {"confirmed": "booking", "cancelled": "cancellation", "moved": "move"}[kind]
+    subject = f"Online {what}: {start:%a %d %b %H:%M}, {booking.reference}"
     _send_email(to=clinic.email, subject=subject, template="bookings/email/reception", context=context)
 
 
@@ -115,8 +115,11 @@ def booking_cancelled(*, booking_id: int, by_patient: bool = False) -> None:
         notify_reception(booking, "cancelled")
 
 
-def booking_moved(*, booking_id: int) -> None:
-    notify_patient(_load(booking_id), "moved")
+def booking_moved(*, booking_id: int, by_patient: bool = False, previous_start=None) -> None:
+    booking = _load(booking_id)
+    notify_patient(booking, "moved")
+    if by_patient:
+        notify_reception(booking, "moved", previous_start=previous_start)
 
 
 def booking_reminder(*, booking_id: int) -> None:

@@ -111,14 +111,18 @@ def _check_slot_free(
         raise SlotUnavailable(refusal)
 
 
-def _check_phone_limit(*, phone_e164: str, now: dt.datetime) -> None:
-    """Refuse an online booking past the number of upcoming sessions one phone number may hold."""
-    upcoming = Booking.objects.filter(
-        patient__phone=phone_e164, status=BookingStatus.CONFIRMED, slot__starts_at__gt=now
-    ).count()
-    if upcoming >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE:
+def _check_phone_limit(*, patient: Patient, now: dt.datetime) -> None:
+    """
+    Refuse an online booking past the number of upcoming sessions one phone number may hold.
+    The caller holds the patient's row lock, so simultaneous bookings of one number count
+    one after another and can't all slip under the limit.
+    """
+    upcoming = Booking.objects.filter(patient=patient, status=BookingStatus.CONFIRMED, slot__starts_at__gt=now).count()
+    limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+    if upcoming >= limit:
+        # The limit, not the count: whoever types a number learns nothing more of its bookings.
         raise TooManyBookings(
-            f"This phone number already has {upcoming} upcoming sessions booked. To book more, "
+            f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
             f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
         )
 
@@ -149,12 +153,17 @@ def new_manage_token() -> str:
 
 
 def patient_get_or_create(*, phone: str, name: str, email: str = "") -> Patient:
-    """Return the patient with this phone number (any spelling), creating them if new."""
+    """
+    Return the patient with this phone number (any spelling), creating them if new, and
+    hold their row locked until the transaction ends: what is counted per person (the
+    online limit) is then counted by one request at a time, whoever is booking.
+    """
     e164 = normalize_phone(phone)
-    patient = Patient.objects.filter(phone=e164).first()
+    patient = Patient.objects.select_for_update().filter(phone=e164).first()
     if patient is None:
         # One statement and no savepoint: a racing request that has just added the same
-        # number makes this an update of its row (to the same phone), not an error.
+        # number makes this an update of its row (to the same phone), not an error. The
+        # upsert leaves the row locked too (PostgreSQL locks the row it inserts or updates).
         patient = Patient(phone=e164, name=name.strip(), email=email)
         Patient.objects.bulk_create([patient], update_conflicts=True, unique_fields=["phone"], update_fields=["phone"])
     elif email and not patient.email:
@@ -182,6 +191,7 @@ def booking_create(
     consent: bool = False,
     source: str = BookingSource.ONLINE,
     created_by: AbstractBaseUser | None = None,
+    form_key: str = "",
     now: dt.datetime | None = None,
     apply_online_rules: bool = True,
     notify: bool = True,
@@ -190,24 +200,29 @@ def booking_create(
     Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
     is not, and TooManyBookings past the per-phone limit. Online bookings follow
     the online rules (notice, window, limit); staff bookings don't.
+
+    `form_key` is the one-time key of the form the booking came from: the same form
+    sent twice (a double click, a resent POST) gets the booking it already made. Only
+    the browser that drew the form knows its key; a phone number alone never leads
+    to anyone's booking.
     """
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
     e164 = normalize_phone(phone)
-    active = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).select_related("patient"))
-    if source == BookingSource.ONLINE:
-        # A double submit, or a patient pressing back and booking again: the same booking, not an error.
+    active = list(slot.bookings.filter(status__in=ACTIVE_STATUSES))
+    if form_key:
         for mine in active:
-            if mine.status == BookingStatus.CONFIRMED and mine.patient.phone.as_e164 == e164:
+            if mine.form_key == form_key:
                 return mine
     online = source == BookingSource.ONLINE and apply_online_rules
     _check_slot_free(slot, now=now, online=online, active_bookings=active)
-    if online:
-        _check_phone_limit(phone_e164=e164, now=now)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
+    if online:
+        _check_phone_limit(patient=patient, now=now)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
+        form_key=form_key,
         slot=slot,
         session_type=session_type,
         patient=patient,
@@ -233,7 +248,14 @@ def booking_create(
 
 
 def _lock_booking(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+    """
+    Lock the booking's own row, then read it afresh with its slot. Locking through a
+    join would not do: when another change commits first, PostgreSQL re-checks the
+    join against the slot row it had already read, drops the booking from the result
+    and the second change fails with DoesNotExist instead of seeing the new state.
+    """
+    Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
+    return Booking.objects.select_related("slot").get(pk=booking.pk)
 
 
 @transaction.atomic
@@ -301,13 +323,23 @@ def booking_move(
     if booking.slot_id == new_slot_id:
         return booking
     new_slot = _lock_slot(new_slot_id)
+    if by_patient and new_slot.clinic_id != booking.slot.clinic_id:
+        # Online, a session moves to another time at its own clinic (the move page offers
+        # no other); a change of clinic goes through reception, who know both branches.
+        raise SlotUnavailable(
+            f"Online, a session can move only to another time at the same clinic. To change clinic, "
+            f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        )
     _check_slot_free(new_slot, now=now, online=by_patient, exclude_booking=booking)
+    previous_start = booking.slot.starts_at
     booking.slot = new_slot
     try:
         booking.save(update_fields=["slot", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable("That time was just taken.") from exc
-    transaction.on_commit(lambda: notifications.booking_moved(booking_id=booking.pk))
+    transaction.on_commit(
+        lambda: notifications.booking_moved(booking_id=booking.pk, by_patient=by_patient, previous_start=previous_start)
+    )
     return booking
 
 

@@ -4,6 +4,7 @@ and manage a session. Views stay thin: rules live in services and selectors.
 """
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -164,7 +165,7 @@ def book_slot(request, slot_id):
         problem = services.slot_refusal(slot, now=timezone.now(), online=True)
         if problem:
             return _unavailable(request, slot, problem, status=200)
-        form = PatientBookingForm()
+        form = PatientBookingForm(initial={"form_key": secrets.token_urlsafe(24)})
     else:
         form = PatientBookingForm(request.POST)
         if form.is_spam():
@@ -191,6 +192,7 @@ def book_slot(request, slot_id):
                     email=form.cleaned_data["email"],
                     notes=form.cleaned_data["notes"],
                     consent=True,
+                    form_key=form.cleaned_data["form_key"],
                 )
             except services.TooManyBookings as exc:
                 form.add_error(None, str(exc))
@@ -236,6 +238,7 @@ def manage(request, token):
     return render(request, "bookings/manage.html", context)
 
 
+@never_cache  # private, no-store: the event is one patient's, and no cache on the way may keep it
 @require_safe
 def manage_ics(request, token):
     booking = _booking_or_404(token)

@@ -276,6 +276,23 @@ def test_csv_export_of_selected_bookings(reception_client):
     assert "'=HYPERLINK(evil)" in lines[1]
 
 
+def test_csv_export_leaves_empty_cells_empty(reception_client):
+    import csv
+
+    booking = BookingFactory(email="")
+    response = action(reception_client, "export_csv", [booking])
+    header, row = csv.reader(response.content.decode().splitlines())
+    assert row[header.index("email")] == ""
+    assert not any(cell == "'" for cell in row)
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+92300", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_made_text(cell):
+    from bookings.admin import spreadsheet_safe
+
+    assert spreadsheet_safe(cell) == f"'{cell}"
+
+
 # Adding a booking for a caller -------------------------------------------
 
 

@@ -197,6 +197,10 @@ def test_booking_without_email_still_sends_a_text(client, slot, session_type):
     ("field", "value", "message"),
     [
         ("phone", "12345", "Enter a valid phone number"),
+        ("phone", "021-35871234", "That is not a mobile number"),
+        ("phone", "0800-12345", "That is not a mobile number"),
+        ("phone", "042-111-111-111", "That is not a mobile number"),
+        ("phone", "0309-5885076 ext. 12", "without an extension"),
         ("phone", "", "This field is required"),
         ("name", "", "This field is required"),
         ("name", "x" * 500, "at most 120 characters"),
@@ -218,6 +222,12 @@ def test_bad_input_is_a_clear_message_and_nothing_is_written(client, slot, sessi
 def test_phone_in_any_usual_spelling(client, slot, session_type, spelling):
     assert client.post(book_url(slot), form_data(session_type, phone=spelling)).status_code == 302
     assert Booking.objects.get().phone.as_e164 == "+923123344556"
+
+
+def test_a_mobile_from_abroad_is_accepted(client, slot, session_type):
+    """WhatsApp reaches a visitor's UAE mobile; the number is kept as given."""
+    assert client.post(book_url(slot), form_data(session_type, phone="+971 50 123 4567")).status_code == 302
+    assert Booking.objects.get().phone.as_e164 == "+971501234567"
 
 
 def test_hostile_strings_are_stored_as_text_and_escaped(client, slot, session_type):
@@ -263,10 +273,38 @@ def test_tampered_slot_id_is_404(client):
     assert client.get("/book/slot/abc/").status_code == 404
 
 
+def drawn_form_key(client, slot) -> str:
+    """The one-time key of the form the page draws for this slot."""
+    [key] = [attrs["value"] for tag, attrs in parse(client.get(book_url(slot))).tags if attrs.get("name") == "form_key"]
+    return key
+
+
 def test_double_submit_makes_one_booking(client, slot, session_type):
-    first = client.post(book_url(slot), form_data(session_type))
-    second = client.post(book_url(slot), form_data(session_type))
+    key = drawn_form_key(client, slot)
+    first = client.post(book_url(slot), form_data(session_type, form_key=key))
+    second = client.post(book_url(slot), form_data(session_type, form_key=key))
     assert first["Location"] == second["Location"]
+    assert Booking.objects.count() == 1
+
+
+def test_every_drawn_form_has_its_own_key(client, slot):
+    assert drawn_form_key(client, slot) != drawn_form_key(client, slot)
+
+
+def test_a_phone_number_alone_never_leads_to_the_booking(client, slot, session_type):
+    """A stranger who knows a patient's number and posts it for the patient's time is told it is taken, as anyone is."""
+    key = drawn_form_key(client, slot)
+    client.post(book_url(slot), form_data(session_type, form_key=key))
+    booking = Booking.objects.get()
+    stranger = Client()
+    with_patients_phone = stranger.post(book_url(slot), form_data(session_type, name="Stranger"))
+    with_own_phone = stranger.post(book_url(slot), form_data(session_type, name="Stranger", phone="0333-1112223"))
+    with_a_guessed_key = stranger.post(book_url(slot), form_data(session_type, form_key="guess"))
+    for response in (with_patients_phone, with_own_phone, with_a_guessed_key):
+        assert response.status_code == 409
+        assert booking.manage_token not in response.content.decode() and not response.has_header("Location")
+    # The page says nothing about whose booking it is: the same for the patient's number as for another.
+    assert parse(with_patients_phone).text == parse(with_own_phone).text
     assert Booking.objects.count() == 1
 
 
@@ -309,7 +347,7 @@ def test_at_most_n_upcoming_bookings_per_phone(client, clinic, session_type, set
     assert [client.post(book_url(s), form_data(session_type)).status_code for s in slots[:2]] == [302, 302]
     response = client.post(book_url(slots[2]), form_data(session_type))
     assert response.status_code == 400
-    assert "already has 2 upcoming sessions" in response.content.decode()
+    assert "One phone number can hold 2 upcoming sessions booked online" in response.content.decode()
 
 
 def test_a_failing_email_never_loses_the_booking(client, slot, session_type, monkeypatch, caplog):
@@ -368,6 +406,19 @@ def test_ics_is_a_valid_calendar_event(client, booked):
     [event] = Calendar.from_ical(response.content).walk("VEVENT")
     assert event.get("dtstart").dt == booked.slot.starts_at
     assert "Clifton" in str(event.get("location"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_calendar_events_never_carry_the_key_to_the_booking(client, booked):
+    """A calendar provider (or whoever the calendar is shared with) must not be able to cancel the session."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page = parse(client.get(booked.get_absolute_url()))
+    [google] = [link for link in page.links() if link.startswith("https://calendar.google.com/")]
+    assert booked.manage_token not in google
+    assert booked.reference in parse_qs(urlsplit(google).query)["details"][0]
+    ics = client.get(reverse("bookings:manage_ics", args=[booked.manage_token])).content.decode()
+    assert booked.manage_token not in ics.replace("\r\n ", "")
 
 
 @pytest.mark.parametrize("token", ["x", "not-a-real-token-at-all", "a" * 300])
@@ -421,6 +472,26 @@ def test_move_to_another_free_time(client, booked):
     assert booked.slot == new
     assert "moved" in mail.outbox[0].subject
     assert mail.outbox[0].attachments
+
+
+def test_reception_is_told_when_a_patient_moves_online(client, booked):
+    old_start = timezone.localtime(booked.slot.starts_at)
+    new = SlotFactory(clinic=booked.slot.clinic, starts_at=booked.slot.starts_at + dt.timedelta(hours=2))
+    client.post(reverse("bookings:manage_move_to", args=[booked.manage_token, new.pk]))
+    [to_reception] = [m for m in mail.outbox if m.to == ["clifton@example.com"]]
+    assert to_reception.subject.startswith("Online move:") and booked.reference in to_reception.subject
+    assert "Moved online by the patient" in to_reception.body
+    assert f"Was: {old_start:%A} {old_start.day} {old_start:%B %Y, %H:%M}" in to_reception.body
+
+
+def test_a_patient_cannot_move_to_another_clinic(client, booked):
+    """The move page offers the same clinic's times; a hand-made POST for another clinic's is refused as well."""
+    elsewhere = SlotFactory(clinic=ClinicFactory(), starts_at=booked.slot.starts_at + dt.timedelta(hours=2))
+    response = client.post(reverse("bookings:manage_move_to", args=[booked.manage_token, elsewhere.pk]), follow=True)
+    assert "only to another time at the same clinic" in response.content.decode()
+    old = booked.slot
+    booked.refresh_from_db()
+    assert booked.slot == old and not mail.outbox
 
 
 def test_move_to_a_taken_time_says_so(client, booked):
