@@ -9,10 +9,11 @@ without anyone having to find and delete it:
 
 - CONTENT: the site's pages, conditions, FAQs and testimonials, and the clinics,
   therapists and session types they name;
-- AVAILABILITY: slots and bookings, what the booking pages show as free.
+- AVAILABILITY: slots, bookings, leave and closures, what the booking pages show
+  as free. A bulk write sends no model signal: the bookings services announce
+  those (bookings.signals.schedule_changed) and the page cache listens here too.
 
-Writes that bypass model signals (QuerySet.update, bulk_create) call `changed()`
-themselves; a timeout bounds whatever slips past. Only a plain 200 response that
+A timeout bounds whatever slips past. Only a plain 200 response that
 sets no cookie, used no CSP nonce and read no session is stored, so nothing private (a CSRF
 token, a session, a nonce) is ever handed to a second visitor.
 """
@@ -39,12 +40,13 @@ FOLLOWS = {
         "content.FAQ",
         "content.Testimonial",
         "bookings.Clinic",
-        "bookings.ClinicClosure",
         "bookings.Physiotherapist",
         "bookings.SessionType",
         "bookings.WeeklyAvailability",
     ],
-    AVAILABILITY: ["bookings.Slot", "bookings.Booking", "bookings.TimeOff"],
+    # Bulk writes of these send no model signal: the bookings services announce them
+    # (bookings.signals.schedule_changed), and the page cache listens to that too.
+    AVAILABILITY: ["bookings.Slot", "bookings.Booking", "bookings.TimeOff", "bookings.ClinicClosure"],
 }
 
 CONTENT_TIMEOUT = 10 * 60
@@ -134,9 +136,18 @@ def shared_page(*depends_on: str, timeout: int = CONTENT_TIMEOUT):
 
 
 def connect_signals() -> None:
-    """Follow the models in FOLLOWS (called from AspireConfig.ready)."""
+    """Follow the models in FOLLOWS and the schedule's announcements (called from AspireConfig.ready)."""
     from django.apps import apps
     from django.db.models.signals import post_delete, post_save
+
+    from bookings.signals import schedule_changed
+
+    # Already sent on commit: the generation changes at once.
+    schedule_changed.connect(
+        lambda **kwargs: cache.set(_generation_key(AVAILABILITY), secrets.token_hex(6), timeout=None),
+        weak=False,
+        dispatch_uid="page-cache:schedule",
+    )
 
     for name, models in FOLLOWS.items():
 

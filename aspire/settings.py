@@ -313,3 +313,7 @@ ASPIRE_SMS_FILE_PATH = os.environ.get("ASPIRE_SMS_FILE_PATH", str(BASE_DIR / "va
 # Spam and abuse: booking POSTs per client address and per phone number, per hour.
 ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))
 ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR", "6"))
+
+# A booking, slot or leave is changed only through the services (which tell patients and
+# keep the schedule true); the history's "Revert" would write around them, so it is not offered.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -3,7 +3,6 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from aspire import views
-from bookings.admin_views import schedule
 from bookings.sitemaps import ClinicSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
 
@@ -14,7 +13,7 @@ sitemaps = {
 }
 
 urlpatterns = [
-    path("admin/bookings/schedule/", admin.site.admin_view(schedule), name="bookings_schedule"),
+    path("admin/bookings/", include("bookings.admin_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

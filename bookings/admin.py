@@ -3,16 +3,17 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import services
+from bookings import availability, selectors, services
+from bookings.admin_views import slot_search_terms
 from bookings.admin_widgets import TamperProofAutocompleteMixin
-from bookings.forms import AdminBookingAddForm, AdminBookingChangeForm
+from bookings.availability import Channel
+from bookings.forms import BookingEditForm, ClosureForm, TimeOffForm
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -27,7 +28,7 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import try_normalize_phone
-from bookings.timeutils import day_bounds, local_today
+from bookings.timeutils import at, day_bounds, local_today
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,6 +38,21 @@ def spreadsheet_safe(cell) -> str:
     """Return the cell as text that a spreadsheet shows as text, never runs as a formula."""
     text = str(cell)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class ServiceRefusalsAsMessagesMixin:
+    """
+    A save that a service refuses (a booking made a moment ago, a clash) comes back to the
+    same form with the service's message, not a server error. The admin's own transaction
+    around the form rolls back whatever the refused save had begun.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.BookingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Clinic)
@@ -49,7 +65,9 @@ class ClinicAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "area", "is_active", "is_demo"]}),
         ("Contact", {"fields": ["address", "phone", "email", "opening_hours"]}),
         ("Map", {"fields": ["map_url", "latitude", "longitude"]}),
+        ("Front desk", {"fields": ["front_desk"]}),
     ]
+    filter_horizontal = ["front_desk"]
 
 
 class WeeklyAvailabilityInline(TamperProofAutocompleteMixin, admin.TabularInline):
@@ -102,19 +120,75 @@ class WeeklyAvailabilityAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
     autocomplete_fields = ["physiotherapist", "clinic"]
 
 
+class AffectedBookingsMixin:
+    """Leave and closures save through their service; then the desk sees the bookings inside, to move them."""
+
+    affected_kind = ""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._to_affected(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._to_affected(request, obj) or super().response_change(request, obj)
+
+    def _to_affected(self, request, obj):
+        if not getattr(obj, "affected", None):
+            return None
+        self.message_user(
+            request,
+            f"Saved. {len(obj.affected)} booking(s) fall inside it: tell the patients and move them.",
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse("bookings_affected", args=[self.affected_kind, obj.pk]))
+
+
 @admin.register(TimeOff)
-class TimeOffAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
+class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, SimpleHistoryAdmin):
+    form = TimeOffForm
+    affected_kind = "timeoff"
     list_display = ["physiotherapist", "starts_at", "ends_at", "reason"]
     list_filter = ["physiotherapist"]
     list_select_related = ["physiotherapist"]
     autocomplete_fields = ["physiotherapist"]
 
+    def save_model(self, request, obj, form, change):
+        obj.affected = services.time_off_save(time_off=obj)
+
+    def delete_model(self, request, obj):
+        services.time_off_delete(time_off=obj)
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            services.time_off_delete(time_off=time_off)
+
 
 @admin.register(ClinicClosure)
-class ClinicClosureAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "start_date", "end_date", "reason"]
-    list_filter = ["clinic"]
-    list_select_related = ["clinic"]
+class ClinicClosureAdmin(AffectedBookingsMixin, SimpleHistoryAdmin):
+    form = ClosureForm
+    affected_kind = "closure"
+    list_display = ["reason", "start_date", "end_date", "clinic_names"]
+    list_filter = ["clinics"]
+    filter_horizontal = ["clinics"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("clinics")
+
+    @admin.display(description="clinics")
+    def clinic_names(self, closure):
+        return ", ".join(clinic.name for clinic in closure.clinics.all())
+
+    def save_model(self, request, obj, form, change):
+        obj.affected = services.closure_save(closure=obj, clinics=form.cleaned_data["clinics"])
+
+    def save_related(self, request, form, formsets, change):
+        pass  # closure_save has set the clinics
+
+    def delete_model(self, request, obj):
+        services.closure_delete(closure=obj)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset:
+            services.closure_delete(closure=closure)
 
 
 class DayFilter(admin.SimpleListFilter):
@@ -187,7 +261,7 @@ class SlotStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(ServiceRefusalsAsMessagesMixin, SimpleHistoryAdmin):
     list_display = ["when", "physiotherapist", "clinic", "state"]
     list_filter = [DayFilter, SlotStateFilter, "clinic", "physiotherapist"]
     list_select_related = ["physiotherapist", "clinic"]
@@ -198,11 +272,21 @@ class SlotAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        return (
+        return availability.with_flags(
             super()
             .get_queryset(request)
+            .filter(clinic__in=selectors.clinics_for(request.user))
             .annotate(active_bookings=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES)))
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.bookings.filter(status__in=ACTIVE_STATUSES).exists():
+            # A booked time stays where it is: moving the patient is the booking's Move, which tells them.
+            return ["physiotherapist", "clinic", "starts_at", "ends_at", "is_blocked"]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        services.slot_save(slot=obj)
 
     @admin.display(description="time", ordering="starts_at")
     def when(self, slot):
@@ -211,17 +295,32 @@ class SlotAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, slot):
-        if slot.is_blocked:
-            return format_html('<span class="slot-state slot-blocked">Blocked</span> {}', slot.block_reason)
-        if slot.active_bookings:
-            return mark_safe('<span class="slot-state slot-booked">Booked</span>')
-        return mark_safe('<span class="slot-state slot-free">Free</span>')
+        # The schedule's precedence (availability.slot_state); a list row needs no booking's name.
+        booking = Booking(status=BookingStatus.CONFIRMED) if slot.active_bookings else None
+        state = availability.slot_state(slot, booking=booking, now=timezone.now())
+        key = "booked" if booking else state.key
+        label = "Booked" if booking else state.label
+        return format_html('<span class="slot-state slot-{}">{}</span> {}', key, label, state.note)
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        """Search by day and time too: "tue 15:00", "5 dec", "tomorrow sana"."""
+        days, times, words = slot_search_terms(search_term)
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, " ".join(words))
+        if days:
+            in_days = Q()
+            for day in days:
+                start, end = day_bounds(day)
+                in_days |= Q(starts_at__gte=start, starts_at__lt=end)
+            queryset = queryset.filter(in_days)
+        if times:
+            queryset = (
+                queryset.filter(starts_at__in=[at(day, clock) for day in days for clock in times])
+                if days
+                else queryset.filter(starts_at__time__in=times)
+            )
         if request.GET.get("model_name") == "booking" and request.GET.get("field_name") == "slot":
-            # The booking form's slot picker offers only times that can be booked.
-            queryset = queryset.bookable().order_by("starts_at")
+            # The desk's slot pickers offer only times the desk can book, soonest first.
+            queryset = queryset.filter(pk__in=availability.bookable(channel=Channel.STAFF)).order_by("starts_at")
         return queryset, may_have_duplicates
 
     @admin.action(description="Block selected slots", permissions=["change"])
@@ -249,8 +348,12 @@ class PhoneSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         e164 = try_normalize_phone(search_term) if search_term else None
+        digits = "".join(c for c in search_term if c.isdigit())
         if e164:
             results = results | queryset.filter(**{self.phone_search_field: e164})
+        elif len(digits) >= 4 and not search_term.strip(" -0123456789"):
+            # The last digits a caller reads out: "5076".
+            results = results | queryset.filter(**{f"{self.phone_search_field}__endswith": digits})
         return results, may_have_duplicates
 
 
@@ -322,6 +425,7 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .filter(pk__in=selectors.patients_for(request.user).values("pk"))
             .annotate(
                 n_bookings=Count("bookings"),
                 n_attended=Count("bookings", filter=Q(bookings__status=BookingStatus.ATTENDED)),
@@ -360,63 +464,56 @@ class BookingAdmin(
     list_filter = [BookingDayFilter, "status", "slot__clinic", "slot__physiotherapist", "source"]
     list_select_related = ["slot__clinic", "slot__physiotherapist", "session_type"]
     search_fields = ["reference", "name", "patient__name"]
-    autocomplete_fields = ["slot"]
     actions = ["mark_attended", "mark_no_show", "cancel", "export_csv"]
     list_per_page = 50
     ordering = ["slot__starts_at"]
     history_list_display = ["status", "slot"]
 
-    readonly_change_fields = [
-        "reference", "status", "source", "patient_link", "name", "phone", "session_type", "consent",
-        "created_at", "created_by", "cancelled_at", "attended_at", "no_show_at",
+    form = BookingEditForm
+    readonly_fields = [
+        "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "consent",
+        "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
+        "move_offered_at",
     ]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
+        ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent"]}),
+        (
+            "Record",
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "checked_in_at",
+                    "cancelled_at",
+                    "cancel_reason",
+                    "attended_at",
+                    "no_show_at",
+                    "move_offered_at",
+                ]  # fmt: skip
+            },
+        ),
+    ]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = AdminBookingAddForm
-            form = super().get_form(request, obj, change=change, **kwargs)
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(slot__clinic__in=selectors.clinics_for(request.user))
 
-            class RequestBoundForm(form):
-                def __init__(self, *args, **kw):
-                    super().__init__(*args, request=request, **kw)
-
-            return RequestBoundForm
-        kwargs["form"] = AdminBookingChangeForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return [
-                ("When", {"fields": ["slot", "session_type", "source"]}),
-                ("Patient", {"fields": ["phone", "name", "email", "notes", "consent"]}),
-            ]
-        return [
-            (None, {"fields": ["reference", "status", "slot", "session_type", "source"]}),
-            ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent"]}),
-            ("Record", {"fields": ["created_at", "created_by", "cancelled_at", "attended_at", "no_show_at"]}),
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_change_fields if obj else []
+    def add_view(self, request, form_url="", extra_context=None):
+        # Booking a caller is the desk's own form, which calls the booking service.
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(reverse("bookings_booking_add") + (f"?{query}" if query else ""))
 
     def has_delete_permission(self, request, obj=None):
         # A booking is cancelled, never deleted: the record stays.
         return False
 
-    def save_model(self, request, obj, form, change):
-        # The form's clean() already went through the services: booking_create on add,
-        # booking_move for a new slot. Save only what else changed, so a move is one
-        # write and one history record.
-        if not change:
-            return
-        fields = [name for name in form.changed_data if name != "slot"]
-        if fields:
-            obj.save(update_fields=[*fields, "updated_at"])
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("source", "phone")
-        return initial
+    @admin.display(description="time")
+    def when_moved(self, booking):
+        start = timezone.localtime(booking.slot.starts_at)
+        text = f"{start:%a %d %b %Y, %H:%M} with {booking.slot.physiotherapist.name} at {booking.slot.clinic.name}"
+        if booking.status != BookingStatus.CONFIRMED:
+            return text
+        return format_html('{} · <a href="{}">Move</a>', text, reverse("bookings_booking_move", args=[booking.pk]))
 
     @admin.display(description="time", ordering="slot__starts_at")
     def when(self, booking):
@@ -469,7 +566,30 @@ class BookingAdmin(
 
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request, queryset):
-        self._apply(request, queryset, services.booking_cancel, "Cancelled")
+        """Ask why first (a page of its own), then cancel each with that reason."""
+        from django.template.response import TemplateResponse
+
+        from bookings.forms import CancelForm
+
+        form = CancelForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._apply(
+                request,
+                queryset,
+                lambda *, booking: services.booking_cancel(booking=booking, reason=reason),
+                "Cancelled",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel bookings",
+            "bookings": queryset.with_related(),
+            "form": form,
+            "opts": self.opts,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/bookings/cancel_bookings.html", context)
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -1,31 +1,60 @@
-"""The front desk's day: one clinic's schedule, therapists across and times down."""
+"""
+The front desk's pages in the admin: the day's schedule with its one-click
+actions, booking a caller or a walk-in, moving a booking, finding a returning
+patient, and the bookings that leave or a closure affects. Each page is a plain
+form or view that calls the services; a refusal comes back as a message on the
+form, never as a server error.
+"""
 
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
-from bookings.forms import ScheduleForm
-from bookings.models import Clinic
-from bookings.selectors import clinic_day_schedule
+from bookings import selectors, services
+from bookings.forms import BookingMoveForm, CancelForm, DeskBookingForm, ScheduleForm
+from bookings.models import Booking, BookingSource, ClinicClosure, TimeOff
+from bookings.phones import try_normalize_phone
 from bookings.timeutils import local_today
+
+SCHEDULE_CLINIC_KEY = "schedule_clinic"
+
+
+def schedule_url(clinic_id: int, day: dt.date) -> str:
+    return reverse("bookings_schedule") + "?" + urlencode({"clinic": clinic_id, "date": day.isoformat()})
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 @permission_required("bookings.view_booking", raise_exception=True)
 def schedule(request):
-    clinics = list(Clinic.objects.active())
+    clinics = list(selectors.clinics_for(request.user).filter(is_active=True))
     today = local_today()
-    form = ScheduleForm(request.GET or None)
+    remembered = request.session.get(SCHEDULE_CLINIC_KEY)
+    default_clinic = next((c for c in clinics if c.pk == remembered), clinics[0] if clinics else None)
+    form = ScheduleForm(request.GET or None, initial={"clinic": default_clinic, "date": today}, clinics=clinics)
     if form.is_bound and form.is_valid():
         clinic, day = form.cleaned_data["clinic"], form.cleaned_data["date"]
     else:
-        clinic = next((c for c in clinics if str(c.pk) == request.GET.get("clinic")), clinics[0] if clinics else None)
-        day = today
-        form = ScheduleForm(initial={"clinic": clinic, "date": day})
+        clinic, day = default_clinic, today
+        if form.is_bound and "date" in form.errors and "clinic" not in form.errors:
+            clinic = form.cleaned_data["clinic"]
+    if clinic and clinic.pk != remembered:
+        request.session[SCHEDULE_CLINIC_KEY] = clinic.pk  # the desk's clinic, next time too
+    query = request.GET.get("q", "").strip()[:80]
     context = {
         **admin.site.each_context(request),
         "title": f"Schedule: {clinic.name if clinic else 'no clinics'}, {day:%A %d %B %Y}",
@@ -33,19 +62,217 @@ def schedule(request):
         "clinic": clinic,
         "day": day,
         "today": today,
+        "query": query,
+        "found": selectors.bookings_search(query, user=request.user) if query else None,
         "can_add_booking": request.user.has_perm("bookings.add_booking"),
-        "now_dt": timezone.now(),
+        "can_change_booking": request.user.has_perm("bookings.change_booking"),
+        "can_generate": request.user.has_perm("bookings.add_slot"),
+        "cancel_form": CancelForm(),
     }
     if clinic:
-
-        def day_url(d: dt.date) -> str:
-            return reverse("bookings_schedule") + "?" + urlencode({"clinic": clinic.pk, "date": d.isoformat()})
-
+        now = timezone.now()
+        day_schedule = selectors.clinic_day_schedule(clinic=clinic, day=day, now=now)
+        for row in day_schedule.rows:
+            for slot in row.cells:
+                if slot is not None and slot.booking is not None:
+                    slot.booking.slot = slot  # already loaded: the rules below read its time
+                    slot.actions = services.desk_actions(slot.booking, now=now)
         context.update(
-            schedule=clinic_day_schedule(clinic=clinic, day=day),
-            prev_url=day_url(day - dt.timedelta(days=1)),
-            next_url=day_url(day + dt.timedelta(days=1)),
-            today_url=day_url(today),
-            add_url=reverse("admin:bookings_booking_add"),
+            now_dt=now,
+            schedule=day_schedule,
+            prev_url=schedule_url(clinic.pk, day - dt.timedelta(days=1)) if day > dt.date.min else None,
+            next_url=schedule_url(clinic.pk, day + dt.timedelta(days=1)) if day < dt.date.max else None,
+            today_url=schedule_url(clinic.pk, today),
+            here=schedule_url(clinic.pk, day),
         )
     return render(request, "admin/bookings/schedule.html", context)
+
+
+DESK_ACTIONS = {
+    "check_in": (services.booking_check_in, "{name} has arrived."),
+    "attended": (services.booking_mark_attended, "{name}: attended."),
+    "no_show": (services.booking_mark_no_show, "{name}: no-show."),
+}
+
+
+@require_POST
+@permission_required("bookings.change_booking", raise_exception=True)
+def schedule_act(request, booking_id: int):
+    """One click on the schedule: check in, attended, no-show, or cancel with a reason."""
+    booking = get_object_or_404(selectors.bookings_for(request.user), pk=booking_id)
+    back = _safe_next(request, schedule_url(booking.slot.clinic_id, timezone.localtime(booking.slot.starts_at).date()))
+    action = request.POST.get("action", "")
+    try:
+        if action == "cancel":
+            form = CancelForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, f"{booking.name}: choose why the booking is cancelled.")
+                return HttpResponseRedirect(back)
+            services.booking_cancel(booking=booking, reason=form.cleaned_data["reason"])
+            messages.success(request, f"{booking.name}: cancelled. The time is free again.")
+        elif action in DESK_ACTIONS:
+            service, done = DESK_ACTIONS[action]
+            service(booking=booking)
+            messages.success(request, done.format(name=booking.name))
+        else:
+            raise Http404
+    except services.BookingError as exc:
+        messages.error(request, f"{booking.name}: {exc}")
+    return HttpResponseRedirect(back)
+
+
+@permission_required("bookings.add_booking", raise_exception=True)
+def booking_add(request):
+    """Book a caller or a walk-in; afterwards the desk is back on that day's schedule."""
+    initial = {"source": request.GET.get("source") or BookingSource.PHONE}
+    slot_id = request.GET.get("slot", "")
+    if slot_id.isdigit():
+        initial["slot"] = int(slot_id)
+    form = DeskBookingForm(request.POST or None, initial=initial)
+    form.fields["slot"].queryset = selectors.slots_for(request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.booking_create(
+                slot_id=data["slot"].pk,
+                session_type=data["session_type"],
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                notes=data["notes"],
+                consent=data["consent"],
+                source=data["source"],
+                created_by=request.user,
+            )
+        except services.BookingError as exc:
+            form.add_error("slot" if isinstance(exc, services.SlotUnavailable) else None, str(exc))
+        else:
+            messages.success(request, f"Booked {booking.name} ({booking.reference}).")
+            day = timezone.localtime(booking.slot.starts_at).date()
+            return HttpResponseRedirect(schedule_url(booking.slot.clinic_id, day))
+    context = {
+        **admin.site.each_context(request),
+        "title": "Book a caller or a walk-in",
+        "form": form,
+        "media": form.media,
+        "opts": Booking._meta,
+        "submit": "Book",
+    }
+    return render(request, "admin/bookings/desk_form.html", context, status=400 if form.errors else 200)
+
+
+@permission_required("bookings.change_booking", raise_exception=True)
+def booking_move(request, booking_id: int):
+    """Move a booking to another time (any therapist, any clinic the desk runs); the patient is told."""
+    booking = get_object_or_404(selectors.bookings_for(request.user).with_related(), pk=booking_id)
+    form = BookingMoveForm(request.POST or None)
+    form.fields["slot"].queryset = selectors.slots_for(request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.booking_move(booking=booking, new_slot_id=form.cleaned_data["slot"].pk)
+        except services.BookingError as exc:
+            form.add_error("slot", str(exc))
+        else:
+            messages.success(request, f"Moved {booking.name} ({booking.reference}); the patient is told.")
+            day = timezone.localtime(booking.slot.starts_at).date()
+            return HttpResponseRedirect(schedule_url(booking.slot.clinic_id, day))
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Move booking {booking.reference}",
+        "booking": booking,
+        "form": form,
+        "media": form.media,
+        "opts": Booking._meta,
+        "submit": "Move",
+    }
+    return render(request, "admin/bookings/desk_form.html", context, status=400 if form.errors else 200)
+
+
+@require_safe
+@permission_required("bookings.view_patient", raise_exception=True)
+def patient_lookup(request):
+    """The name the desk knows for a phone number (any spelling), to fill in the booking form."""
+    e164 = try_normalize_phone(request.GET.get("phone", "")[:32])
+    patient = selectors.patients_for(request.user).filter(phone=e164).only("name").first() if e164 else None
+    return JsonResponse({"name": patient.name if patient else ""})
+
+
+@permission_required("bookings.view_booking", raise_exception=True)
+def affected_bookings(request, kind: str, pk: int):
+    """The confirmed bookings inside a therapist's leave or a closure, with one click to tell them all."""
+    if kind == "timeoff":
+        source = get_object_or_404(TimeOff.objects.select_related("physiotherapist"), pk=pk)
+        bookings = services.bookings_inside(time_off=source)
+    elif kind == "closure":
+        source = get_object_or_404(ClinicClosure, pk=pk)
+        bookings = services.bookings_inside(closure=source)
+    else:
+        raise Http404
+    bookings = list(bookings.filter(pk__in=selectors.bookings_for(request.user)))
+    if request.method == "POST":
+        if not request.user.has_perm("bookings.change_booking"):
+            raise PermissionDenied
+        sent = services.bookings_offer_move(bookings=bookings)
+        messages.success(request, f"Told {sent} patient(s) and offered them a new time.")
+        return HttpResponseRedirect(request.path)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Bookings affected by: {source}",
+        "source": source,
+        "bookings": bookings,
+        "to_tell": [b for b in bookings if b.move_offered_at is None],
+        "can_change_booking": request.user.has_perm("bookings.change_booking"),
+    }
+    return render(request, "admin/bookings/affected.html", context)
+
+
+def slot_search_terms(term: str) -> tuple[list[dt.date], list[dt.time], list[str]]:
+    """Split a slot search into the days, times and words it names ("tue 15:00 sana", "5/12", "tomorrow")."""
+    today = local_today()
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    days, times, words = [], [], []
+    tokens = term.lower().replace(",", " ").split()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else ""
+        parsed = _parse_day(pair, today)
+        if parsed:
+            days.append(parsed)
+            i += 2
+            continue
+        if token in ("today", "tomorrow"):
+            days.append(today + dt.timedelta(days=token == "tomorrow"))
+        elif token[:3] in weekdays and token.isalpha() and len(token) <= 9:
+            days.append(today + dt.timedelta(days=(weekdays.index(token[:3]) - today.weekday()) % 7))
+        elif (parsed := _parse_day(token, today)) is not None:
+            days.append(parsed)
+        elif (clock := _parse_time(token)) is not None:
+            times.append(clock)
+        else:
+            words.append(token)
+        i += 1
+    return days, times, words
+
+
+def _parse_day(text: str, today: dt.date) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m", "%d %b", "%d %B", "%b %d", "%B %d"):
+        try:
+            parsed = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if "%Y" not in fmt:
+            parsed = parsed.replace(year=today.year)
+            if parsed < today - dt.timedelta(days=180):
+                parsed = parsed.replace(year=today.year + 1)
+        return parsed
+    return None
+
+
+def _parse_time(text: str) -> dt.time | None:
+    for fmt in ("%H:%M", "%H.%M", "%I%p", "%I:%M%p"):
+        try:
+            return dt.datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    return None

@@ -1,10 +1,10 @@
-"""Forms staff use in the admin. They call the services, so the rules are the public site's too."""
+"""Forms: the patient's booking form, and those the front desk uses in the admin. They only validate;
+views and admin call the services with what they cleaned, so a form never writes."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from bookings import services
-from bookings.models import Booking, BookingSource, Slot
+from bookings.models import Booking, BookingSource, CancelReason, Clinic, ClinicClosure, Slot, TimeOff
 from bookings.phones import InvalidPhone, normalize_mobile, normalize_phone
 
 
@@ -16,33 +16,48 @@ def clean_person_name(raw: str) -> str:
     return name
 
 
-def slot_error(exc: services.BookingError) -> ValidationError:
-    """Show a refused booking or move on the slot field, where the receptionist picks another time."""
-    return ValidationError({"slot": f"{exc} Choose another time."}, code=exc.code)
+def slot_field(**kwargs) -> forms.ModelChoiceField:
+    """A slot picker that searches by day, time, therapist or clinic (SlotAdmin.get_search_results)."""
+    from django.contrib import admin
 
+    from bookings.admin_widgets import TamperProofAutocompleteSelect
 
-class AdminBookingAddForm(forms.ModelForm):
-    """A booking for a caller or a walk-in: any free, future, unblocked slot; the patient found by phone."""
-
-    phone = forms.CharField(
-        label="Phone", max_length=32, help_text="Any spelling: 0309-5885076, 03095885076, +92 309 5885076."
+    widget = TamperProofAutocompleteSelect(Booking._meta.get_field("slot"), admin.site)
+    return forms.ModelChoiceField(
+        queryset=Slot.objects.select_related("clinic", "physiotherapist"),
+        widget=widget,
+        help_text="Type a day (“tue”, “5 dec”, “tomorrow”), a time (“15:00”), a therapist or a clinic.",
+        **kwargs,
     )
+
+
+class DeskBookingForm(forms.Form):
+    """A booking for a caller or a walk-in: any time the desk may book; the patient found by phone."""
+
+    slot = slot_field(label="Time")
+    session_type = forms.ModelChoiceField(label="Session", queryset=None, empty_label=None)
     source = forms.ChoiceField(
         label="Source", choices=[(BookingSource.PHONE, "Phone"), (BookingSource.WALK_IN, "Walk-in")], initial="phone"
     )
+    phone = forms.CharField(
+        label="Phone", max_length=32, help_text="Any spelling: 0309-5885076, 03095885076, +92 309 5885076."
+    )
+    name = forms.CharField(
+        label="Patient's name",
+        max_length=120,
+        required=False,
+        help_text="Filled in for a returning patient from their phone number.",
+    )
+    email = forms.EmailField(label="Email (optional)", required=False, max_length=254)
+    notes = forms.CharField(label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    consent = forms.BooleanField(label="Told about the safety information", required=False)
 
-    class Meta:
-        model = Booking
-        fields = ["slot", "session_type", "name", "phone", "email", "notes", "consent", "source"]
-        labels = {"name": "Patient's name", "email": "Email (optional)", "consent": "Told about the safety information"}
+    def __init__(self, *args, **kwargs):
+        from bookings.models import SessionType
 
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request
         super().__init__(*args, **kwargs)
-        self.fields["name"].max_length = 120
-
-    def clean_name(self):
-        return clean_person_name(self.cleaned_data["name"])
+        self.fields["session_type"].queryset = SessionType.objects.active()
+        self.fields["phone"].widget.attrs.update({"data-patient-lookup": "1", "autocomplete": "off"})
 
     def clean_phone(self):
         try:
@@ -50,64 +65,94 @@ class AdminBookingAddForm(forms.ModelForm):
         except InvalidPhone as exc:
             raise ValidationError(str(exc), code="invalid_phone") from None
 
+    def clean_name(self):
+        raw = self.cleaned_data["name"]
+        return clean_person_name(raw) if raw.strip() else ""
+
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        slot: Slot = cleaned["slot"]
-        try:
-            # Booking here, inside the admin's transaction, turns a lost race into a form error.
-            self.instance = services.booking_create(
-                slot_id=slot.pk,
-                session_type=cleaned["session_type"],
-                name=cleaned["name"],
-                phone=cleaned["phone"],
-                email=cleaned.get("email", ""),
-                notes=cleaned.get("notes", ""),
-                consent=cleaned.get("consent", False),
-                source=cleaned["source"],
-                created_by=getattr(self.request, "user", None),
-            )
-        except services.BookingError as exc:
-            raise slot_error(exc) from None
+        if "phone" in cleaned and not cleaned.get("name") and "name" not in self.errors:
+            from bookings.models import Patient
+
+            known = Patient.objects.filter(phone=cleaned["phone"]).values_list("name", flat=True).first()
+            if not known:
+                self.add_error("name", ValidationError("Enter the patient's name.", code="required"))
+            cleaned["name"] = known or ""
         return cleaned
 
-    def _post_clean(self):
-        # The service has built and saved the instance; nothing for ModelForm to copy onto it.
-        pass
 
-    def save(self, commit=True):
-        self.save_m2m = lambda: None
-        return self.instance
+class BookingMoveForm(forms.Form):
+    """Move a booking to another time; the patient is told."""
+
+    slot = slot_field(label="New time")
 
 
-class AdminBookingChangeForm(forms.ModelForm):
-    """Change notes or contact email; moving to another slot goes through the service."""
+class BookingEditForm(forms.ModelForm):
+    """What the desk changes on a booking in place: email and notes. Time and status have their own actions."""
 
     class Meta:
         model = Booking
-        fields = ["slot", "email", "notes"]
+        fields = ["email", "notes"]
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(label="Why", choices=[("", "Why?"), *CancelReason.choices])
+
+
+class TimeOffForm(forms.ModelForm):
+    class Meta:
+        model = TimeOff
+        fields = ["physiotherapist", "starts_at", "ends_at", "reason"]
 
     def clean(self):
         cleaned = super().clean()
-        new_slot = cleaned.get("slot")
-        if new_slot and "slot" in self.changed_data:
-            try:
-                services.booking_move(booking=self.instance, new_slot_id=new_slot.pk)
-            except services.BookingError as exc:
-                raise slot_error(exc) from None
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", ValidationError("The end must be after the start.", code="end_before_start"))
+        return cleaned
+
+
+class ClosureForm(forms.ModelForm):
+    """One closure for several clinics, or all of them (a public holiday)."""
+
+    all_clinics = forms.BooleanField(label="All clinics", required=False, help_text="A public holiday: every branch.")
+
+    class Meta:
+        model = ClinicClosure
+        fields = ["reason", "start_date", "end_date", "all_clinics", "clinics"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinics"].required = False
+        self.fields["clinics"].queryset = Clinic.objects.active()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("all_clinics"):
+            cleaned["clinics"] = list(Clinic.objects.active())
+        if not cleaned.get("clinics") and "clinics" not in self.errors:
+            self.add_error("clinics", ValidationError("Choose the clinics that close, or tick all clinics."))
+        first, last = cleaned.get("start_date"), cleaned.get("end_date")
+        if first and last and last < first:
+            self.add_error("end_date", ValidationError("The last day can't be before the first."))
         return cleaned
 
 
 class ScheduleForm(forms.Form):
-    clinic = forms.ModelChoiceField(queryset=None, empty_label=None)
+    """Which clinic's day: the clinics come as a list the view has read, so the form reads none again."""
+
+    clinic = forms.TypedChoiceField(coerce=int)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
-    def __init__(self, *args, **kwargs):
-        from bookings.models import Clinic
-
+    def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinic"].queryset = Clinic.objects.active()
+        self.clinics = {clinic.pk: clinic for clinic in clinics}
+        self.fields["clinic"].choices = [(clinic.pk, clinic.name) for clinic in clinics]
+        if isinstance(self.initial.get("clinic"), Clinic):
+            self.initial["clinic"] = self.initial["clinic"].pk
+
+    def clean_clinic(self):
+        return self.clinics[self.cleaned_data["clinic"]]
 
 
 class PatientBookingForm(forms.Form):

@@ -38,6 +38,14 @@ class Clinic(models.Model):
     is_demo = models.BooleanField(
         "demo data", default=False, help_text="Invented for the demo by seed_demo; not a real branch."
     )
+    front_desk = models.ManyToManyField(
+        "auth.User",
+        blank=True,
+        related_name="desk_clinics",
+        verbose_name="receptionists",
+        help_text="The receptionists who run this clinic's desk: they see and change only their clinics' "
+        "schedule, bookings and patients.",
+    )
 
     objects = ClinicQuerySet.as_manager()
 
@@ -45,6 +53,7 @@ class Clinic(models.Model):
         ordering = ["name"]
         verbose_name = "clinic"
         verbose_name_plural = "clinics"
+        permissions = [("view_all_clinics", "Can see and run every clinic's desk")]
 
     def __str__(self):
         return self.name
@@ -226,6 +235,8 @@ class TimeOff(models.Model):
     ends_at = models.DateTimeField("until")
     reason = models.CharField("reason", max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-starts_at"]
         verbose_name = "time off"
@@ -241,12 +252,16 @@ class TimeOff(models.Model):
 
 
 class ClinicClosure(models.Model):
-    """Days a clinic is closed (public holidays, Eid): no slot is offered."""
+    """Days one or more clinics are closed (public holidays, Eid): no slot is offered."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures", verbose_name="clinic")
+    clinics = models.ManyToManyField(
+        Clinic, related_name="closures", verbose_name="clinics", help_text="A public holiday closes them all."
+    )
     start_date = models.DateField("first day closed")
     end_date = models.DateField("last day closed")
     reason = models.CharField("reason", max_length=200, help_text="e.g. “Eid ul-Fitr”.")
+
+    history = HistoricalRecords(m2m_fields=[clinics])
 
     class Meta:
         ordering = ["-start_date"]
@@ -259,7 +274,7 @@ class ClinicClosure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.clinic} closed {self.start_date:%d %b} – {self.end_date:%d %b %Y}: {self.reason}"
+        return f"Closed {self.start_date:%d %b} – {self.end_date:%d %b %Y}: {self.reason}"
 
 
 class BookingStatus(models.TextChoices):
@@ -271,6 +286,15 @@ class BookingStatus(models.TextChoices):
 
 # A booking in any of these holds its slot; only cancelling frees it.
 ACTIVE_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+
+
+class CancelReason(models.TextChoices):
+    PATIENT_ASKED = "patient_asked", "Patient asked"
+    PATIENT_UNWELL = "patient_unwell", "Patient unwell"
+    THERAPIST_AWAY = "therapist_away", "Therapist unavailable"
+    CLINIC_CLOSED = "clinic_closed", "Clinic closed"
+    MISTAKE = "mistake", "Booked by mistake"
+    OTHER = "other", "Other"
 
 
 class BookingSource(models.TextChoices):
@@ -292,10 +316,6 @@ class SlotQuerySet(models.QuerySet):
         from django.utils import timezone
 
         return self.filter(starts_at__gt=now or timezone.now())
-
-    def bookable(self, now=None):
-        """Return free, future slots of active therapists at active clinics."""
-        return self.free().upcoming(now).filter(physiotherapist__is_active=True, clinic__is_active=True)
 
     def on_day(self, day):
         """Return the slots that start on `day` in Karachi time."""
@@ -323,6 +343,8 @@ class Slot(models.Model):
     block_reason = models.CharField("why blocked", max_length=200, blank=True)
     created_at = models.DateTimeField("created", auto_now_add=True)
 
+    # Edits are recorded; the slots that generation makes in bulk are not (they are made, not changed).
+    history = HistoricalRecords()
     objects = SlotQuerySet.as_manager()
 
     class Meta:
@@ -412,10 +434,19 @@ class Booking(models.Model):
     created_at = models.DateTimeField("booked at", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
     cancelled_at = models.DateTimeField("cancelled at", null=True, blank=True)
+    cancel_reason = models.CharField("why cancelled", max_length=20, choices=CancelReason.choices, blank=True)
+    checked_in_at = models.DateTimeField("arrived at", null=True, blank=True)
     attended_at = models.DateTimeField("marked attended at", null=True, blank=True)
     no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
     reminder_sent_at = models.DateTimeField("reminder sent at", null=True, blank=True, editable=False)
     aftercare_sent_at = models.DateTimeField("aftercare sent at", null=True, blank=True, editable=False)
+    move_offered_at = models.DateTimeField(
+        "offered to move at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient was told their time is affected (leave, a closure) and offered another.",
+    )
     created_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="booked by"
     )

@@ -32,6 +32,14 @@ MESSAGES = {
         "subject": "Reminder: your session tomorrow at {time}",
         "intro": "A reminder of your dry needling session tomorrow.",
     },
+    "offer_move": {
+        "subject": "Your session on {when} needs a new time",
+        "intro": (
+            "We are sorry: your session can't go ahead as booked, because the clinic is closed that day "
+            "or your physiotherapist is away. Please choose a new time with the link below, or call us "
+            "and we will find one with you."
+        ),
+    },
     "aftercare": {
         "subject": "After your session: how to feel your best",
         "intro": "Thank you for coming in today. A few tips for the next day or two:",
@@ -124,6 +132,10 @@ def booking_moved(*, booking_id: int, by_patient: bool = False, previous_start=N
 
 def booking_reminder(*, booking_id: int) -> None:
     notify_patient(_load(booking_id), "reminder")
+
+
+def booking_offer_move(*, booking_id: int) -> None:
+    notify_patient(_load(booking_id), "offer_move")
 
 
 def booking_aftercare(*, booking_id: int) -> None:

@@ -3,9 +3,11 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from bookings.models import ACTIVE_STATUSES, Booking, Clinic, Physiotherapist, Slot
+from bookings import availability
+from bookings.availability import Channel
+from bookings.models import ACTIVE_STATUSES, Booking, Clinic, Patient, Physiotherapist, Slot
 
 
 @dataclass
@@ -21,56 +23,116 @@ class DaySchedule:
     therapists: list[Physiotherapist]
     rows: list[ScheduleRow]
     counts: dict[str, int]
+    closed: str | None = None  # why the clinic is closed that day: a closure's reason, or "No one works on Sundays"
 
 
-def clinic_day_schedule(*, clinic: Clinic, day: dt.date) -> DaySchedule:
+def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> DaySchedule:
     """
-    Return one clinic's day as a grid: therapists across, start times down.
-    Each slot carries `.booking` (its active booking, or None). Two queries,
-    whatever the number of slots and bookings.
+    Return one clinic's day as a grid: therapists across, start times down. Each slot
+    carries `.booking` (its active booking, or None) and `.state` (the availability
+    policy's SlotState). Four queries, whatever the number of slots and bookings.
     """
+    from django.utils import timezone
+
+    now = now or timezone.now()
     active = Prefetch(
         "bookings",
         queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES).select_related("patient", "session_type"),
         to_attr="active_bookings",
     )
-    slots = list(
-        Slot.objects.filter(clinic=clinic).on_day(day).select_related("physiotherapist").prefetch_related(active)
-    )
+    slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day))
+    slots = list(slots.select_related("physiotherapist").prefetch_related(active))
     therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
     column = {therapist.pk: i for i, therapist in enumerate(therapists)}
     rows: dict[dt.datetime, ScheduleRow] = {}
-    counts = {"free": 0, "booked": 0, "attended": 0, "no_show": 0, "blocked": 0}
+    counts = dict.fromkeys(["free", "booked", "attended", "no_show", "blocked", "time_off", "closed", "past"], 0)
     for slot in slots:
         slot.booking = slot.active_bookings[0] if slot.active_bookings else None
-        if slot.booking:
-            key = {"confirmed": "booked"}.get(slot.booking.status, slot.booking.status)
-        else:
-            key = "blocked" if slot.is_blocked else "free"
-        slot.state = key
-        counts[key] += 1
+        slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
+        counts[slot.state.key] += 1
         row = rows.setdefault(slot.starts_at, ScheduleRow(time=slot.starts_at, cells=[None] * len(therapists)))
         row.cells[column[slot.physiotherapist_id]] = slot
     return DaySchedule(
-        clinic=clinic, day=day, therapists=therapists, rows=[rows[t] for t in sorted(rows)], counts=counts
+        clinic=clinic,
+        day=day,
+        therapists=therapists,
+        rows=[rows[t] for t in sorted(rows)],
+        counts=counts,
+        closed=None if slots else closed_because(clinic=clinic, day=day),
     )
 
 
-def booking_window(now=None) -> tuple[dt.datetime, dt.datetime]:
-    """Return the earliest and latest start a patient may book online (minimum notice, booking window)."""
-    from django.conf import settings
+def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
+    """Return why a clinic with no slots on `day` is closed: a closure's reason, or that no one works that weekday."""
+    from bookings.models import ClinicClosure, WeeklyAvailability
+
+    closure = ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day).first()
+    if closure:
+        return f"Closed: {closure.reason}"
+    works = WeeklyAvailability.objects.filter(clinic=clinic, weekday=day.weekday(), valid_from__lte=day).exclude(
+        valid_until__lt=day
+    )
+    if not works.exists():
+        return f"Closed on {day:%A}s: no one works at {clinic.name} that day"
+    return None
+
+
+# What each member of staff may see ------------------------------------------------------------
+
+
+def clinics_for(user) -> QuerySet[Clinic]:
+    """
+    Return the clinics whose desk `user` runs: every clinic for a clinic manager, the
+    clinics they are assigned to for a receptionist (none until a manager assigns one).
+    """
+    if user.is_superuser or user.has_perm("bookings.view_all_clinics"):
+        return Clinic.objects.all()
+    return Clinic.objects.filter(front_desk=user)
+
+
+def bookings_for(user) -> QuerySet[Booking]:
+    return Booking.objects.filter(slot__clinic__in=clinics_for(user))
+
+
+def slots_for(user) -> QuerySet[Slot]:
+    return Slot.objects.filter(clinic__in=clinics_for(user)).select_related("clinic", "physiotherapist")
+
+
+def patients_for(user) -> QuerySet[Patient]:
+    """Return the patients `user` may see: those with a booking at one of their clinics (everyone, for a manager)."""
+    if user.is_superuser or user.has_perm("bookings.view_all_clinics"):
+        return Patient.objects.all()
+    return Patient.objects.filter(pk__in=bookings_for(user).values("patient_id"))
+
+
+def bookings_search(query: str, *, user=None, limit: int = 20) -> list[Booking]:
+    """
+    Find bookings by reference, name, or phone: in any spelling, or its last 4 or more
+    digits. Upcoming first, then the most recent past ones.
+    """
+    from django.db.models import Q
     from django.utils import timezone
 
-    now = now or timezone.now()
-    earliest = now + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES)
-    latest = now + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
-    return earliest, latest
+    from bookings.phones import try_normalize_phone
+
+    query = query.strip()
+    digits = "".join(c for c in query if c.isdigit())
+    match = Q(reference__iexact=query) | Q(name__icontains=query) | Q(patient__name__icontains=query)
+    e164 = try_normalize_phone(query)
+    if e164:
+        match |= Q(phone=e164)
+    elif len(digits) >= 4 and len(digits) == len(query.replace(" ", "").replace("-", "")):
+        match |= Q(phone__endswith=digits)
+    bookings = (bookings_for(user) if user is not None else Booking.objects.all()).filter(match).with_related()
+    now = timezone.now()
+    upcoming = list(bookings.filter(slot__starts_at__gte=now).order_by("slot__starts_at")[:limit])
+    past = list(bookings.filter(slot__starts_at__lt=now).order_by("-slot__starts_at")[: limit - len(upcoming)])
+    return upcoming + past
 
 
 def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=None):
     """Return the slots a patient can book online now, optionally narrowed by clinic, therapist or gender."""
-    earliest, latest = booking_window(now)
-    slots = Slot.objects.bookable(now).filter(starts_at__gte=earliest, starts_at__lte=latest)
+    slots = availability.bookable(channel=Channel.ONLINE, now=now)
     if clinic is not None:
         slots = slots.filter(clinic=clinic)
     if physio_slug:

@@ -17,13 +17,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from aspire import page_cache
-from bookings import notifications
+from bookings import availability, notifications
+from bookings.availability import Channel
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingSource,
     BookingStatus,
+    CancelReason,
+    Clinic,
     ClinicClosure,
     Patient,
     Physiotherapist,
@@ -33,7 +35,7 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import normalize_phone
-from bookings.selectors import booking_window
+from bookings.signals import announce_schedule_changed
 from bookings.timeutils import at, day_bounds, local_today
 
 logger = logging.getLogger(__name__)
@@ -65,50 +67,24 @@ class TooLateToChange(BookingError):
     code = "too_late"
 
 
-def slot_refusal(
-    slot: Slot,
-    *,
-    now: dt.datetime,
-    online: bool,
-    exclude_booking: Booking | None = None,
-    active_bookings: list[Booking] | None = None,
-) -> str | None:
-    """
-    Return why `slot` can't be booked now, or None. Online (a patient), the
-    minimum notice and the booking window apply too. The booking services and
-    the public pages both ask this, so they never disagree. `active_bookings`,
-    if given, are the slot's active bookings, already read.
-    """
-    if slot.is_blocked or not (slot.physiotherapist.is_active and slot.clinic.is_active):
-        return "That time is not available."
-    if slot.starts_at <= now:
-        return "That time has already passed."
-    if online:
-        earliest, latest = booking_window(now)
-        if slot.starts_at < earliest:
-            return f"Online bookings need at least {settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g} hours' notice."
-        if slot.starts_at > latest:
-            return f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead."
-    if active_bookings is None:
-        active_bookings = slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk")
-    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in active_bookings):
-        return "That time was just taken."
-    return None
+class PatientBusy(BookingError):
+    code = "patient_busy"
 
 
 def _check_slot_free(
     slot: Slot,
     *,
     now: dt.datetime,
-    online: bool,
+    channel: Channel,
     exclude_booking: Booking | None = None,
     active_bookings: list[Booking] | None = None,
 ) -> None:
-    refusal = slot_refusal(
-        slot, now=now, online=online, exclude_booking=exclude_booking, active_bookings=active_bookings
+    """Raise SlotUnavailable with the availability policy's reason if `slot` can't be booked."""
+    reason = availability.refusal(
+        slot, channel=channel, now=now, exclude_booking=exclude_booking, active_bookings=active_bookings
     )
-    if refusal:
-        raise SlotUnavailable(refusal)
+    if reason:
+        raise SlotUnavailable(reason)
 
 
 def _check_phone_limit(*, patient: Patient, now: dt.datetime) -> None:
@@ -124,6 +100,28 @@ def _check_phone_limit(*, patient: Patient, now: dt.datetime) -> None:
         raise TooManyBookings(
             f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
             f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        )
+
+
+def _lock_patient(patient_id: int) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient_id)
+
+
+def _check_patient_free(*, patient: Patient, slot: Slot, exclude_booking: Booking | None = None) -> None:
+    """
+    Refuse a booking that would put one person in two places at once: an active booking
+    of theirs overlapping `slot`, with any therapist at any clinic. The caller holds the
+    patient's row lock, so two simultaneous bookings of one number can't both pass.
+    """
+    clash = Booking.objects.filter(
+        patient=patient, status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at
+    )
+    if exclude_booking is not None:
+        clash = clash.exclude(pk=exclude_booking.pk)
+    if clash.exists():
+        raise PatientBusy(
+            "This phone number already has a session booked at an overlapping time. One person can be in "
+            "one place at a time: choose another time, or change the other booking first."
         )
 
 
@@ -173,8 +171,13 @@ def patient_get_or_create(*, phone: str, name: str, email: str = "") -> Patient:
 
 
 def _lock_slot(slot_id: int) -> Slot:
+    """
+    Lock the slot's own row (not its clinic's or therapist's: bookings of other times
+    at the clinic go on in parallel) and read it with what the availability policy asks.
+    """
+    slots = availability.with_flags(Slot.objects.select_for_update(of=("self",)))
     try:
-        return Slot.objects.select_for_update().select_related("clinic", "physiotherapist").get(pk=slot_id)
+        return slots.select_related("clinic", "physiotherapist").get(pk=slot_id)
     except Slot.DoesNotExist:
         raise SlotUnavailable("That time no longer exists.") from None
 
@@ -215,8 +218,9 @@ def booking_create(
             if mine.form_key == form_key:
                 return mine
     online = source == BookingSource.ONLINE and apply_online_rules
-    _check_slot_free(slot, now=now, online=online, active_bookings=active)
+    _check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
+    _check_patient_free(patient=patient, slot=slot)
     if online:
         _check_phone_limit(patient=patient, now=now)
     booking = Booking(
@@ -259,21 +263,62 @@ def _lock_booking(booking: Booking) -> Booking:
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, by_patient: bool = False, now: dt.datetime | None = None) -> Booking:
-    """Cancel a confirmed booking, freeing its slot. A patient may do so only until the cut-off."""
+def booking_cancel(
+    *, booking: Booking, by_patient: bool = False, reason: str = "", now: dt.datetime | None = None
+) -> Booking:
+    """
+    Cancel a confirmed booking, freeing its slot. A patient may do so only until the
+    cut-off; reception gives a reason from CancelReason (a patient's own cancellation
+    is "patient asked").
+    """
     now = now or timezone.now()
     booking = _lock_booking(booking)
     if by_patient:
         _check_patient_can_change(booking, now)
+        reason = CancelReason.PATIENT_ASKED
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(
             f"Only a confirmed booking can be cancelled; this one is {booking.get_status_display().lower()}."
         )
+    if reason and reason not in CancelReason.values:
+        raise BookingError("Choose why the booking is cancelled.")
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
-    booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+    booking.cancel_reason = reason
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     transaction.on_commit(lambda: notifications.booking_cancelled(booking_id=booking.pk, by_patient=by_patient))
     return booking
+
+
+@transaction.atomic
+def booking_check_in(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """Record that the patient has arrived for today's session (safe to press twice)."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition(f"A {booking.get_status_display().lower()} booking can't be checked in.")
+    if timezone.localtime(booking.slot.starts_at).date() != timezone.localtime(now).date():
+        raise InvalidTransition("Only today's sessions can be checked in.")
+    if booking.checked_in_at is None:
+        booking.checked_in_at = now
+        booking.save(update_fields=["checked_in_at", "updated_at"])
+    return booking
+
+
+def desk_actions(booking: Booking, *, now: dt.datetime) -> list[tuple[str, str]]:
+    """
+    Return the one-click actions the desk is offered for `booking` now, as (action, label),
+    by the same rules the services below apply (cancel is offered for every confirmed one).
+    """
+    day, today = timezone.localtime(booking.slot.starts_at).date(), timezone.localtime(now).date()
+    actions = []
+    if booking.status == BookingStatus.CONFIRMED and day == today and booking.checked_in_at is None:
+        actions.append(("check_in", "Arrived"))
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW) and day <= today:
+        actions.append(("attended", "Attended"))
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED) and booking.slot.starts_at <= now:
+        actions.append(("no_show", "No-show"))
+    return actions
 
 
 def _check_can_mark(booking: Booking, *, now: dt.datetime) -> None:
@@ -330,7 +375,9 @@ def booking_move(
             f"Online, a session can move only to another time at the same clinic. To change clinic, "
             f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
         )
-    _check_slot_free(new_slot, now=now, online=by_patient, exclude_booking=booking)
+    channel = Channel.ONLINE if by_patient else Channel.STAFF
+    _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking)
+    _check_patient_free(patient=_lock_patient(booking.patient_id), slot=new_slot, exclude_booking=booking)
     previous_start = booking.slot.starts_at
     booking.slot = new_slot
     try:
@@ -359,8 +406,98 @@ def slots_set_blocked(*, slots: Iterable[Slot], blocked: bool, reason: str = "")
         changed = Slot.objects.filter(pk__in=targets).update(is_blocked=True, block_reason=reason)
     else:
         changed = Slot.objects.filter(pk__in=ids).update(is_blocked=False, block_reason="")
-    page_cache.changed(page_cache.AVAILABILITY)  # update() sends no signals
+    announce_schedule_changed()
     return changed, skipped
+
+
+class ScheduleRefused(BookingError):
+    code = "schedule_refused"
+
+
+SLOT_PLACE_FIELDS = ("physiotherapist_id", "clinic_id", "starts_at", "ends_at")
+
+
+@transaction.atomic
+def slot_save(*, slot: Slot) -> Slot:
+    """
+    Save a new or edited slot. A slot with an active booking keeps its time, therapist
+    and clinic (moving the patient is booking_move, which tells them) and can't be
+    blocked; a slot never overlaps another of the same therapist.
+    """
+    if slot.pk:
+        current = Slot.objects.select_for_update().get(pk=slot.pk)
+        booked = current.bookings.filter(status__in=ACTIVE_STATUSES).exists()
+        moved = any(getattr(current, name) != getattr(slot, name) for name in SLOT_PLACE_FIELDS)
+        if booked and moved:
+            raise ScheduleRefused(
+                "This time is booked: its time, therapist and clinic can't change. Move the booking instead."
+            )
+        if booked and slot.is_blocked and not current.is_blocked:
+            raise ScheduleRefused("This time is booked and can't be blocked: cancel or move the booking first.")
+    clash = Slot.objects.overlapping(
+        physiotherapist_id=slot.physiotherapist_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+    ).exclude(pk=slot.pk)
+    if clash.exists():
+        raise ScheduleRefused(f"This overlaps another slot of the same therapist: {clash.first()}.")
+    if not slot.is_blocked:
+        slot.block_reason = ""
+    slot.save()
+    return slot
+
+
+def bookings_inside(*, time_off: TimeOff | None = None, closure: ClinicClosure | None = None):
+    """Return the confirmed bookings whose time lies inside `time_off` or `closure`: the patients to move."""
+    bookings = Booking.objects.filter(status=BookingStatus.CONFIRMED).with_related().order_by("slot__starts_at")
+    if time_off is not None:
+        return bookings.filter(
+            slot__physiotherapist_id=time_off.physiotherapist_id,
+            slot__starts_at__lt=time_off.ends_at,
+            slot__ends_at__gt=time_off.starts_at,
+        )
+    start, _ = day_bounds(closure.start_date)
+    _, end = day_bounds(closure.end_date)
+    return bookings.filter(slot__clinic__in=closure.clinics.all(), slot__starts_at__gte=start, slot__starts_at__lt=end)
+
+
+@transaction.atomic
+def time_off_save(*, time_off: TimeOff) -> list[Booking]:
+    """
+    Save a therapist's leave. From the commit on, no time inside it is offered (the
+    availability policy reads leave directly); return the confirmed bookings inside
+    it, which reception should move.
+    """
+    time_off.save()
+    return list(bookings_inside(time_off=time_off))
+
+
+@transaction.atomic
+def time_off_delete(*, time_off: TimeOff) -> None:
+    """Remove leave: its free times are offered again."""
+    time_off.delete()
+
+
+@transaction.atomic
+def closure_save(*, closure: ClinicClosure, clinics: Iterable[Clinic]) -> list[Booking]:
+    """Save a closure of one or more clinics; return the confirmed bookings inside it (as time_off_save)."""
+    closure.save()
+    closure.clinics.set(list(clinics))
+    return list(bookings_inside(closure=closure))
+
+
+@transaction.atomic
+def closure_delete(*, closure: ClinicClosure) -> None:
+    closure.delete()
+
+
+def bookings_offer_move(*, bookings: Iterable[Booking], now: dt.datetime | None = None) -> int:
+    """
+    Tell each patient their time is affected (leave, a closure) and offer to move,
+    with their booking link; once per booking, however often reception presses.
+    """
+    now = now or timezone.now()
+    ids = [booking.pk for booking in bookings]
+    due = Booking.objects.filter(pk__in=ids, status=BookingStatus.CONFIRMED)
+    return _send_once(due, field="move_offered_at", now=now, send=notifications.booking_offer_move)
 
 
 class _Periods:
@@ -422,10 +559,12 @@ def slots_generate(
     ):
         time_off[off.physiotherapist_id].add(off.starts_at, off.ends_at)
     closed: set[tuple[int, dt.date]] = set()
-    for closure in ClinicClosure.objects.filter(start_date__lt=end_date, end_date__gte=start_date):
-        day = closure.start_date
-        while day <= closure.end_date:
-            closed.add((closure.clinic_id, day))
+    for clinic_id, first, last in ClinicClosure.objects.filter(
+        start_date__lt=end_date, end_date__gte=start_date
+    ).values_list("clinics", "start_date", "end_date"):
+        day = first
+        while day <= last:
+            closed.add((clinic_id, day))
             day += dt.timedelta(days=1)
     existing: dict[int, _Periods] = defaultdict(_Periods)
     for physio_id, starts_at, ends_at in Slot.objects.filter(
@@ -436,26 +575,26 @@ def slots_generate(
     new_slots = []
     day = start_date
     while day < end_date:
-        for availability in availabilities:
-            if availability.weekday != day.weekday() or (availability.clinic_id, day) in closed:
+        for hours in availabilities:
+            if hours.weekday != day.weekday() or (hours.clinic_id, day) in closed:
                 continue
-            if day < availability.valid_from or (availability.valid_until and day > availability.valid_until):
+            if day < hours.valid_from or (hours.valid_until and day > hours.valid_until):
                 continue
-            length = dt.timedelta(minutes=availability.slot_minutes)
-            start, close = at(day, availability.start_time), at(day, availability.end_time)
+            length = dt.timedelta(minutes=hours.slot_minutes)
+            start, close = at(day, hours.start_time), at(day, hours.end_time)
             while start + length <= close:
                 end = start + length
-                physio = availability.physiotherapist_id
+                physio = hours.physiotherapist_id
                 if not time_off[physio].overlaps(start, end) and not existing[physio].overlaps(start, end):
                     new_slots.append(
-                        Slot(physiotherapist_id=physio, clinic_id=availability.clinic_id, starts_at=start, ends_at=end)
+                        Slot(physiotherapist_id=physio, clinic_id=hours.clinic_id, starts_at=start, ends_at=end)
                     )
                     existing[physio].add(start, end)
                 start = end
         day += dt.timedelta(days=1)
     before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
     Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
-    page_cache.changed(page_cache.AVAILABILITY)  # bulk_create sends no signals
+    announce_schedule_changed()
     return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
 
 

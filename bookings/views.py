@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
-from bookings import ratelimit, selectors, services
+from bookings import availability, ratelimit, selectors, services
+from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
 from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
@@ -162,7 +163,7 @@ def _unavailable(request, slot: Slot, reason: str, status: int = 409):
 def book_slot(request, slot_id):
     slot = _slot_or_404(slot_id)
     if request.method == "GET":
-        problem = services.slot_refusal(slot, now=timezone.now(), online=True)
+        problem = availability.refusal(slot, channel=Channel.ONLINE)
         if problem:
             return _unavailable(request, slot, problem, status=200)
         form = PatientBookingForm(initial={"form_key": secrets.token_urlsafe(24)})

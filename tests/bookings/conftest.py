@@ -11,7 +11,12 @@ def staff_user(group_name: str, username: str):
 
 @pytest.fixture
 def receptionist(db):
-    return staff_user("Receptionist", "receptionist")
+    """A receptionist who covers every branch's desk (tests/bookings/test_staff_scope.py has one clinic's)."""
+    from django.contrib.auth.models import Permission
+
+    user = staff_user("Receptionist", "receptionist")
+    user.user_permissions.add(Permission.objects.get(codename="view_all_clinics"))
+    return user
 
 
 @pytest.fixture

@@ -1,0 +1,27 @@
+"""The front desk's own pages inside the admin (bookings/admin_views.py), behind the admin's login."""
+
+from django.contrib import admin
+from django.urls import path
+
+from bookings import admin_views
+
+urlpatterns = [
+    path("schedule/", admin.site.admin_view(admin_views.schedule), name="bookings_schedule"),
+    path(
+        "schedule/booking/<int:booking_id>/",
+        admin.site.admin_view(admin_views.schedule_act),
+        name="bookings_schedule_act",
+    ),
+    path("desk/book/", admin.site.admin_view(admin_views.booking_add), name="bookings_booking_add"),
+    path(
+        "desk/booking/<int:booking_id>/move/",
+        admin.site.admin_view(admin_views.booking_move),
+        name="bookings_booking_move",
+    ),
+    path("desk/patient-lookup/", admin.site.admin_view(admin_views.patient_lookup), name="bookings_patient_lookup"),
+    path(
+        "desk/affected/<str:kind>/<int:pk>/",
+        admin.site.admin_view(admin_views.affected_bookings),
+        name="bookings_affected",
+    ),
+]
