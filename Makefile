@@ -16,7 +16,6 @@ run: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/python manage.py check --deploy
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config python:aspire.gunicorn_conf aspire.wsgi
 

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_cache_tables(*, using: str, verbosity: int = 1, **kwargs) -> None:
+    """Create the table of every database cache in settings.CACHES that is not there yet."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
 
 
 class AspireConfig(AppConfig):
@@ -11,3 +19,6 @@ class AspireConfig(AppConfig):
         from aspire import page_cache
 
         page_cache.connect_signals()
+        # Every `migrate`, not a migration: which cache tables a site needs follows its
+        # settings (debug, REDIS_URL), which can change after the migrations have run.
+        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="aspire.create_cache_tables")

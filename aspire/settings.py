@@ -140,7 +140,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The page cache (aspire/page_cache.py) must be one for every gunicorn worker and
 # every app server: Redis where REDIS_URL is set, else a table in the database
-# (`manage.py createcachetable`, which `make serve` runs). Debug: local memory.
+# (made by every `manage.py migrate`: aspire.apps). Debug: local memory.
 # (Booking rate limits and login throttling count in the database itself.)
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -91,6 +91,28 @@ DEMO_PATIENTS = [
     ("Imran Sheikh", "0300-9988776"), ("Rabia Anwar", "0315-6655443"), ("Kamran Haider", "0302-1234987"),
 ]  # fmt: skip
 
+# More patients, invented from common Karachi names: enough that each clinic's regulars fill
+# about a third of its day, as a branch a few months old would.
+_FIRST_NAMES = [
+    "Sana", "Usman", "Hina", "Bilal", "Amna", "Faisal", "Sadia", "Junaid", "Mehwish", "Tariq", "Sobia", "Adnan",
+    "Komal", "Waqas", "Iqra", "Asad", "Rida", "Shahid", "Aliya", "Naveed", "Farah", "Zeeshan", "Uzma", "Kashif",
+    "Sidra", "Haris", "Anum", "Salman", "Bushra", "Fahad", "Saima", "Arsalan", "Hira", "Danish", "Lubna", "Yasir",
+]  # fmt: skip
+_SURNAMES = ["Ahmed", "Siddiqui", "Qureshi", "Malik", "Baig", "Mirza", "Chaudhry", "Zaidi", "Rizvi", "Memon", "Ansari"]
+_PREFIXES = ["0300", "0301", "0302", "0312", "0315", "0321", "0322", "0331", "0333", "0343", "0345"]
+
+
+def _more_patients(count: int) -> list[tuple[str, str]]:
+    import random
+
+    rng = random.Random(15)
+    names = [f"{first} {last}" for first in _FIRST_NAMES for last in _SURNAMES]
+    rng.shuffle(names)
+    numbers = rng.sample(range(1_000_000, 10_000_000), count)
+    return [(names[i], f"{_PREFIXES[i % len(_PREFIXES)]}-{numbers[i]}") for i in range(count)]
+
+
+DEMO_PATIENTS += _more_patients(116)
 
 DEMO_NOTES = ["", "Lower back pain for two months.", "Stiff neck from desk work.", "Knee pain after running."]
 
@@ -148,63 +170,150 @@ def seed_session_types() -> list:
     ]
 
 
-def seed_bookings(session_types, *, target: int = 70) -> int:
-    """Spread bookings over the past week and the coming two weeks, in mixed states. Return how many exist."""
+def _patient_habits() -> list[dict]:
+    """
+    Each demo patient's clinic, the weekdays they come on (once or twice a week), the time they
+    like, and whether they are new (their first session is an assessment) or part way through a course.
+    """
+    import random
+
+    from bookings.phones import normalize_phone
+
+    rng = random.Random(2026)  # the same demo every time
+    weekly = [(0, 3), (1, 4), (2, 5), (0,), (1,), (2,), (3,), (4,), (5,)]
+    return [
+        {
+            "name": name,
+            "phone": phone,
+            "e164": normalize_phone(phone),
+            "clinic": DEMO_CLINICS[i % len(DEMO_CLINICS)]["slug"],
+            "weekdays": rng.choice(weekly),
+            "minute": rng.choice([10 * 60, 11 * 60, 12 * 60 + 15, 15 * 60, 16 * 60 + 30, 17 * 60 + 15, 18 * 60]),
+            "new": rng.random() < 0.3,
+        }
+        for i, (name, phone) in enumerate(DEMO_PATIENTS)
+    ]
+
+
+def _fill(days_ahead: int) -> float:
+    """How likely a regular has booked their visit: all but certain for past days, less so further ahead."""
+    return 0.9 if days_ahead <= 0 else max(0.25, 0.85 - 0.06 * days_ahead)
+
+
+def _nearest(free: list, minute: int):
+    """Return the free slot that starts nearest `minute` past midnight, local time."""
+    from django.utils import timezone
+
+    def distance(slot) -> int:
+        local = timezone.localtime(slot.starts_at)
+        return abs(local.hour * 60 + local.minute - minute)
+
+    return min(free, key=distance)
+
+
+def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
+    """Book `slot` for the patient as reception or the website would have, and play out what happened."""
+    import datetime as dt
+
+    from bookings import services
+    from bookings.models import Booking, BookingSource, BookingStatus
+
+    if walk_in:
+        source, booked_at = BookingSource.WALK_IN, slot.starts_at - dt.timedelta(minutes=rng.randint(5, 40))
+    else:
+        source = rng.choices([BookingSource.ONLINE, BookingSource.PHONE], weights=[3, 1])[0]
+        booked_at = min(now, slot.starts_at - dt.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 9)))
+    booking = services.booking_create(
+        slot_id=slot.pk,
+        session_type=session_type,
+        name=habit["name"],
+        phone=habit["phone"],
+        notes=rng.choice(DEMO_NOTES) if habit["new"] else "",
+        consent=True,
+        source=source,
+        now=booked_at,
+        apply_online_rules=False,
+        notify=False,
+    )
+    Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
+    if slot.starts_at <= now:
+        outcome = rng.choices(["attended", "no_show", "cancelled"], weights=[85, 8, 7])[0]
+        if walk_in or slot.ends_at > now:
+            outcome = "attended"  # here, or in the room now
+    else:
+        outcome = rng.choices(["confirmed", "cancelled"], weights=[92, 8])[0]
+    if outcome == "attended":
+        services.booking_mark_attended(booking=booking, now=min(now, slot.starts_at))
+    elif outcome == "no_show":
+        services.booking_mark_no_show(booking=booking, now=slot.ends_at)
+    elif outcome == "cancelled":
+        cancelled_at = min(now, max(booked_at, slot.starts_at - dt.timedelta(days=1)))
+        Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CANCELLED, cancelled_at=cancelled_at)
+    return outcome
+
+
+def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -> int:
+    """
+    Fill the past week, today and the coming fortnight as a real clinic's would look: each patient
+    a regular of one clinic, coming once or twice a week at about the same time, at most one session
+    a day (so never in two places at once); past sessions attended, a few no-shows and cancellations;
+    walk-ins; coming sessions confirmed, fewer the further ahead. A clinic's day that already has demo
+    bookings is left as it is, so running it again adds nothing. Return how many demo bookings exist.
+    """
     import datetime as dt
     import random
 
     from django.utils import timezone
 
-    from bookings import services
-    from bookings.models import Booking, BookingSource, BookingStatus, Slot
+    from bookings.models import ACTIVE_STATUSES, Booking, Clinic, Slot
     from bookings.timeutils import day_bounds, local_today
 
-    existing = Booking.objects.filter(patient__name__in=[n for n, _ in DEMO_PATIENTS]).count()
-    if existing >= target:
-        return existing
-    rng = random.Random(2026)  # the same demo every time
-    now = timezone.now()
-    slots = list(
-        Slot.objects.free().filter(starts_at__gte=now - dt.timedelta(days=7), starts_at__lt=now + dt.timedelta(days=14))
-    )
-    # A busy "today" at every clinic, so the schedule shows what a real day looks like.
-    start_today, end_today = day_bounds(local_today())
-    today = [s for s in slots if start_today <= s.starts_at < end_today]
-    rng.shuffle(today)
-    rest = [s for s in slots if not start_today <= s.starts_at < end_today]
-    rng.shuffle(rest)
-    slots = today[: len(today) // 3] + rest
-    made = existing
-    for slot in slots[: target - existing]:
-        name, phone = rng.choice(DEMO_PATIENTS)
-        source = rng.choice([BookingSource.ONLINE, BookingSource.ONLINE, BookingSource.PHONE, BookingSource.WALK_IN])
-        # Past sessions were booked in the past: book "as of" a week before the slot.
-        booking = services.booking_create(
-            slot_id=slot.pk,
-            session_type=rng.choice(session_types),
-            name=name,
-            phone=phone,
-            notes=rng.choice(DEMO_NOTES),
-            consent=True,
-            source=source,
-            now=slot.starts_at - dt.timedelta(days=7),
-            apply_online_rules=False,
-            notify=False,
-        )
-        if slot.starts_at < now:
-            outcome = rng.choices(["attended", "no_show", "cancelled"], weights=[7, 2, 1])[0]
-        else:
-            outcome = rng.choices(["confirmed", "cancelled"], weights=[9, 1])[0]
-        if outcome == "attended":
-            services.booking_mark_attended(booking=booking, now=slot.starts_at)
-        elif outcome == "no_show":
-            services.booking_mark_no_show(booking=booking, now=slot.ends_at)
-        elif outcome == "cancelled":
-            Booking.objects.filter(pk=booking.pk).update(
-                status=BookingStatus.CANCELLED, cancelled_at=slot.starts_at - dt.timedelta(days=1)
-            )
-        made += 1
-    return made
+    first_visit, follow_up = session_types[0], session_types[1]
+    now, today = timezone.now(), local_today()
+    clinics = {c.slug: c for c in Clinic.objects.filter(slug__in=[spec["slug"] for spec in DEMO_CLINICS])}
+    habits = _patient_habits()
+    demo = Booking.objects.filter(patient__phone__in=[habit["e164"] for habit in habits])
+    # What is there already, read once: the clinics' days seeded, each patient's days with a session.
+    seeded, busy, seen = set(), set(), set()
+    for clinic_id, starts_at, phone, status in demo.values_list(
+        "slot__clinic_id", "slot__starts_at", "patient__phone", "status"
+    ):
+        day = timezone.localtime(starts_at).date()
+        seeded.add((clinic_id, day))
+        seen.add(str(phone))
+        if status in ACTIVE_STATUSES:
+            busy.add((str(phone), day))
+    for offset in range(-past_days, coming_days):
+        day = today + dt.timedelta(days=offset)
+        start, end = day_bounds(day)
+        for slug, clinic in clinics.items():
+            if (clinic.pk, day) in seeded:
+                continue
+            free = list(Slot.objects.free().filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end))
+            for habit in habits:
+                if habit["clinic"] != slug or day.weekday() not in habit["weekdays"] or not free:
+                    continue
+                if (habit["e164"], day) in busy:
+                    continue  # one session a day
+                rng = random.Random(f"{day.isoformat()} {habit['phone']}")
+                walk_in = offset <= 0 and rng.random() < 0.12
+                if not walk_in and rng.random() >= _fill(offset):
+                    continue
+                slot = _nearest(free, habit["minute"])
+                first = habit["new"] and habit["e164"] not in seen
+                outcome = _book_visit(
+                    habit=habit,
+                    slot=slot,
+                    session_type=first_visit if first else follow_up,
+                    rng=rng,
+                    walk_in=walk_in and slot.starts_at <= now,  # nobody walks in for later today
+                    now=now,
+                )
+                seen.add(habit["e164"])
+                if outcome != "cancelled":
+                    free.remove(slot)  # a cancelled time is free again, for someone else
+                    busy.add((habit["e164"], day))
+    return demo.count()
 
 
 def seed_staff() -> list[tuple[str, str, str]]:

@@ -45,7 +45,8 @@ def test_clinic_list_shows_every_active_clinic(client):
     assert "2 branches" in page.text
 
 
-def test_seed_demo_is_idempotent_and_marks_demo_data():
+def test_seed_demo_is_idempotent_and_marks_demo_data(settings):
+    settings.DEBUG = True
     call_command("seed_demo", verbosity=0)
     first = Clinic.objects.count()
     call_command("seed_demo", verbosity=0)

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bookings import demo, services
@@ -7,15 +8,31 @@ from bookings import demo, services
 class Command(BaseCommand):
     help = (
         "Load demo clinics, therapists, session types, weekly schedules, slots for the next 30 days, "
-        "bookings in mixed states and the demo staff logins. Safe to run again: it adds only what is missing."
+        "a picture of a real fortnight of bookings and the demo staff logins. Safe to run again: it adds "
+        "only what is missing. Refuses without DJANGO_DEBUG unless given --allow-production."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even with debug off (a staging site): its staff logins have published passwords.",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, allow_production=False, **options):
         import datetime as dt
 
         from bookings.timeutils import local_today
 
+        # The demo's staff logins have their passwords in the README: on a real site they would
+        # open every patient's phone number to anyone who has read it.
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates staff logins whose passwords are published in the README, so it runs only "
+                "with DJANGO_DEBUG=1 (as `make run` sets). To load the demo on a site without debug anyway "
+                "(a staging copy), pass --allow-production."
+            )
         clinics = demo.seed_clinics()
         therapists = demo.seed_therapists(clinics)
         session_types = demo.seed_session_types()
