@@ -472,3 +472,41 @@ def test_erase_and_export_pages_queries_do_not_grow_with_bookings(
     for url in (erase_url(zainab), export_url(zainab)):
         with django_assert_max_num_queries(10):
             assert manager_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_retention_runs_at_once_erase_each_booking_once(retention, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+
+    for n in range(5):
+        past_booking(PatientFactory(), days_ago=800 + n, status=BookingStatus.CANCELLED)
+    update = privacy.bulk_update_with_history
+
+    def slow_update(*args, **kwargs):  # hold the locks long enough for the other run to arrive
+        time.sleep(0.2)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(privacy, "bulk_update_with_history", slow_update)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(privacy.retention_apply(now=NOW).cancelled_bookings)
+        except Exception as exc:  # noqa: BLE001 - any error is what the test looks for
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert errors == [] and sorted(results) == [0, 5]
+    reasons = HistoricalBooking.objects.filter(history_change_reason__startswith="Retention")
+    assert reasons.count() == 5
