@@ -317,3 +317,12 @@ ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POS
 # A booking, slot or leave is changed only through the services (which tell patients and
 # keep the schedule true); the history's "Revert" would write around them, so it is not offered.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Retention (`manage.py apply_retention`, daily from cron): how long personal data is kept, in days; 0 keeps it.
+# A cancelled booking's name, phone, email and notes, counted from its session (the booking itself stays).
+ASPIRE_RETAIN_CANCELLED_BOOKING_DAYS = int(os.environ.get("ASPIRE_RETAIN_CANCELLED_BOOKING_DAYS", str(2 * 365)))
+# A patient whose last session (or, with none, first contact) is this long ago is erased: 8 years, a usual
+# keeping time for an adult's clinical records.
+ASPIRE_RETAIN_INACTIVE_PATIENT_DAYS = int(os.environ.get("ASPIRE_RETAIN_INACTIVE_PATIENT_DAYS", str(8 * 365)))
+# Staff login attempts and logins (django-axes: usernames and addresses).
+ASPIRE_RETAIN_LOGIN_LOG_DAYS = int(os.environ.get("ASPIRE_RETAIN_LOGIN_LOG_DAYS", "90"))

@@ -1,15 +1,19 @@
 import csv
 import datetime as dt
+import json
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import availability, selectors, services
+from bookings import availability, privacy, selectors, services
 from bookings.admin_views import slot_search_terms
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
@@ -436,6 +440,89 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     def phone_display(self, patient):
         return patient.phone.as_national if patient.phone else ""
 
+    def get_fields(self, request, obj=None):
+        return [*self.fields, "erased_at"] if obj and obj.erased_at else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # An erased record stays erased: nobody types the person back in.
+        return self.get_fields(request, obj) if obj and obj.erased_at else self.readonly_fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export_patient_data": request.user.has_perm("bookings.export_patient_data"),
+            "can_erase_patient_data": request.user.has_perm("bookings.erase_patient_data"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/export/", view(self.export_view), name="bookings_patient_export"),
+            path("<path:object_id>/erase/", view(self.erase_view), name="bookings_patient_erase"),
+            *super().get_urls(),
+        ]
+
+    def _privacy_patient(self, request, object_id, permission):
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        patient = self.get_object(request, unquote(object_id))
+        if patient is None:
+            raise Http404(f"No patient #{object_id}.")
+        return patient
+
+    def _privacy_context(self, request, patient, title):
+        bookings = Booking.objects.filter(patient=patient)
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "patient": patient,
+            "title": title,
+            "n_bookings": bookings.count(),
+            "n_history": Booking.history.model.objects.filter(id__in=bookings.values("pk")).count(),
+        }
+
+    def export_view(self, request, object_id):
+        """Show what an export holds; on POST, send it as a file and record that it was sent."""
+        patient = self._privacy_patient(request, object_id, "bookings.export_patient_data")
+        filename = privacy.export_filename(patient)
+        if request.method == "POST":
+            data = privacy.patient_export(patient=patient, by=request.user)
+            response = HttpResponse(
+                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        context = {
+            **self._privacy_context(request, patient, f"Export the data of patient #{patient.pk}"),
+            "filename": filename,
+            "n_counters": len(privacy.EXPORT_SECTIONS["rate_limit_counters"](patient)),
+        }
+        return TemplateResponse(request, "admin/bookings/patient/export_confirmation.html", context)
+
+    def erase_view(self, request, object_id):
+        """Say exactly what an erase does (or why it can't be done yet); on POST, erase."""
+        patient = self._privacy_patient(request, object_id, "bookings.erase_patient_data")
+        change_url = reverse("admin:bookings_patient_change", args=[patient.pk])
+        if request.method == "POST":
+            try:
+                erasure = privacy.patient_erase(patient=patient, by=request.user)
+            except privacy.ErasureRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                f"Erased the personal data of patient #{patient.pk} and of {erasure.bookings} booking(s) "
+                f"({erasure.history_rows} earlier version(s)). The bookings are kept.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self._privacy_context(request, patient, f"Erase the personal data of patient #{patient.pk}"),
+            "refusal": None if patient.erased_at else privacy.erase_refusal(patient=patient),
+        }
+        return TemplateResponse(request, "admin/bookings/patient/erase_confirmation.html", context)
+
     @admin.display(description="bookings", ordering="n_bookings")
     def booking_count(self, patient):
         return patient.n_bookings
@@ -567,8 +654,6 @@ class BookingAdmin(
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request, queryset):
         """Ask why first (a page of its own), then cancel each with that reason."""
-        from django.template.response import TemplateResponse
-
         from bookings.forms import CancelForm
 
         form = CancelForm(request.POST if "reason" in request.POST else None)

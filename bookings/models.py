@@ -388,18 +388,41 @@ class Patient(models.Model):
     """A person as reception knows them, keyed by their phone number."""
 
     name = models.CharField("name", max_length=120)
-    phone = PhoneNumberField("phone", unique=True, help_text="Stored as +92…; any usual spelling is accepted.")
+    # Null only once erased (see the constraint): NULLs don't clash, so the number is free for a new patient.
+    phone = PhoneNumberField(
+        "phone", unique=True, null=True, help_text="Stored as +92…; any usual spelling is accepted."
+    )
     email = models.EmailField("email", blank=True)
     notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
     created_at = models.DateTimeField("first seen", auto_now_add=True)
+    erased_at = models.DateTimeField(
+        "personal data erased at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Name, phone, email and notes were erased then, here and in every booking; the bookings stay.",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = "patient"
         verbose_name_plural = "patients"
+        permissions = [
+            ("export_patient_data", "Can export everything held about a patient"),
+            ("erase_patient_data", "Can erase a patient's personal data"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=False) | (models.Q(phone__isnull=False) & ~models.Q(phone="")),
+                name="patient_phone_unless_erased",
+                violation_error_message="A patient needs a phone number.",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.name} ({self.phone.as_national if self.phone else ''})"
+        if not self.phone:
+            return self.name
+        return f"{self.name} ({self.phone.as_national})"
 
 
 class BookingQuerySet(models.QuerySet):

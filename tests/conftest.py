@@ -93,6 +93,7 @@ def staff_groups(transactional_db):
     """Put back the staff groups the migration creates, which a transactional test's flush removes."""
     rerun_data_migration("bookings.migrations.0004_staff_groups", "create_groups")
     rerun_data_migration("bookings.migrations.0010_front_desk", "grant")
+    rerun_data_migration("bookings.migrations.0012_privacy_permissions", "grant")
 
 
 @pytest.fixture(autouse=True)
