@@ -302,6 +302,10 @@ ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "6
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
 ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
 
+# Reminders and aftercare go out only between these hours, Karachi time (from 09:00, until 21:00).
+ASPIRE_MESSAGE_HOURS_START = int(os.environ.get("ASPIRE_MESSAGE_HOURS_START", "9"))
+ASPIRE_MESSAGE_HOURS_END = int(os.environ.get("ASPIRE_MESSAGE_HOURS_END", "21"))
+
 # The site's public address, for links in emails and text messages.
 ASPIRE_SITE_URL = os.environ.get("ASPIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

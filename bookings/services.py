@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings import availability, notifications
@@ -622,17 +623,35 @@ def _send_once(due, *, field: str, now: dt.datetime, send) -> int:
     return sent
 
 
+def within_message_hours(now: dt.datetime) -> bool:
+    """Return whether `now` is a humane hour (Karachi time) to send a patient a message they didn't ask for."""
+    return settings.ASPIRE_MESSAGE_HOURS_START <= timezone.localtime(now).hour < settings.ASPIRE_MESSAGE_HOURS_END
+
+
 def reminders_send(*, now: dt.datetime | None = None) -> int:
-    """Remind every confirmed booking of tomorrow (Karachi time), once."""
+    """
+    Remind each confirmed booking of tomorrow (Karachi time) once, during message hours.
+    A booking made less than a day before its session has just had its confirmation and
+    gets no separate reminder.
+    """
     now = now or timezone.now()
+    if not within_message_hours(now):
+        return 0
     start, end = day_bounds(timezone.localtime(now).date() + dt.timedelta(days=1))
-    due = Booking.objects.filter(status=BookingStatus.CONFIRMED, slot__starts_at__gte=start, slot__starts_at__lt=end)
+    due = Booking.objects.filter(
+        status=BookingStatus.CONFIRMED,
+        slot__starts_at__gte=start,
+        slot__starts_at__lt=end,
+        created_at__lte=F("slot__starts_at") - dt.timedelta(days=1),
+    )
     return _send_once(due, field="reminder_sent_at", now=now, send=notifications.booking_reminder)
 
 
 def aftercare_send(*, now: dt.datetime | None = None) -> int:
-    """Send aftercare once to each attended booking whose session ended in the last day."""
+    """Send aftercare once, during message hours, to each attended booking whose session ended in the last day."""
     now = now or timezone.now()
+    if not within_message_hours(now):
+        return 0
     due = Booking.objects.filter(
         status=BookingStatus.ATTENDED, slot__ends_at__lte=now, slot__ends_at__gt=now - dt.timedelta(days=1)
     )

@@ -515,13 +515,29 @@ def test_get_never_sends_a_message(client, booked):
 # Reminders --------------------------------------------------------------------
 
 
-def test_reminders_go_once_to_tomorrows_sessions(session_type):
+@pytest.fixture
+def any_hour(settings):
+    """Message hours around the clock, for tests that run the command at whatever time it is."""
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 0, 24
+
+
+def booked_days_ahead(booking, days=3):
+    """Make `booking` one that was made `days` before its session (factories make it now)."""
+    Booking.objects.filter(pk=booking.pk).update(created_at=booking.slot.starts_at - dt.timedelta(days=days))
+    return booking
+
+
+def at_local(day, hour, minute=0):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def test_reminders_go_once_to_tomorrows_sessions(session_type, any_hour):
     from django.core.management import call_command
 
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(11)))
-    due = BookingFactory(slot=SlotFactory(starts_at=start), email="a@example.com")
-    BookingFactory(slot=SlotFactory(starts_at=start + dt.timedelta(days=1)))  # the day after: not yet
+    start = at_local(tomorrow, 11)
+    due = booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=start), email="a@example.com"))
+    booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=start + dt.timedelta(days=1))))  # not yet
     BookingFactory(slot=SlotFactory(starts_at=start + dt.timedelta(hours=1)), status=BookingStatus.CANCELLED)
     call_command("send_reminders")
     call_command("send_reminders")
@@ -530,7 +546,39 @@ def test_reminders_go_once_to_tomorrows_sessions(session_type):
     assert len(mail.outbox) == 1 and "Reminder" in mail.outbox[0].subject
 
 
-def test_aftercare_goes_once_after_an_attended_session(session_type):
+@pytest.mark.parametrize(("hour", "minute", "sent"), [(0, 5, 0), (8, 59, 0), (9, 0, 1), (20, 59, 1), (21, 0, 0)])
+def test_reminders_go_out_only_between_nine_and_nine(session_type, hour, minute, sent):
+    """Not just after midnight: the day-before reminder waits for 09:00 and stops at 21:00, Karachi time."""
+    from bookings import services
+
+    today = timezone.localdate()
+    booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 23))))
+    assert services.reminders_send(now=at_local(today, hour, minute)) == sent
+
+
+def test_a_booking_made_less_than_a_day_ahead_gets_no_separate_reminder(session_type):
+    from bookings import services
+
+    today = timezone.localdate()
+    late = BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 10)))
+    Booking.objects.filter(pk=late.pk).update(created_at=at_local(today, 12))  # 22 hours before
+    early = booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 11))))
+    assert services.reminders_send(now=at_local(today, 18)) == 1
+    assert [m["to"] for m in LocmemBackend.outbox] == [early.phone.as_e164]
+
+
+def test_aftercare_waits_for_message_hours(session_type):
+    from bookings import services
+
+    today = timezone.localdate()
+    BookingFactory(
+        slot=SlotFactory(starts_at=at_local(today, 20), ends_at=at_local(today, 20, 45)), status=BookingStatus.ATTENDED
+    )
+    assert services.aftercare_send(now=at_local(today, 21, 30)) == 0
+    assert services.aftercare_send(now=at_local(today + dt.timedelta(days=1), 9)) == 1
+
+
+def test_aftercare_goes_once_after_an_attended_session(session_type, any_hour):
     from bookings import services
 
     now = timezone.now()

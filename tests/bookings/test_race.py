@@ -112,7 +112,7 @@ def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkey
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_reminder_runs_send_each_reminder_once():
+def test_concurrent_reminder_runs_send_each_reminder_once(settings):
     """Four send_reminders runs at once over ten bookings: ten messages, not forty."""
     import datetime as dt
 
@@ -123,8 +123,10 @@ def test_concurrent_reminder_runs_send_each_reminder_once():
 
     LocmemBackend.outbox.clear()
     tomorrow = timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10)))
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 0, 24  # whatever the hour now
     for i in range(10):
         BookingFactory(slot=SlotFactory(starts_at=tomorrow + dt.timedelta(minutes=45 * i)))
+    Booking.objects.update(created_at=timezone.now() - dt.timedelta(days=3))
     barrier = threading.Barrier(4)
     sent = []
 

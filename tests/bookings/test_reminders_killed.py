@@ -39,8 +39,11 @@ def test_a_killed_run_and_its_rerun_send_each_reminder_exactly_once(tmp_path):
             slot=SlotFactory(starts_at=tomorrow + dt.timedelta(minutes=30 * i)),
             patient=PatientFactory(phone=f"+92302{5550000 + i}"),
         )
+    Booking.objects.update(created_at=timezone.now() - dt.timedelta(days=3))  # booked well ahead
     outbox = tmp_path / "sms.jsonl"
     env = production_env(
+        ASPIRE_MESSAGE_HOURS_START="0",  # whatever the hour the test runs at
+        ASPIRE_MESSAGE_HOURS_END="24",
         ASPIRE_SMS_BACKEND="tests.stalling_sms.StallingFileBackend",
         ASPIRE_SMS_FILE_PATH=str(outbox),
         STALL_AT_MESSAGE=str(BOOKINGS // 2),

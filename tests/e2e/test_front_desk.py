@@ -33,6 +33,7 @@ def test_receptionist_books_a_caller_and_marks_a_patient_attended(live_server, d
         name="Zainab Hussain",
     )
     free = SlotFactory(clinic=clinic, physiotherapist=ayesha, starts_at=now + dt.timedelta(minutes=30))
+    clinic.front_desk.add(front_desk)  # Amna runs Clifton's desk
     page = desktop_page
 
     page.goto(live_server.url + "/admin/")
@@ -51,18 +52,17 @@ def test_receptionist_books_a_caller_and_marks_a_patient_attended(live_server, d
     page.fill("#id_phone", "0321 4455667")
     page.fill("#id_name", "Ali Raza")
     page.check("#id_consent")
-    page.click("input[name=_save]")
-    assert "was added successfully" in page.inner_text("ul.messagelist")
+    page.click("input[type=submit][value=Book]")
+    assert "Booked Ali Raza" in page.inner_text("ul.messagelist")
     booking = Booking.objects.get(slot=free)
     assert booking.name == "Ali Raza" and booking.source == "phone" and booking.patient.phone.as_e164 == "+923214455667"
+    # Back on that day's schedule, with the new booking in the grid.
+    assert "Ali Raza" in page.inner_text(".schedule-grid")
 
-    # Zainab has arrived.
-    page.get_by_role("link", name="Today's bookings").click()
-    page.screenshot(path=str(artifacts / "admin-bookings.png"), full_page=True)
-    page.locator("tr", has_text=arrived.reference).locator("input.action-select").check()
-    page.select_option("select[name=action]", "mark_attended")
-    page.click("button[name=index]")
-    assert "Marked attended: 1 booking(s)." in page.inner_text("ul.messagelist")
+    # Zainab has arrived: one click on the schedule.
+    page.screenshot(path=str(artifacts / "admin-schedule-booked.png"), full_page=True)
+    page.locator("td", has_text="Zainab Hussain").get_by_role("button", name="Attended").click()
+    assert "Zainab Hussain: attended." in page.inner_text("ul.messagelist")
     arrived.refresh_from_db()
     assert arrived.status == BookingStatus.ATTENDED
     assert axe_violations(page, impacts=("critical",)) == []
