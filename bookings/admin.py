@@ -59,6 +59,19 @@ class ServiceRefusalsAsMessagesMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class ReadOnlyHistoryMixin:
+    """
+    History shows each version, and never writes one back: a revert would change a booking,
+    slot or leave around the services (nobody told, the schedule not re-checked).
+    SIMPLE_HISTORY_REVERT_DISABLED hides the button; this refuses the POST it would send.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "area", "phone", "is_active", "is_demo"]
@@ -147,7 +160,7 @@ class AffectedBookingsMixin:
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, SimpleHistoryAdmin):
+class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     form = TimeOffForm
     affected_kind = "timeoff"
     list_display = ["physiotherapist", "starts_at", "ends_at", "reason"]
@@ -167,7 +180,7 @@ class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, SimpleHi
 
 
 @admin.register(ClinicClosure)
-class ClinicClosureAdmin(AffectedBookingsMixin, SimpleHistoryAdmin):
+class ClinicClosureAdmin(AffectedBookingsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     form = ClosureForm
     affected_kind = "closure"
     list_display = ["reason", "start_date", "end_date", "clinic_names"]
@@ -265,7 +278,7 @@ class SlotStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Slot)
-class SlotAdmin(ServiceRefusalsAsMessagesMixin, SimpleHistoryAdmin):
+class SlotAdmin(ServiceRefusalsAsMessagesMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     list_display = ["when", "physiotherapist", "clinic", "state"]
     list_filter = [DayFilter, SlotStateFilter, "clinic", "physiotherapist"]
     list_select_related = ["physiotherapist", "clinic"]
@@ -534,7 +547,12 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(
-    TamperProofAutocompleteMixin, PrivateTitlesMixin, PhoneSearchMixin, BookingSlotColumnsMixin, SimpleHistoryAdmin
+    TamperProofAutocompleteMixin,
+    PrivateTitlesMixin,
+    PhoneSearchMixin,
+    BookingSlotColumnsMixin,
+    ReadOnlyHistoryMixin,
+    SimpleHistoryAdmin,
 ):
     list_display = [
         "when",
