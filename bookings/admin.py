@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.urls import reverse
@@ -36,6 +37,8 @@ class ClinicAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "is_demo"]
     search_fields = ["name", "area", "address"]
     prepopulated_fields = {"slug": ["name"]}
+    # Map links are https; and Django 5.2's default of http is deprecated (a warning, an error in tests).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "area", "is_active", "is_demo"]}),
         ("Contact", {"fields": ["address", "phone", "email", "opening_hours"]}),

@@ -25,7 +25,8 @@ def schedule(request):
     else:
         clinic = next((c for c in clinics if str(c.pk) == request.GET.get("clinic")), clinics[0] if clinics else None)
         day = today
-        form = ScheduleForm(initial={"clinic": clinic, "date": day})
+        if "date" not in form.errors:  # else keep the date as typed, with its error
+            form = ScheduleForm(initial={"clinic": clinic, "date": day})
     context = {
         **admin.site.each_context(request),
         "title": f"Schedule: {clinic.name if clinic else 'no clinics'}, {day:%A %d %B %Y}",
@@ -43,8 +44,8 @@ def schedule(request):
 
         context.update(
             schedule=clinic_day_schedule(clinic=clinic, day=day),
-            prev_url=day_url(day - dt.timedelta(days=1)),
-            next_url=day_url(day + dt.timedelta(days=1)),
+            prev_url=day_url(day - dt.timedelta(days=1)) if day > ScheduleForm.FIRST_DAY else None,
+            next_url=day_url(day + dt.timedelta(days=1)) if day < ScheduleForm.LAST_DAY else None,
             today_url=day_url(today),
             add_url=reverse("admin:bookings_booking_add"),
         )

@@ -1,7 +1,10 @@
 """Forms staff use in the admin. They call the services, so the rules are the public site's too."""
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings import services
 from bookings.models import Booking, BookingSource, Slot
@@ -100,8 +103,16 @@ class AdminBookingChangeForm(forms.ModelForm):
 
 
 class ScheduleForm(forms.Form):
+    # A day of the schedule has a day before and after it (the page links to both), and
+    # its times in UTC: so not the first or last day Python's dates hold.
+    FIRST_DAY = dt.date.min + dt.timedelta(days=1)
+    LAST_DAY = dt.date.max - dt.timedelta(days=1)
+
     clinic = forms.ModelChoiceField(queryset=None, empty_label=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
 
     def __init__(self, *args, **kwargs):
         from bookings.models import Clinic

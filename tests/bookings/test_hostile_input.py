@@ -78,7 +78,11 @@ def test_patient_booking_form_takes_anything_and_books_only_valid_input(client, 
     booking = Booking.objects.filter(slot=slot).first()
     if response.status_code == 400:
         assert booking is None
-        assert "There is a problem" in response.content.decode() or "error" in response.content.decode()
+        body = response.content.decode()
+        if any("\x00" in value for value in form.values()):  # refused before the form (aspire.middleware)
+            assert "We could not read that request" in body
+        else:
+            assert "There is a problem" in body or "error" in body
         return
     # A booking was made: every part of it was valid.
     assert booking is not None
@@ -110,6 +114,9 @@ def test_admin_booking_form_takes_anything_and_books_only_valid_input(admin_clie
     response = admin_client.post("/admin/bookings/booking/add/", form)
     event(f"admin form answered {response.status_code}")
 
+    if any("\x00" in value for value in form.values()):  # refused before the form (aspire.middleware)
+        assert response.status_code == 400 and Booking.objects.count() == before
+        return
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 200:  # the form again, with its errors
         assert Booking.objects.count() == before
