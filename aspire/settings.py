@@ -6,10 +6,12 @@ Development: `DJANGO_DEBUG=1` (what `make run` sets). Production: debug off,
 pointing at PostgreSQL. See README.md for the full list.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,7 +41,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with changelists that take only the filters they offer (aspire/admin_site.py).
+    "aspire.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything can look up a value with NUL in it (PostgreSQL refuses them): 400.
+    "aspire.middleware.RejectNulMiddleware",
     # A database restart answers 503 "try again", not 500.
     "aspire.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +84,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Staff sign in at the admin; after signing in with no (or an unsafe) ?next=, they land on it.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -91,10 +100,25 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
-# Behind nginx: the real client address comes from X-Forwarded-For (see README).
-# Without a proxy the header is the client's to forge, so only REMOTE_ADDR counts.
-PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+# Behind nginx the real client address comes from X-Forwarded-For (see README), read
+# only on requests whose socket address is one of these proxies (addresses or networks,
+# comma-separated): from anyone else the header is the client's to forge.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an address or network.") from None
+if os.environ.get("DJANGO_PROXY_COUNT", "0").strip() not in ("", "0"):
+    # It trusted the header from whoever sent it; ignoring it quietly would count every
+    # patient as nginx's one address (one booking limit and one login lockout for all).
+    raise ImproperlyConfigured(
+        "DJANGO_PROXY_COUNT is gone: list the proxies' addresses in DJANGO_TRUSTED_PROXIES instead "
+        "(DJANGO_TRUSTED_PROXIES=127.0.0.1 for nginx on the same machine)."
+    )
 AXES_CLIENT_IP_CALLABLE = "aspire.client_ip.client_ip"
+# axes stores the username typed in a 255-character column.
+AXES_USERNAME_CALLABLE = "aspire.client_ip.login_username"
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "aspire.urls"

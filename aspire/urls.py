@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("content.urls")),
 ]
 
+handler400 = "aspire.views.bad_request"
 handler404 = "aspire.views.page_not_found"
 handler500 = "aspire.views.server_error"
 

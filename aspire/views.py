@@ -43,6 +43,17 @@ def page_not_found(request, exception):
     return render(request, "404.html", context, status=404)
 
 
+def bad_request(request, exception=None):
+    # Django's own 400 view reads the CSRF token, which reads the form: a form Django
+    # cannot decode (a charset other than UTF-8) raised again there, and became a 500.
+    # Like the 500 page, this one needs no database.
+    from django.template import loader
+
+    response = HttpResponse(loader.get_template("400.html").render({}), status=400)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request, status: int = 500):
     # No context processors that touch the database: the database may be why we are here.
     from django.template import loader

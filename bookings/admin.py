@@ -5,6 +5,7 @@ import json
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -78,6 +79,8 @@ class ClinicAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "is_demo"]
     search_fields = ["name", "area", "address"]
     prepopulated_fields = {"slug": ["name"]}
+    # Map links are https; and Django 5.2's default of http is deprecated (a warning, an error in tests).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "area", "is_active", "is_demo"]}),
         ("Contact", {"fields": ["address", "phone", "email", "opening_hours"]}),

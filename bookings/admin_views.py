@@ -80,8 +80,8 @@ def schedule(request):
         context.update(
             now_dt=now,
             schedule=day_schedule,
-            prev_url=schedule_url(clinic.pk, day - dt.timedelta(days=1)) if day > dt.date.min else None,
-            next_url=schedule_url(clinic.pk, day + dt.timedelta(days=1)) if day < dt.date.max else None,
+            prev_url=schedule_url(clinic.pk, day - dt.timedelta(days=1)) if day > ScheduleForm.FIRST_DAY else None,
+            next_url=schedule_url(clinic.pk, day + dt.timedelta(days=1)) if day < ScheduleForm.LAST_DAY else None,
             today_url=schedule_url(clinic.pk, today),
             here=schedule_url(clinic.pk, day),
         )

@@ -1,8 +1,11 @@
 """Forms: the patient's booking form, and those the front desk uses in the admin. They only validate;
 views and admin call the services with what they cleaned, so a form never writes."""
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings.models import Booking, BookingSource, CancelReason, Clinic, ClinicClosure, Slot, TimeOff
 from bookings.phones import InvalidPhone, normalize_mobile, normalize_phone
@@ -141,8 +144,16 @@ class ClosureForm(forms.ModelForm):
 class ScheduleForm(forms.Form):
     """Which clinic's day: the clinics come as a list the view has read, so the form reads none again."""
 
+    # A day of the schedule has a day before and after it (the page links to both), and
+    # its times in UTC: so not the first or last day Python's dates hold.
+    FIRST_DAY = dt.date.min + dt.timedelta(days=1)
+    LAST_DAY = dt.date.max - dt.timedelta(days=1)
+
     clinic = forms.TypedChoiceField(coerce=int)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
 
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
