@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run serve test bench lint check clean
+.PHONY: run serve worker test bench lint check clean
 
-## run: install, migrate the SQLite database, load the demo data and serve http://127.0.0.1:8000
+## run: install, migrate the SQLite database, load the demo data, serve http://127.0.0.1:8000 and run the message worker
 run: $(VENV)/.installed
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) bash scripts/run-dev.sh
 
 ## serve: production under gunicorn on DATABASE_URL (DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS set; README)
 serve: $(VENV)/.installed
@@ -18,6 +18,10 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config python:aspire.gunicorn_conf aspire.wsgi
+
+## worker: production's message worker (the outbox), beside `make serve`, on as many machines as you like
+worker: $(VENV)/.installed
+	$(BIN)/python manage.py db_worker --no-reload
 
 ## test: the whole suite on SQLite and on a throwaway PostgreSQL, browser tests included
 test: $(VENV)/.installed-dev

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Background work: the outbox's deliveries (bookings.outbox), run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     "aspire",
     "bookings",
     "content",
@@ -354,3 +357,11 @@ ASPIRE_RETAIN_CANCELLED_BOOKING_DAYS = int(os.environ.get("ASPIRE_RETAIN_CANCELL
 ASPIRE_RETAIN_INACTIVE_PATIENT_DAYS = int(os.environ.get("ASPIRE_RETAIN_INACTIVE_PATIENT_DAYS", str(8 * 365)))
 # Staff login attempts and logins (django-axes: usernames and addresses).
 ASPIRE_RETAIN_LOGIN_LOG_DAYS = int(os.environ.get("ASPIRE_RETAIN_LOGIN_LOG_DAYS", "90"))
+
+# The worker's queue lives in the database every app server shares (django-tasks-db):
+# no other server to run. `manage.py db_worker` runs the tasks; more workers on more
+# machines share the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a worker holds a message it is sending; one that dies lets go of it then.
+# Longer than a gateway's slowest answer (the clients time out after 10 s).
+ASPIRE_MESSAGE_CLAIM_SECONDS = int(os.environ.get("ASPIRE_MESSAGE_CLAIM_SECONDS", "120"))

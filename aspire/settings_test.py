@@ -40,3 +40,8 @@ ASPIRE_SITE_URL = "http://testserver"
 # The test client and the live server speak plain HTTP; production redirects to
 # HTTPS (tests/test_security.py checks the production settings themselves).
 SECURE_SSL_REDIRECT = False
+
+# Tasks run at once, in the test's process, when they are enqueued (after the commit):
+# what a worker would do a moment later. tests/bookings/test_outbox.py runs the real
+# database queue and db_worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -501,6 +501,87 @@ class Booking(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class MessageChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
+class MessageAudience(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    RECEPTION = "reception", "Reception"
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now):
+        """Return the queued messages whose time has come and that no worker holds."""
+        return self.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now).filter(
+            models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now)
+        )
+
+
+class Message(models.Model):
+    """
+    One message to a patient or to reception: a row of the outbox, written in the same
+    transaction as the change it reports, and delivered by the worker (bookings.outbox).
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="messages", verbose_name="booking")
+    audience = models.CharField("to whom", max_length=10, choices=MessageAudience.choices)
+    channel = models.CharField("channel", max_length=10, choices=MessageChannel.choices)
+    recipient = models.CharField("to", max_length=254, help_text="A phone number (+92…) or an email address.")
+    kind = models.CharField(
+        "message", max_length=30, help_text="What it says: confirmed, moved, cancelled, reminder, aftercare…"
+    )
+    language = models.CharField("language", max_length=8, default="en")
+    params = models.JSONField("parameters", default=dict, blank=True)
+    status = models.CharField("status", max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    provider_message_id = models.CharField("provider's id", max_length=128, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField("attempts", default=0)
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
+    claimed_until = models.DateTimeField(
+        "held by a worker until", null=True, blank=True, editable=False,
+        help_text="A worker that dies while sending lets go of the message then.",
+    )  # fmt: skip
+    last_error = models.CharField("last error", max_length=500, blank=True)
+    fallback_for = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fallback",
+        verbose_name="in place of",
+        help_text="The message this one replaces (a text message for a WhatsApp message that could not be delivered).",
+    )
+    created_at = models.DateTimeField("queued at", auto_now_add=True)
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+    delivered_at = models.DateTimeField("delivered at", null=True, blank=True)
+    read_at = models.DateTimeField("read at", null=True, blank=True)
+    failed_at = models.DateTimeField("failed at", null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "message"
+        verbose_name_plural = "messages"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_due_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.get_channel_display()} ({self.get_status_display().lower()})"
+
+    def get_kind_display(self) -> str:
+        return self.kind.replace("_", " ").capitalize()
+
+
 class RateLimitCounter(models.Model):
     """
     How many times one key (a client's address, a phone number) was counted in one

@@ -1,19 +1,19 @@
 """
-What patients and reception are told, by email and text message. Called after
-the booking's transaction commits; a failure to send is logged and never
-undoes or loses a booking.
+What patients and reception are told, and how each message reads.
+
+The services call the `booking_*` functions inside their own transaction: each
+writes the messages it owes into the outbox (bookings.outbox), so a message
+exists exactly when the change it reports was committed, and no request renders
+or sends anything. The worker renders each message with `render_email` or
+`render_text` when it delivers it.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from bookings.messaging import send_text
-
-logger = logging.getLogger(__name__)
+from bookings import outbox
+from bookings.models import Booking, BookingSource, Message, MessageAudience, MessageChannel
 
 MESSAGES = {
     "confirmed": {
@@ -46,97 +46,115 @@ MESSAGES = {
     },
 }
 
+# Reception hears of what patients do online; what the desk does itself it already knows.
+RECEPTION_SUBJECTS = {"confirmed": "booking", "cancelled": "cancellation", "moved": "move"}
 
-def _context(booking, kind: str) -> dict:
+
+# Queued in the service's transaction -------------------------------------------------------------
+
+
+def _params(booking: Booking, **extra) -> dict:
+    """What a message says, as it was when the change happened (no notes, nothing clinical)."""
     start = timezone.localtime(booking.slot.starts_at)
-    words = {"when": f"{start:%a %d %b, %H:%M}", "time": f"{start:%H:%M}", "first_name": booking.name.split()[0]}
     return {
-        "kind": kind,
-        "booking": booking,
-        "start": start,
-        "clinic": booking.slot.clinic,
-        "therapist": booking.slot.physiotherapist,
-        "manage_url": f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}",
-        "site_phone_display": settings.ASPIRE_PHONE_DISPLAY,
-        "subject": MESSAGES[kind]["subject"].format(**words),
-        "intro": MESSAGES[kind]["intro"].format(**words),
+        "first_name": booking.name.split()[0] if booking.name.split() else "",
+        "when": f"{start:%a %d %b, %H:%M}",
+        "time": f"{start:%H:%M}",
+        "clinic": booking.slot.clinic.name,
+        "therapist": booking.slot.physiotherapist.name,
+        "reference": booking.reference,
+        "manage_path": booking.get_absolute_url(),
+        **extra,
     }
 
 
-def _load(booking_id: int):
-    from bookings.models import Booking
-
-    return Booking.objects.with_related().get(pk=booking_id)
-
-
-def _send_email(*, to: str, subject: str, template: str, context: dict, ics: bytes | None = None) -> bool:
-    try:
-        message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context), to=[to])
-        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-        if ics is not None:
-            message.attach("aspire-session.ics", ics, "text/calendar")
-        message.send()
-    except Exception:
-        logger.exception("Email %r could not be sent", template)
-        return False
-    return True
+def _to_patient(booking: Booking, kind: str, **extra) -> None:
+    params = _params(booking, **extra)
+    outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.SMS,
+                 recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip
+    if booking.email:
+        outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.EMAIL,
+                     recipient=booking.email, kind=kind, params=params)  # fmt: skip
 
 
-def notify_patient(booking, kind: str) -> None:
-    """Tell the patient by email (if they gave one) and by text message."""
+def _to_reception(booking: Booking, kind: str, **extra) -> None:
+    clinic = booking.slot.clinic
+    if clinic.email:
+        outbox.queue(booking=booking, audience=MessageAudience.RECEPTION, channel=MessageChannel.EMAIL,
+                     recipient=clinic.email, kind=kind, params=_params(booking, **extra))  # fmt: skip
+
+
+def booking_confirmed(*, booking: Booking) -> None:
+    """Tell the patient (and, for an online booking, the reception)."""
+    _to_patient(booking, "confirmed")
+    if booking.source == BookingSource.ONLINE:
+        _to_reception(booking, "confirmed")
+
+
+def booking_cancelled(*, booking: Booking, by_patient: bool = False) -> None:
+    _to_patient(booking, "cancelled")
+    if by_patient:
+        _to_reception(booking, "cancelled")
+
+
+def booking_moved(*, booking: Booking, by_patient: bool = False, previous_start=None) -> None:
+    _to_patient(booking, "moved")
+    if by_patient:
+        start = timezone.localtime(previous_start) if previous_start else None
+        was = f"{start:%A} {start.day} {start:%B %Y, %H:%M}" if start else ""
+        _to_reception(booking, "moved", previous=was)
+
+
+def booking_reminder(*, booking: Booking) -> None:
+    _to_patient(booking, "reminder")
+
+
+def booking_offer_move(*, booking: Booking) -> None:
+    _to_patient(booking, "offer_move")
+
+
+def booking_aftercare(*, booking: Booking) -> None:
+    _to_patient(booking, "aftercare")
+
+
+# Rendered by the worker ------------------------------------------------------------------------
+
+
+def _context(message: Message) -> dict:
+    booking = message.booking
+    params = message.params
+    words = {"when": params.get("when", ""), "time": params.get("time", ""), "first_name": params.get("first_name", "")}
+    return {
+        "kind": message.kind,
+        "booking": booking,
+        "start": timezone.localtime(booking.slot.starts_at),
+        "clinic": booking.slot.clinic,
+        "therapist": booking.slot.physiotherapist,
+        "manage_url": f"{settings.ASPIRE_SITE_URL}{params.get('manage_path', booking.get_absolute_url())}",
+        "site_phone_display": settings.ASPIRE_PHONE_DISPLAY,
+        "subject": MESSAGES[message.kind]["subject"].format(**words),
+        "intro": MESSAGES[message.kind]["intro"].format(**words),
+        "previous": params.get("previous", ""),
+    }
+
+
+def render_text(message: Message) -> str:
+    """The text message (SMS) of `message`."""
+    return render_to_string("bookings/sms/patient.txt", _context(message)).strip()
+
+
+def render_email(message: Message) -> tuple[str, str, str, bytes | None]:
+    """Return the subject, text body, HTML body and calendar file (or None) of an email message."""
     from bookings.calendar import booking_ics
 
-    context = _context(booking, kind)
-    if booking.email:
-        ics = booking_ics(booking) if kind in {"confirmed", "moved"} else None
-        _send_email(
-            to=booking.email, subject=context["subject"], template="bookings/email/patient", context=context, ics=ics
-        )
-    send_text(to=booking.phone.as_e164, body=render_to_string("bookings/sms/patient.txt", context).strip())
-
-
-def notify_reception(booking, kind: str, previous_start=None) -> None:
-    clinic = booking.slot.clinic
-    if not clinic.email:
-        return
-    context = _context(booking, kind)
-    context["previous_start"] = timezone.localtime(previous_start) if previous_start else None
-    start = context["start"]
-    what = {"confirmed": "booking", "cancelled": "cancellation", "moved": "move"}[kind]
-    subject = f"Online {what}: {start:%a %d %b %H:%M}, {booking.reference}"
-    _send_email(to=clinic.email, subject=subject, template="bookings/email/reception", context=context)
-
-
-def booking_confirmed(*, booking_id: int, booking=None) -> None:
-    """Tell the patient (and, for an online booking, the reception). `booking`, if given, comes
-    with its slot, clinic, therapist, session type and patient loaded: no need to read it again."""
-    booking = booking or _load(booking_id)
-    notify_patient(booking, "confirmed")
-    if booking.source == "online":
-        notify_reception(booking, "confirmed")
-
-
-def booking_cancelled(*, booking_id: int, by_patient: bool = False) -> None:
-    booking = _load(booking_id)
-    notify_patient(booking, "cancelled")
-    if by_patient:
-        notify_reception(booking, "cancelled")
-
-
-def booking_moved(*, booking_id: int, by_patient: bool = False, previous_start=None) -> None:
-    booking = _load(booking_id)
-    notify_patient(booking, "moved")
-    if by_patient:
-        notify_reception(booking, "moved", previous_start=previous_start)
-
-
-def booking_reminder(*, booking_id: int) -> None:
-    notify_patient(_load(booking_id), "reminder")
-
-
-def booking_offer_move(*, booking_id: int) -> None:
-    notify_patient(_load(booking_id), "offer_move")
-
-
-def booking_aftercare(*, booking_id: int) -> None:
-    notify_patient(_load(booking_id), "aftercare")
+    context = _context(message)
+    if message.audience == MessageAudience.RECEPTION:
+        start = context["start"]
+        subject = f"Online {RECEPTION_SUBJECTS[message.kind]}: {start:%a %d %b %H:%M}, {message.booking.reference}"
+        template = "bookings/email/reception"
+        ics = None
+    else:
+        subject = context["subject"]
+        template = "bookings/email/patient"
+        ics = booking_ics(message.booking) if message.kind in {"confirmed", "moved"} else None
+    return subject, render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context), ics

@@ -248,7 +248,7 @@ def booking_create(
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable("That time was just taken.") from exc
     if notify:
-        transaction.on_commit(lambda: notifications.booking_confirmed(booking_id=booking.pk, booking=booking))
+        notifications.booking_confirmed(booking=booking)
     return booking
 
 
@@ -287,7 +287,7 @@ def booking_cancel(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-    transaction.on_commit(lambda: notifications.booking_cancelled(booking_id=booking.pk, by_patient=by_patient))
+    notifications.booking_cancelled(booking=booking, by_patient=by_patient)
     return booking
 
 
@@ -385,9 +385,7 @@ def booking_move(
         booking.save(update_fields=["slot", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable("That time was just taken.") from exc
-    transaction.on_commit(
-        lambda: notifications.booking_moved(booking_id=booking.pk, by_patient=by_patient, previous_start=previous_start)
-    )
+    notifications.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
     return booking
 
 
@@ -601,23 +599,24 @@ def slots_generate(
 
 def _send_once(due, *, field: str, now: dt.datetime, send) -> int:
     """
-    Send one message per booking in `due` and record it in `field`.
-
-    Each booking is locked, sent and marked in one transaction. A second run at the
-    same moment skips a booking another run holds (SKIP LOCKED; SQLite's IMMEDIATE
-    transactions make it wait, then it sees the mark), and a run killed before its
-    commit leaves the message unmarked for the next run to send. Only a kill in the
-    instant between the message leaving and the commit could send it twice.
+    Queue one message per booking in `due` and record it in `field`, in one transaction
+    per booking: the outbox row and the mark commit together, so a message is owed
+    exactly once however many runs overlap or die. A second run at the same moment skips
+    a booking another run holds (SKIP LOCKED; SQLite's IMMEDIATE transactions make it
+    wait, then it sees the mark). Return how many were queued.
     """
     sent = 0
     for booking_id in list(due.filter(**{f"{field}__isnull": True}).values_list("pk", flat=True)):
         with transaction.atomic():
-            still_due = Booking.objects.select_for_update(skip_locked=True).filter(
-                pk=booking_id, **{f"{field}__isnull": True}
+            still_due = (
+                Booking.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=booking_id, **{f"{field}__isnull": True})
+                .with_related()
             )
-            if not list(still_due.values_list("pk", flat=True)):
+            booking = still_due.first()
+            if booking is None:
                 continue  # another run has it, or has sent it
-            send(booking_id=booking_id)
+            send(booking=booking)
             Booking.objects.filter(pk=booking_id).update(**{field: now})
             sent += 1
     return sent

@@ -200,7 +200,7 @@ def book_slot(request, slot_id):
             except services.SlotUnavailable as exc:
                 return _unavailable(request, slot, str(exc))
             else:
-                messages.success(request, "Your session is booked. We have sent you a confirmation.")
+                messages.success(request, "Your session is booked. Your confirmation is on its way to your phone.")
                 return redirect(booking)
     context = {
         "title": "Your details | Book a session | Aspire Wellness",

@@ -1,15 +1,18 @@
 from django.core.management.base import BaseCommand
 
-from bookings import services
+from bookings import outbox, services
 
 
 class Command(BaseCommand):
     help = (
-        "Remind patients of tomorrow's sessions and send aftercare after today's attended ones. "
-        "Each message goes once per booking: safe to run every few minutes, and concurrently."
+        "Queue reminders of tomorrow's sessions and aftercare after today's attended ones (between "
+        "09:00 and 21:00), and wake the worker for whatever is due in the outbox. Each message is owed "
+        "once per booking: safe to run every few minutes, and concurrently."
     )
 
     def handle(self, *args, **options):
         reminded = services.reminders_send()
         aftercare = services.aftercare_send()
-        self.stdout.write(f"Sent {reminded} reminders and {aftercare} aftercare messages.")
+        # Also a safety net: whatever is due in the outbox (a wake lost to a crash) goes now.
+        outbox.wake_worker()
+        self.stdout.write(f"Queued {reminded} reminders and {aftercare} aftercare messages.")

@@ -1,0 +1,158 @@
+"""
+The outbox: every message to a patient or to reception is a row (bookings.models.Message)
+written in the same transaction as the change it reports, and a worker delivers it.
+
+A request only writes rows; `deliver_messages` (a django-tasks task, run by
+`manage.py db_worker`) renders and sends them, so a slow or dead gateway never slows
+or breaks a booking. Each message is claimed with one conditional UPDATE, sent outside
+any transaction (a database lock is never held while a gateway thinks), and its outcome
+recorded with another. A worker killed while sending lets go of its claim after
+ASPIRE_MESSAGE_CLAIM_SECONDS and the next run sends the message then: a duplicate is possible only in
+the instant between the provider's acceptance and the outcome's commit.
+
+Retries, with backoff, are for failures that may pass (a network error, a timeout, a
+5xx, a rate limit); a refusal that won't change (an address that doesn't exist) is
+final at once and shows as failed.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from bookings.models import Booking, Message, MessageChannel, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+# After the first try fails: 30 s, 2 min, 10 min, 30 min, 2 h; then it has failed.
+BACKOFF = [dt.timedelta(seconds=s) for s in (30, 120, 600, 1800, 7200)]
+MAX_ATTEMPTS = len(BACKOFF) + 1
+
+
+class PermanentFailure(Exception):
+    """A channel refused the message for good (no such number or address): no retry."""
+
+
+class RetryableFailure(Exception):
+    """A channel could not take the message now (network, timeout, 5xx, rate limit): try again later."""
+
+
+# Writing ------------------------------------------------------------------------------------------
+
+
+def queue(*, booking: Booking, audience: str, channel: str, recipient: str, kind: str, params: dict) -> Message:
+    """Write one message into the outbox; the worker is woken once the transaction commits."""
+    message = Message.objects.create(
+        booking=booking,
+        audience=audience,
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        language=params.get("language", "en"),
+        params=params,
+        next_attempt_at=timezone.now(),
+    )
+    wake_worker()
+    return message
+
+
+def wake_worker(*, at: dt.datetime | None = None) -> None:
+    """Enqueue a delivery run once the current transaction commits (at `at`, if given)."""
+
+    run = deliver_messages
+    if at is not None:
+        if not run.get_backend().supports_defer:
+            return  # a backend that runs tasks at once can't wait: the next run sends it
+        run = run.using(run_after=at)
+    transaction.on_commit(run.enqueue)
+
+
+# Delivering ----------------------------------------------------------------------------------------
+
+
+@task()
+def deliver_messages() -> int:
+    """Deliver every message that is due (the worker's task); return how many were sent."""
+    return deliver_due()
+
+
+def deliver_due(*, now: dt.datetime | None = None) -> int:
+    """Send each due message once; schedule the next run for the earliest retry. Return how many were sent."""
+    sent = 0
+    while True:
+        now_ = now or timezone.now()
+        ids = list(Message.objects.due(now_).order_by("next_attempt_at").values_list("pk", flat=True)[:50])
+        if not ids:
+            break
+        for message_id in ids:
+            sent += _deliver_one(message_id, now=now_)
+        if now is not None:
+            break  # a test's fixed clock: one pass
+    later = Message.objects.filter(status=MessageStatus.QUEUED).aggregate(first=Min("next_attempt_at"))["first"]
+    if later is not None and later > (now or timezone.now()):
+        wake_worker(at=later)
+    return sent
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    """Take the message for this worker for a while: one UPDATE, so two workers can't both take it."""
+    claimed = Message.objects.due(now).filter(pk=message_id)
+    return bool(claimed.update(claimed_until=now + dt.timedelta(seconds=settings.ASPIRE_MESSAGE_CLAIM_SECONDS)))
+
+
+def _deliver_one(message_id: int, *, now: dt.datetime) -> int:
+    if not _claim(message_id, now):
+        return 0  # another worker has it, or it is done
+    message = Message.objects.select_related(
+        "booking__slot__clinic", "booking__slot__physiotherapist", "booking__session_type"
+    ).get(pk=message_id)
+    attempts = message.attempts + 1
+    try:
+        provider_id = send(message)
+    except PermanentFailure as exc:
+        _record(message, attempts=attempts, status=MessageStatus.FAILED, failed_at=now, last_error=str(exc)[:500])
+        logger.warning("Message %s failed for good: %s", message.pk, exc)
+        return 0
+    except Exception as exc:  # noqa: BLE001 - any other failure may pass: retry, then give up
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if attempts >= MAX_ATTEMPTS:
+            _record(message, attempts=attempts, status=MessageStatus.FAILED, failed_at=now, last_error=error)
+            logger.warning("Message %s failed after %s attempts: %s", message.pk, attempts, error)
+        else:
+            _record(message, attempts=attempts, next_attempt_at=now + BACKOFF[attempts - 1], last_error=error)
+            logger.info("Message %s will be tried again: %s", message.pk, error)
+        return 0
+    _record(message, attempts=attempts, status=MessageStatus.SENT, sent_at=now, provider_message_id=provider_id or "")
+    return 1
+
+
+def _record(message: Message, **fields) -> None:
+    Message.objects.filter(pk=message.pk).update(claimed_until=None, **fields)
+
+
+def send(message: Message) -> str:
+    """Render and send one message by its channel; return the provider's id for it, if any."""
+    from bookings import notifications
+
+    if message.channel == MessageChannel.EMAIL:
+        subject, text, html, ics = notifications.render_email(message)
+        email = EmailMultiAlternatives(subject=subject, body=text, to=[message.recipient])
+        email.attach_alternative(html, "text/html")
+        if ics is not None:
+            email.attach("aspire-session.ics", ics, "text/calendar")
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure(f"The mail server refused the address: {exc}") from exc
+        return ""
+    if message.channel == MessageChannel.SMS:
+        backend = import_string(settings.ASPIRE_SMS_BACKEND)()
+        return backend.send(to=message.recipient, body=notifications.render_text(message)) or ""
+    raise PermanentFailure(f"No channel {message.channel!r} is set up.")
