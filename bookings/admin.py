@@ -4,21 +4,27 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import availability, privacy, selectors, services
+from bookings import availability, privacy, selectors, services, staff
 from bookings.admin_views import slot_search_terms
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
-from bookings.forms import BookingEditForm, ClosureForm, TimeOffForm
+from bookings.forms import (
+    BookingEditForm,
+    ClosureForm,
+    ReceptionistChangeForm,
+    ReceptionistCreateForm,
+    TimeOffForm,
+)
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -27,6 +33,7 @@ from bookings.models import (
     ClinicClosure,
     Patient,
     Physiotherapist,
+    Receptionist,
     SessionType,
     Slot,
     TimeOff,
@@ -60,17 +67,75 @@ class ServiceRefusalsAsMessagesMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ReadOnlyHistoryMixin:
+# What a member of staff may pick in a form or filter a list by follows the rule of what they
+# see (bookings/selectors.py): a receptionist is offered only their clinics' own.
+SCOPES = {
+    Clinic: selectors.clinics_for,
+    Physiotherapist: selectors.physiotherapists_for,
+    Slot: selectors.slots_for,
+    Patient: selectors.patients_for,
+}
+
+
+class ClinicScopeMixin:
     """
-    History shows each version, and never writes one back: a revert would change a booking,
-    slot or leave around the services (nobody told, the schedule not re-checked).
-    SIMPLE_HISTORY_REVERT_DISABLED hides the button; this refuses the POST it would send.
+    A form's clinics, therapists, slots and patients are the user's own: a posted id of
+    another clinic's is a form error, as one that doesn't exist. (The admin would offer
+    every row: it reads a choice's list from the related model, not its admin's get_queryset.)
     """
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scope = SCOPES.get(db_field.remote_field.model)
+        if scope is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scope(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        scope = SCOPES.get(db_field.remote_field.model)
+        if scope is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scope(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A list's filter by clinic or therapist that names only the user's own."""
+
+    def field_choices(self, field, request, model_admin):
+        scope = SCOPES.get(field.related_model)
+        if scope is None:
+            return super().field_choices(field, request, model_admin)
+        return [(obj.pk, str(obj)) for obj in scope(request.user)]
+
+
+class ScopedHistoryMixin:
+    """
+    django-simple-history's pages look an object's history up without the admin's
+    get_queryset (the version page checks nothing; the history page falls back to the
+    latest version of an object it can't find), and a version page saves what is posted
+    to it, even for a user with view permission only. Here both answer only for objects
+    the user's get_queryset holds (a deleted object's history: only for those who see
+    every clinic), and a version page is only ever shown: revert is off in the settings.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._404_unless_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        self._404_unless_in_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _404_unless_in_scope(self, request, object_id):
+        if self.get_object(request, unquote(object_id)) is not None:
+            return
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        if not selectors.sees_all_clinics(request.user):
+            raise Http404(f"No {self.opts.verbose_name} #{object_id}.")
 
 
 @admin.register(Clinic)
@@ -88,13 +153,26 @@ class ClinicAdmin(admin.ModelAdmin):
         ("Front desk", {"fields": ["front_desk"]}),
     ]
     filter_horizontal = ["front_desk"]
+    # A map link pasted without its scheme is Google's, over https (and Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.clinics_for(request.user).values("pk"))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "front_desk":
+            kwargs["queryset"] = staff.desk_staff()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class WeeklyAvailabilityInline(TamperProofAutocompleteMixin, admin.TabularInline):
+class WeeklyAvailabilityInline(ClinicScopeMixin, TamperProofAutocompleteMixin, admin.TabularInline):
     model = WeeklyAvailability
     extra = 0
     fields = ["clinic", "weekday", "start_time", "end_time", "slot_minutes", "valid_from", "valid_until"]
     autocomplete_fields = ["clinic"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(clinic__in=selectors.clinics_for(request.user))
 
 
 @admin.register(Physiotherapist)
@@ -116,6 +194,9 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
     def has_generate_slots_permission(self, request):
         return request.user.has_perm("bookings.add_slot")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.physiotherapists_for(request.user).values("pk"))
+
 
 @admin.register(SessionType)
 class SessionTypeAdmin(admin.ModelAdmin):
@@ -124,7 +205,7 @@ class SessionTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeeklyAvailability)
-class WeeklyAvailabilityAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
+class WeeklyAvailabilityAdmin(ClinicScopeMixin, TamperProofAutocompleteMixin, admin.ModelAdmin):
     list_display = [
         "physiotherapist",
         "clinic",
@@ -135,9 +216,12 @@ class WeeklyAvailabilityAdmin(TamperProofAutocompleteMixin, admin.ModelAdmin):
         "valid_from",
         "valid_until",
     ]
-    list_filter = ["clinic", "weekday", "physiotherapist"]
+    list_filter = [("clinic", ScopedRelatedFilter), "weekday", ("physiotherapist", ScopedRelatedFilter)]
     list_select_related = ["physiotherapist", "clinic"]
     autocomplete_fields = ["physiotherapist", "clinic"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.availabilities_for(request.user).values("pk"))
 
 
 class AffectedBookingsMixin:
@@ -154,22 +238,31 @@ class AffectedBookingsMixin:
     def _to_affected(self, request, obj):
         if not getattr(obj, "affected", None):
             return None
+        # Leave of a therapist who also works elsewhere: this desk hears only of its own clinics' bookings.
+        mine = selectors.bookings_for(request.user).filter(pk__in=[booking.pk for booking in obj.affected]).count()
+        if not mine:
+            return None
         self.message_user(
             request,
-            f"Saved. {len(obj.affected)} booking(s) fall inside it: tell the patients and move them.",
+            f"Saved. {mine} booking(s) fall inside it: tell the patients and move them.",
             messages.WARNING,
         )
         return HttpResponseRedirect(reverse("bookings_affected", args=[self.affected_kind, obj.pk]))
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
+class TimeOffAdmin(
+    AffectedBookingsMixin, ClinicScopeMixin, TamperProofAutocompleteMixin, ScopedHistoryMixin, SimpleHistoryAdmin
+):
     form = TimeOffForm
     affected_kind = "timeoff"
     list_display = ["physiotherapist", "starts_at", "ends_at", "reason"]
-    list_filter = ["physiotherapist"]
+    list_filter = [("physiotherapist", ScopedRelatedFilter)]
     list_select_related = ["physiotherapist"]
     autocomplete_fields = ["physiotherapist"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=selectors.time_off_for(request.user).values("pk"))
 
     def save_model(self, request, obj, form, change):
         obj.affected = services.time_off_save(time_off=obj)
@@ -183,15 +276,16 @@ class TimeOffAdmin(AffectedBookingsMixin, TamperProofAutocompleteMixin, ReadOnly
 
 
 @admin.register(ClinicClosure)
-class ClinicClosureAdmin(AffectedBookingsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
+class ClinicClosureAdmin(AffectedBookingsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
     form = ClosureForm
     affected_kind = "closure"
     list_display = ["reason", "start_date", "end_date", "clinic_names"]
-    list_filter = ["clinics"]
+    list_filter = [("clinics", ScopedRelatedFilter)]
     filter_horizontal = ["clinics"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("clinics")
+        closures = selectors.closures_for(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=closures).prefetch_related("clinics")
 
     @admin.display(description="clinics")
     def clinic_names(self, closure):
@@ -281,9 +375,14 @@ class SlotStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Slot)
-class SlotAdmin(ServiceRefusalsAsMessagesMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
+class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
     list_display = ["when", "physiotherapist", "clinic", "state"]
-    list_filter = [DayFilter, SlotStateFilter, "clinic", "physiotherapist"]
+    list_filter = [
+        DayFilter,
+        SlotStateFilter,
+        ("clinic", ScopedRelatedFilter),
+        ("physiotherapist", ScopedRelatedFilter),
+    ]
     list_select_related = ["physiotherapist", "clinic"]
     search_fields = ["physiotherapist__name", "clinic__name", "clinic__area"]
     date_hierarchy = "starts_at"
@@ -400,7 +499,8 @@ class BookingInline(BookingSlotColumnsMixin, admin.TabularInline):
     ordering = ["-slot__starts_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_related()
+        # A patient of two clinics: each desk sees its own bookings of theirs.
+        return super().get_queryset(request).filter(slot__clinic__in=selectors.clinics_for(request.user)).with_related()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -442,13 +542,15 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     inlines = [BookingInline]
 
     def get_queryset(self, request):
+        # The counts are of this desk's bookings, as the patient's page lists them.
+        mine = Q(bookings__slot__clinic__in=selectors.clinics_for(request.user))
         return (
             super()
             .get_queryset(request)
             .filter(pk__in=selectors.patients_for(request.user).values("pk"))
             .annotate(
-                n_bookings=Count("bookings"),
-                n_attended=Count("bookings", filter=Q(bookings__status=BookingStatus.ATTENDED)),
+                n_bookings=Count("bookings", filter=mine),
+                n_attended=Count("bookings", filter=mine & Q(bookings__status=BookingStatus.ATTENDED)),
             )
         )
 
@@ -554,7 +656,7 @@ class BookingAdmin(
     PrivateTitlesMixin,
     PhoneSearchMixin,
     BookingSlotColumnsMixin,
-    ReadOnlyHistoryMixin,
+    ScopedHistoryMixin,
     SimpleHistoryAdmin,
 ):
     list_display = [
@@ -569,7 +671,13 @@ class BookingAdmin(
         "source",
     ]
     list_display_links = ["when", "reference"]
-    list_filter = [BookingDayFilter, "status", "slot__clinic", "slot__physiotherapist", "source"]
+    list_filter = [
+        BookingDayFilter,
+        "status",
+        ("slot__clinic", ScopedRelatedFilter),
+        ("slot__physiotherapist", ScopedRelatedFilter),
+        "source",
+    ]
     list_select_related = ["slot__clinic", "slot__physiotherapist", "session_type"]
     search_fields = ["reference", "name", "patient__name"]
     actions = ["mark_attended", "mark_no_show", "cancel", "export_csv"]
@@ -725,3 +833,67 @@ class BookingAdmin(
             ]  # fmt: skip
             writer.writerow([spreadsheet_safe(cell) for cell in row])
         return response
+
+
+@admin.register(Receptionist)
+class ReceptionistAdmin(admin.ModelAdmin):
+    """Clinic managers create front-desk logins and choose their clinics (the rules: bookings/staff.py)."""
+
+    form = ReceptionistChangeForm
+    add_form = ReceptionistCreateForm
+    list_display = ["username", "full_name", "clinic_names", "is_active", "last_login"]
+    list_filter = ["is_active", "desk_clinics"]
+    search_fields = ["username", "first_name", "last_name"]
+    ordering = ["username"]
+    actions = ["deactivate"]
+    fieldsets = [
+        (None, {"fields": ["username", "full_name", "is_active", "clinics"]}),
+        ("A new password, if they forgot theirs", {"fields": ["password1", "password2"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["username", "full_name", "password1", "password2", "clinics"]})]
+
+    def get_queryset(self, request):
+        logins = staff.receptionist_logins().values("pk")
+        return super().get_queryset(request).filter(pk__in=logins).prefetch_related("desk_clinics")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("bookings.manage_receptionists")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("bookings.manage_receptionists")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("bookings.manage_receptionists")
+
+    def has_delete_permission(self, request, obj=None):
+        # A login that booked and changed bookings is named in their history: deactivate it instead.
+        return False
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The creation form has set the password already; a change sets one only if it was typed.
+        password = form.cleaned_data.get("password1") if change else None
+        staff.receptionist_save(user=obj, clinics=form.cleaned_data["clinics"], password=password)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # receptionist_save has set the clinics
+
+    @admin.display(description="full name", ordering="first_name")
+    def full_name(self, login):
+        return login.get_full_name()
+
+    @admin.display(description="clinics")
+    def clinic_names(self, login):
+        return ", ".join(clinic.name for clinic in login.desk_clinics.all()) or "None yet"
+
+    @admin.action(description="Deactivate selected logins", permissions=["change"])
+    def deactivate(self, request, queryset):
+        stopped = staff.receptionists_deactivate(logins=queryset)
+        self.message_user(request, f"Deactivated {stopped} login(s): they can no longer sign in.", messages.SUCCESS)

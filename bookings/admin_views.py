@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from bookings import selectors, services
 from bookings.forms import BookingMoveForm, CancelForm, DeskBookingForm, ScheduleForm
-from bookings.models import Booking, BookingSource, ClinicClosure, TimeOff
+from bookings.models import Booking, BookingSource
 from bookings.phones import try_normalize_phone
 from bookings.timeutils import local_today
 
@@ -128,7 +128,7 @@ def booking_add(request):
     slot_id = request.GET.get("slot", "")
     if slot_id.isdigit():
         initial["slot"] = int(slot_id)
-    form = DeskBookingForm(request.POST or None, initial=initial)
+    form = DeskBookingForm(request.POST or None, initial=initial, patients=selectors.patients_for(request.user))
     form.fields["slot"].queryset = selectors.slots_for(request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -201,10 +201,10 @@ def patient_lookup(request):
 def affected_bookings(request, kind: str, pk: int):
     """The confirmed bookings inside a therapist's leave or a closure, with one click to tell them all."""
     if kind == "timeoff":
-        source = get_object_or_404(TimeOff.objects.select_related("physiotherapist"), pk=pk)
+        source = get_object_or_404(selectors.time_off_for(request.user).select_related("physiotherapist"), pk=pk)
         bookings = services.bookings_inside(time_off=source)
     elif kind == "closure":
-        source = get_object_or_404(ClinicClosure, pk=pk)
+        source = get_object_or_404(selectors.closures_for(request.user), pk=pk)
         bookings = services.bookings_inside(closure=source)
     else:
         raise Http404

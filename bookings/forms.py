@@ -4,6 +4,8 @@ views and admin call the services with what they cleaned, so a form never writes
 import datetime as dt
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
@@ -55,10 +57,13 @@ class DeskBookingForm(forms.Form):
     notes = forms.CharField(label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     consent = forms.BooleanField(label="Told about the safety information", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, patients, **kwargs):
         from bookings.models import SessionType
 
         super().__init__(*args, **kwargs)
+        # The patients whose name may fill in a blank one: the desk's own (selectors.patients_for), so a
+        # number known only at another clinic doesn't put that clinic's name for it on this desk's schedule.
+        self.patients = patients
         self.fields["session_type"].queryset = SessionType.objects.active()
         self.fields["phone"].widget.attrs.update({"data-patient-lookup": "1", "autocomplete": "off"})
 
@@ -75,9 +80,7 @@ class DeskBookingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "phone" in cleaned and not cleaned.get("name") and "name" not in self.errors:
-            from bookings.models import Patient
-
-            known = Patient.objects.filter(phone=cleaned["phone"]).values_list("name", flat=True).first()
+            known = self.patients.filter(phone=cleaned["phone"]).values_list("name", flat=True).first()
             if not known:
                 self.add_error("name", ValidationError("Enter the patient's name.", code="required"))
             cleaned["name"] = known or ""
@@ -236,3 +239,67 @@ class PatientBookingForm(forms.Form):
 
     def is_spam(self) -> bool:
         return bool(self.data.get("website"))
+
+
+class ReceptionistFieldsMixin(forms.Form):
+    """A receptionist's name and clinics; the admin saves them through bookings.staff.receptionist_save."""
+
+    full_name = forms.CharField(label="Full name", max_length=150)
+    clinics = forms.ModelMultipleChoiceField(
+        label="Clinics",
+        queryset=Clinic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The clinics whose desk they run: they see and change only these clinics' schedule, bookings "
+        "and patients. None: they see nothing until you choose one.",
+    )
+
+    def clean_full_name(self):
+        return clean_person_name(self.cleaned_data["full_name"])
+
+    def _post_clean(self):
+        from bookings.staff import set_full_name
+
+        if "full_name" in self.cleaned_data:
+            # Before the password validators compare the password with the person's name.
+            set_full_name(user=self.instance, full_name=self.cleaned_data["full_name"])
+        super()._post_clean()
+
+
+class ReceptionistCreateForm(ReceptionistFieldsMixin, UserCreationForm):
+    """A new front-desk login: a username, the person's name, a password the validators pass, and their clinics."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username"]
+
+
+class ReceptionistChangeForm(SetPasswordMixin, ReceptionistFieldsMixin, forms.ModelForm):
+    """A receptionist's name, clinics, whether the login works, and a new password if they forgot theirs."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields(label1="New password", label2="New password again")
+
+    class Meta:
+        model = User
+        fields = ["username", "is_active"]
+        labels = {"is_active": "Can sign in"}
+        help_texts = {"is_active": "Untick when they leave: the login stops working; their bookings keep their name."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("password1", "password2"):
+            self.fields[name].required = False
+        self.fields["password1"].help_text = "Leave empty to keep their password. " + self.fields["password1"].help_text
+        if self.instance.pk:
+            self.initial.setdefault("full_name", self.instance.get_full_name())
+            self.initial.setdefault("clinics", list(self.instance.desk_clinics.values_list("pk", flat=True)))
+
+    def clean(self):
+        self.validate_passwords()
+        if self.cleaned_data.get("password1") and not self.cleaned_data.get("password2"):
+            self.add_error("password2", ValidationError("Enter the new password again.", code="required"))
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        self.validate_password_for_user(self.instance)

@@ -1,3 +1,4 @@
+from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
 from phonenumber_field.modelfields import PhoneNumberField
@@ -598,3 +599,18 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class Receptionist(User):
+    """
+    A front-desk login, as a clinic manager sees it: the page where managers create
+    receptionists and assign their clinics (bookings/staff.py holds the rules).
+    """
+
+    class Meta:
+        proxy = True
+        # The page answers to one permission of its own; auth's user permissions stay with superusers.
+        default_permissions = ()
+        permissions = [("manage_receptionists", "Can create receptionist logins and assign their clinics")]
+        verbose_name = "receptionist login"
+        verbose_name_plural = "receptionist logins"

@@ -7,7 +7,17 @@ from django.db.models import Prefetch, QuerySet
 
 from bookings import availability
 from bookings.availability import Channel
-from bookings.models import ACTIVE_STATUSES, Booking, Clinic, Patient, Physiotherapist, Slot
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Clinic,
+    ClinicClosure,
+    Patient,
+    Physiotherapist,
+    Slot,
+    TimeOff,
+    WeeklyAvailability,
+)
 
 
 @dataclass
@@ -80,12 +90,18 @@ def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
 # What each member of staff may see ------------------------------------------------------------
 
 
+def sees_all_clinics(user) -> bool:
+    """Return whether `user` runs every clinic's desk (a clinic manager), not only those assigned to them."""
+    return user.is_superuser or user.has_perm("bookings.view_all_clinics")
+
+
 def clinics_for(user) -> QuerySet[Clinic]:
     """
     Return the clinics whose desk `user` runs: every clinic for a clinic manager, the
     clinics they are assigned to for a receptionist (none until a manager assigns one).
+    Everything else a member of staff may see is read through this one rule.
     """
-    if user.is_superuser or user.has_perm("bookings.view_all_clinics"):
+    if sees_all_clinics(user):
         return Clinic.objects.all()
     return Clinic.objects.filter(front_desk=user)
 
@@ -100,9 +116,33 @@ def slots_for(user) -> QuerySet[Slot]:
 
 def patients_for(user) -> QuerySet[Patient]:
     """Return the patients `user` may see: those with a booking at one of their clinics (everyone, for a manager)."""
-    if user.is_superuser or user.has_perm("bookings.view_all_clinics"):
+    if sees_all_clinics(user):
         return Patient.objects.all()
     return Patient.objects.filter(pk__in=bookings_for(user).values("patient_id"))
+
+
+def physiotherapists_for(user) -> QuerySet[Physiotherapist]:
+    """Return the therapists `user` may see and enter leave for: those who work at one of their clinics."""
+    if sees_all_clinics(user):
+        return Physiotherapist.objects.all()
+    return Physiotherapist.objects.filter(pk__in=availabilities_for(user).values("physiotherapist_id"))
+
+
+def availabilities_for(user) -> QuerySet[WeeklyAvailability]:
+    return WeeklyAvailability.objects.filter(clinic__in=clinics_for(user))
+
+
+def time_off_for(user) -> QuerySet[TimeOff]:
+    """Return the leave `user` may see and change: that of the therapists who work at their clinics."""
+    return TimeOff.objects.filter(physiotherapist__in=physiotherapists_for(user))
+
+
+def closures_for(user) -> QuerySet[ClinicClosure]:
+    """Return the closures of at least one of `user`'s clinics."""
+    if sees_all_clinics(user):
+        return ClinicClosure.objects.all()
+    closed = ClinicClosure.clinics.through.objects.filter(clinic__in=clinics_for(user))
+    return ClinicClosure.objects.filter(pk__in=closed.values("clinicclosure_id"))
 
 
 def bookings_search(query: str, *, user=None, limit: int = 20) -> list[Booking]:

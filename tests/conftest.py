@@ -94,6 +94,7 @@ def staff_groups(transactional_db):
     rerun_data_migration("bookings.migrations.0004_staff_groups", "create_groups")
     rerun_data_migration("bookings.migrations.0010_front_desk", "grant")
     rerun_data_migration("bookings.migrations.0012_privacy_permissions", "grant")
+    rerun_data_migration("bookings.migrations.0014_receptionist_logins", "grant")
 
 
 @pytest.fixture(autouse=True)
