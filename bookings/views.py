@@ -195,10 +195,10 @@ def book_slot(request, slot_id):
                     consent=True,
                     form_key=form.cleaned_data["form_key"],
                 )
-            except services.TooManyBookings as exc:
-                form.add_error(None, str(exc))
             except services.SlotUnavailable as exc:
                 return _unavailable(request, slot, str(exc))
+            except services.BookingError as exc:  # too many bookings, or one overlapping this time
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your session is booked. Your confirmation is on its way to your phone.")
                 return redirect(booking)

@@ -227,6 +227,16 @@ def test_phone_in_any_usual_spelling(client, slot, session_type, spelling):
     assert Booking.objects.get().phone.as_e164 == "+923123344556"
 
 
+def test_a_second_booking_at_an_overlapping_time_is_a_form_error(client, slot, session_type):
+    """One person, one place: the patient is told on the form, not given a server error."""
+    overlapping = SlotFactory(clinic=slot.clinic, starts_at=slot.starts_at + dt.timedelta(minutes=15))
+    client.post(book_url(slot), form_data(session_type))
+    response = client.post(book_url(overlapping), form_data(session_type))
+    assert response.status_code == 400
+    assert "already has a session booked at an overlapping time" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
 def test_a_mobile_from_abroad_is_accepted(client, slot, session_type):
     """WhatsApp reaches a visitor's UAE mobile; the number is kept as given."""
     assert client.post(book_url(slot), form_data(session_type, phone="+971 50 123 4567")).status_code == 302
