@@ -31,6 +31,7 @@ from bookings.models import (
     BookingStatus,
     Clinic,
     ClinicClosure,
+    Message,
     Patient,
     Physiotherapist,
     Receptionist,
@@ -650,6 +651,60 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         return patient.n_attended
 
 
+class MessageInline(admin.TabularInline):
+    """Each message a booking sent, and how far it got: the desk sees who was told what."""
+
+    model = Message
+    fk_name = "booking"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "audience", "channel", "kind", "status", "attempts", "last_error"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+    verbose_name_plural = "messages"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("bookings.view_booking")
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The outbox, read-only: failed messages are the patients to call."""
+
+    list_display = ["created_at", "booking_link", "audience", "channel", "kind", "status", "attempts", "last_error"]
+    list_filter = ["status", "channel", "audience", "kind"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference"]
+    date_hierarchy = "created_at"
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(booking__slot__clinic__in=selectors.clinics_for(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("bookings.view_booking")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="booking", ordering="booking__reference")
+    def booking_link(self, message):
+        url = reverse("admin:bookings_booking_change", args=[message.booking_id])
+        return format_html('<a href="{}">{}</a>', url, message.booking.reference)
+
+
 @admin.register(Booking)
 class BookingAdmin(
     TamperProofAutocompleteMixin,
@@ -681,6 +736,7 @@ class BookingAdmin(
     list_select_related = ["slot__clinic", "slot__physiotherapist", "session_type"]
     search_fields = ["reference", "name", "patient__name"]
     actions = ["mark_attended", "mark_no_show", "cancel", "export_csv"]
+    inlines = [MessageInline]
     list_per_page = 50
     ordering = ["slot__starts_at"]
     history_list_display = ["status", "slot"]

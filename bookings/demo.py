@@ -316,8 +316,11 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     return demo.count()
 
 
-def seed_staff() -> list[tuple[str, str, str]]:
-    """The demo receptionist and clinic manager. Return (role, username, password) for each."""
+def seed_staff(clinics=()) -> list[tuple[str, str, str]]:
+    """
+    The demo receptionist (who runs the desks of the first two `clinics`) and clinic manager
+    (who sees them all). Return (role, username, password) for each.
+    """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -334,4 +337,7 @@ def seed_staff() -> list[tuple[str, str, str]]:
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name=group_name))
+        if group_name == "Receptionist":
+            for clinic in sorted(clinics, key=lambda c: c.name)[:2]:
+                clinic.front_desk.add(user)
     return [(group, username, password) for group, username, password, *_ in logins]

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         session_types = demo.seed_session_types()
         created = services.slots_generate(start_date=local_today() - dt.timedelta(days=7), days=37)
         bookings = demo.seed_bookings(session_types)
-        logins = demo.seed_staff()
+        logins = demo.seed_staff(clinics)
         summary = f"{len(clinics)} clinics, {len(therapists)} therapists, {created} new slots, {bookings} bookings"
         self.stdout.write(f"Demo data: {summary}.")
         for role, username, password in logins:

@@ -1,0 +1,183 @@
+"""
+The outbox: messages are rows written with the change they report, and only the
+worker renders and sends them; retries for what may pass, a final failure for
+what won't, each message sent once however many workers run.
+"""
+
+import datetime as dt
+import smtplib
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection, transaction
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import outbox, services
+from bookings.messaging import LocmemBackend
+from bookings.models import Booking, Message
+from tests.factories import BookingFactory, ClinicFactory, SessionTypeFactory, SlotFactory
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def clean_outboxes():
+    LocmemBackend.outbox.clear()
+
+
+def book(slot, **extra):
+    return services.booking_create(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha Karim", phone="0312-3344556", **extra
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_and_its_messages_commit_together_or_not_at_all():
+    slot = SlotFactory(clinic=ClinicFactory(email="clifton@example.com"))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        book(slot, email="a@example.com")
+        assert Message.objects.count() == 3  # text and email to the patient, email to reception
+        raise RuntimeError("the request fails after the booking")
+    assert not Booking.objects.exists() and not Message.objects.exists()
+    assert not LocmemBackend.outbox and not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_booking_request_renders_and_sends_nothing(client, monkeypatch):
+    """With the real queue, the POST only writes rows and a task; the worker sends."""
+    from django_tasks_db.models import DBTaskResult
+
+    def no_sending_in_a_request(*args, **kwargs):
+        raise AssertionError("a request sent a message")
+
+    monkeypatch.setattr(outbox, "send", no_sending_in_a_request)
+    slot = SlotFactory(clinic=ClinicFactory(email="clifton@example.com"))
+    data = {"name": "Ayesha Karim", "phone": "0312-3344556", "email": "a@example.com", "consent": "on"}
+    data["session_type"] = SessionTypeFactory().pk
+    assert client.post(reverse("bookings:book_slot", args=[slot.pk]), data).status_code == 302
+    assert Message.objects.filter(status="queued").count() == 3
+    assert DBTaskResult.objects.filter(status="READY").count() >= 1
+
+    monkeypatch.undo()
+    assert outbox.deliver_due() == 3
+    assert Message.objects.filter(status="sent").count() == 3
+    assert len(LocmemBackend.outbox) == 1 and len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_network_failure_is_retried_with_backoff_then_fails_for_good(monkeypatch):
+    booking = BookingFactory()
+    message = outbox.queue(
+        booking=booking, audience="patient", channel="sms", recipient="+923001234567", kind="reminder", params={}
+    )
+
+    def down(self, **kwargs):
+        raise ConnectionError("gateway unreachable")
+
+    monkeypatch.setattr(LocmemBackend, "send", down)
+    now = timezone.now()
+    waits = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        outbox.deliver_due(now=now)
+        message.refresh_from_db()
+        if message.status == "failed":
+            break
+        waits.append(message.next_attempt_at - now)
+        assert outbox.deliver_due(now=now) == 0  # not before its time
+        now = message.next_attempt_at
+    assert waits == outbox.BACKOFF
+    assert message.status == "failed" and message.attempts == outbox.MAX_ATTEMPTS
+    assert "gateway unreachable" in message.last_error
+
+
+@pytest.mark.django_db
+def test_an_address_the_server_refuses_fails_at_once(monkeypatch):
+    booking = BookingFactory(email="nobody@example.com")
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"nobody@example.com": (550, b"No such user")})
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    message = outbox.queue(
+        booking=booking, audience="patient", channel="email", recipient=booking.email, kind="confirmed", params={}
+    )
+    outbox.deliver_due(now=timezone.now())
+    message.refresh_from_db()
+    assert message.status == "failed" and message.attempts == 1 and "refused" in message.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)  # queued, not sent at once: the workers below send them
+def test_two_workers_at_once_send_each_message_once():
+    bookings = [BookingFactory() for _ in range(12)]
+    for booking in bookings:
+        outbox.queue(
+            booking=booking, audience="patient", channel="sms", recipient=booking.phone.as_e164, kind="reminder",
+            params={},
+        )  # fmt: skip
+    barrier = threading.Barrier(3)
+    sent = []
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            sent.append(outbox.deliver_due())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(sent) == 12
+    assert sorted(m["to"] for m in LocmemBackend.outbox) == sorted(b.phone.as_e164 for b in bookings)
+
+
+@pytest.mark.django_db
+def test_a_claimed_message_is_left_alone_until_the_claim_runs_out(settings):
+    booking = BookingFactory()
+    message = outbox.queue(
+        booking=booking, audience="patient", channel="sms", recipient="+923001234567", kind="reminder", params={}
+    )
+    now = timezone.now()
+    assert outbox._claim(message.pk, now)  # a worker took it, then died
+    assert outbox.deliver_due(now=now + dt.timedelta(seconds=5)) == 0
+    later = now + dt.timedelta(seconds=settings.ASPIRE_MESSAGE_CLAIM_SECONDS + 1)
+    assert outbox.deliver_due(now=later) == 1
+
+
+@pytest.mark.django_db
+def test_no_message_carries_the_patients_notes():
+    booking = BookingFactory(notes="Lower back pain since the accident", email="a@example.com")
+    booking.slot.clinic.email = "clinic@example.com"
+    booking.slot.clinic.save()
+    from bookings import notifications
+
+    notifications.booking_confirmed(booking=booking)
+    for message in Message.objects.all():
+        assert "accident" not in str(message.params)
+    outbox.deliver_due(now=timezone.now())
+    assert all("accident" not in m["body"] for m in LocmemBackend.outbox)
+    patient_mail = [m for m in mail.outbox if m.to == ["a@example.com"]]
+    assert patient_mail and "accident" not in patient_mail[0].body
+
+
+@pytest.mark.django_db
+def test_the_booking_page_shows_its_messages_and_reception_lists_the_failed(reception_client, monkeypatch):
+    booking = BookingFactory()
+    ok = outbox.queue(booking=booking, audience="patient", channel="sms", recipient="+923001234567", kind="confirmed",
+                      params={})  # fmt: skip
+    outbox.deliver_due(now=timezone.now())
+    failed = outbox.queue(booking=booking, audience="patient", channel="email", recipient="x@example.com",
+                          kind="reminder", params={})  # fmt: skip
+    Message.objects.filter(pk=failed.pk).update(status="failed", last_error="No such user")
+    page = reception_client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    assert "Sent" in page and "Failed" in page and "No such user" in page
+    listing = reception_client.get(reverse("admin:bookings_message_changelist"), {"status__exact": "failed"})
+    assert booking.reference in listing.content.decode()
+    assert ok.pk != failed.pk
