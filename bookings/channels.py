@@ -195,7 +195,8 @@ class WhatsAppCloud:
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
         code = error.get("code")
         code = int(code) if isinstance(code, int | str) and str(code).isdigit() else None
-        details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
+        error_data = error.get("error_data")
+        details = error_data.get("details") if isinstance(error_data, dict) else None
         message = f"WhatsApp {response.status_code}: {error.get('message') or response.reason}"
         if details:
             message += f" ({details})"

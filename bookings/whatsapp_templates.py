@@ -61,7 +61,8 @@ class WhatsAppTemplate:
     params: tuple[str, ...]
     buttons: tuple[QuickReply | UrlButton, ...] = ()
     # The param holding the booking's page (its path on the site, e.g. "booking/<token>/"): the text
-    # rendered for SMS links to it, since an SMS has no buttons.
+    # rendered for SMS links to it under the link button's label, since an SMS has no buttons
+    # (hence bodies say "tap Manage booking below", true of the button and of the SMS's link).
     link_param: str | None = None
     category: str = CATEGORY_UTILITY
 
@@ -81,7 +82,8 @@ _ENGLISH = [
         body=(
             "Hello {{1}}, your session at Aspire Wellness is booked.\n\n"
             "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
-            "Please arrive 10 minutes early. To see, move or cancel your booking, tap the button below. " + QUESTIONS
+            "Please arrive 10 minutes early. To see, move or cancel your booking, tap Manage booking below. "
+            + QUESTIONS
         ),
         params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
@@ -94,7 +96,7 @@ _ENGLISH = [
         body=(
             "Hello {{1}}, your session at Aspire Wellness has moved to a new time.\n\n"
             "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
-            "To see, move or cancel your booking, tap the button below. " + QUESTIONS
+            "To see, move or cancel your booking, tap Manage booking below. " + QUESTIONS
         ),
         params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
@@ -146,7 +148,7 @@ _ENGLISH = [
         body=(
             "Hello {{1}}, we are sorry: your session at Aspire Wellness on {{2}} at {{3}} (reference {{4}}) "
             "can't go ahead as booked, because the clinic is closed that day or your physiotherapist is away. "
-            "Please choose a new time with the button below, or call us on {{5}} and we will find one with you."
+            "Please tap Choose a new time below, or call us on {{5}} and we will find one with you."
         ),
         params=("first_name", "when", "clinic", "reference", "phone"),
         buttons=(UrlButton("Choose a new time", "manage_path"),),

@@ -35,13 +35,14 @@ def test_placeholders_are_numbered_from_one_and_match_the_parameter_list(templat
     assert sorted(set(numbers)) == list(range(1, len(template.params) + 1))
     # Meta counts parameters in order of first appearance.
     assert numbers == sorted(numbers)
+    # No misspelt placeholder ({{ 1 }}, {1}) left for Meta to refuse.
+    assert "{" not in PLACEHOLDER.sub("", template.body)
 
 
 @pytest.mark.parametrize("template", ALL, ids=ids)
 def test_no_body_takes_notes_or_anything_clinical(template):
     for name in template.all_params:
         assert not re.search(r"note|condition|screen|diagnos|symptom|answer", name)
-    assert "{{" not in PLACEHOLDER.sub("", template.body)
 
 
 @pytest.mark.parametrize("template", ALL, ids=ids)
@@ -135,3 +136,12 @@ def test_button_payloads_parse_back_into_action_and_reference():
     assert wt.parse_button_payload("change:AB12CD") == ("change", "AB12CD")
     assert wt.parse_button_payload("Confirm") == ("", "")
     assert wt.parse_button_payload("delete:AB12CD") == ("", "")
+
+
+@pytest.mark.parametrize(
+    "template", [t for t in ALL if t.link_param in {b.param for b in t.buttons if isinstance(b, UrlButton)}], ids=ids
+)
+def test_bodies_name_their_link_button_which_is_also_the_sms_links_label(template):
+    [button] = [b for b in template.buttons if isinstance(b, UrlButton)]
+    assert f"tap {button.text} below" in template.body
+    assert f"\n\n{button.text}: " in wt.render_text(template, PARAMS)
