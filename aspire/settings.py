@@ -336,10 +336,45 @@ ASPIRE_MESSAGE_HOURS_END = int(os.environ.get("ASPIRE_MESSAGE_HOURS_END", "21"))
 # The site's public address, for links in emails and text messages.
 ASPIRE_SITE_URL = os.environ.get("ASPIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Text messages (SMS/WhatsApp) go through a backend, like email: console by
-# default, a file for tests, a provider's gateway in production.
-ASPIRE_SMS_BACKEND = os.environ.get("ASPIRE_SMS_BACKEND", "bookings.messaging.ConsoleBackend")
+# For ASPIRE_SMS_CHANNEL=bookings.messaging.FileBackend (staging, tests): one JSON line a message.
 ASPIRE_SMS_FILE_PATH = os.environ.get("ASPIRE_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.log"))
+
+# --- Message providers (bookings/channels.py, webhooks at /webhooks/whatsapp/ and /webhooks/twilio/) ---
+# WhatsApp Cloud API (Meta): a system user's access token, the business phone number's id, the app's
+# secret (signs the webhooks) and the verify token typed into the webhook's setup (the handshake).
+ASPIRE_WHATSAPP_TOKEN = os.environ.get("ASPIRE_WHATSAPP_TOKEN", "")
+ASPIRE_WHATSAPP_PHONE_NUMBER_ID = os.environ.get("ASPIRE_WHATSAPP_PHONE_NUMBER_ID", "")
+ASPIRE_WHATSAPP_APP_SECRET = os.environ.get("ASPIRE_WHATSAPP_APP_SECRET", "")
+ASPIRE_WHATSAPP_VERIFY_TOKEN = os.environ.get("ASPIRE_WHATSAPP_VERIFY_TOKEN", "")
+# The Graph API with its version: a new version is a change to test, so it is pinned here.
+ASPIRE_WHATSAPP_API_URL = os.environ.get("ASPIRE_WHATSAPP_API_URL", "https://graph.facebook.com/v23.0")
+
+# SMS, the fallback when WhatsApp can't deliver (and the channel while WhatsApp is not set up):
+# twilio, gateway (a Pakistani bulk-SMS provider's HTTP API), console (the redacted log;
+# development), or the class path of another channel (bookings.messaging's, for tests).
+ASPIRE_SMS_CHANNEL = os.environ.get("ASPIRE_SMS_CHANNEL", "console")
+ASPIRE_TWILIO_ACCOUNT_SID = os.environ.get("ASPIRE_TWILIO_ACCOUNT_SID", "")
+ASPIRE_TWILIO_AUTH_TOKEN = os.environ.get("ASPIRE_TWILIO_AUTH_TOKEN", "")
+# A number in E.164, an alphanumeric sender, or a Messaging Service SID (MG...).
+ASPIRE_TWILIO_FROM = os.environ.get("ASPIRE_TWILIO_FROM", "")
+# The full public URL of /webhooks/twilio/ (Twilio signs with it), e.g. https://aspirewellness.pk/webhooks/twilio/.
+ASPIRE_TWILIO_STATUS_CALLBACK = os.environ.get("ASPIRE_TWILIO_STATUS_CALLBACK", "")
+# Empty: Twilio's own (https://api.twilio.com). Tests point it at a local stand-in.
+ASPIRE_TWILIO_API_URL = os.environ.get("ASPIRE_TWILIO_API_URL", "")
+# The HTTP gateway: its URL, GET (query string) or POST (form), and the names it gives its parameters.
+ASPIRE_SMS_GATEWAY_URL = os.environ.get("ASPIRE_SMS_GATEWAY_URL", "")
+ASPIRE_SMS_GATEWAY_METHOD = os.environ.get("ASPIRE_SMS_GATEWAY_METHOD", "POST")
+ASPIRE_SMS_GATEWAY_TO_PARAM = os.environ.get("ASPIRE_SMS_GATEWAY_TO_PARAM", "to")
+ASPIRE_SMS_GATEWAY_TEXT_PARAM = os.environ.get("ASPIRE_SMS_GATEWAY_TEXT_PARAM", "message")
+ASPIRE_SMS_GATEWAY_SENDER = os.environ.get("ASPIRE_SMS_GATEWAY_SENDER", "")  # the registered mask
+ASPIRE_SMS_GATEWAY_SENDER_PARAM = os.environ.get("ASPIRE_SMS_GATEWAY_SENDER_PARAM", "sender")
+ASPIRE_SMS_GATEWAY_KEY = os.environ.get("ASPIRE_SMS_GATEWAY_KEY", "")
+ASPIRE_SMS_GATEWAY_KEY_PARAM = os.environ.get("ASPIRE_SMS_GATEWAY_KEY_PARAM", "api_key")
+# How it wants the number: e164 (+923001234567), digits (923001234567, the usual) or national (03001234567).
+ASPIRE_SMS_GATEWAY_NUMBER_FORMAT = os.environ.get("ASPIRE_SMS_GATEWAY_NUMBER_FORMAT", "digits")
+# Where its JSON answer keeps the message id, as dotted keys ("data.message_id", "messages.0.id"); empty:
+# no id (and no check that the gateway took the message beyond its HTTP status).
+ASPIRE_SMS_GATEWAY_ID_KEY = os.environ.get("ASPIRE_SMS_GATEWAY_ID_KEY", "")
 
 # Spam and abuse: booking POSTs per client address and per phone number, per hour.
 ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))

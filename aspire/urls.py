@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from aspire import views
+from bookings import webhooks
 from bookings.sitemaps import ClinicSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("admin/bookings/", include("bookings.admin_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Delivery statuses and replies from the message providers (signed; outside any language prefix).
+    path("webhooks/whatsapp/", webhooks.whatsapp, name="webhook_whatsapp"),
+    path("webhooks/twilio/", webhooks.twilio, name="webhook_twilio"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("bookings.urls")),

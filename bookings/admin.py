@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpRespo
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import availability, privacy, selectors, services, staff
@@ -651,28 +651,6 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         return patient.n_attended
 
 
-class MessageInline(admin.TabularInline):
-    """Each message a booking sent, and how far it got: the desk sees who was told what."""
-
-    model = Message
-    fk_name = "booking"
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "audience", "channel", "kind", "status", "attempts", "last_error"]
-    readonly_fields = fields
-    ordering = ["created_at"]
-    verbose_name_plural = "messages"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("bookings.view_booking")
-
-
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     """The outbox, read-only: failed messages are the patients to call."""
@@ -736,7 +714,6 @@ class BookingAdmin(
     list_select_related = ["slot__clinic", "slot__physiotherapist", "session_type"]
     search_fields = ["reference", "name", "patient__name"]
     actions = ["mark_attended", "mark_no_show", "cancel", "export_csv"]
-    inlines = [MessageInline]
     list_per_page = 50
     ordering = ["slot__starts_at"]
     history_list_display = ["status", "slot"]
@@ -745,11 +722,12 @@ class BookingAdmin(
     readonly_fields = [
         "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "consent",
         "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
-        "move_offered_at",
+        "move_offered_at", "patient_confirmed_at", "message_states",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
         ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent"]}),
+        ("Messages", {"fields": ["patient_confirmed_at", "message_states"]}),
         (
             "Record",
             {
@@ -778,6 +756,32 @@ class BookingAdmin(
     def has_delete_permission(self, request, obj=None):
         # A booking is cancelled, never deleted: the record stays.
         return False
+
+    @admin.display(description="sent")
+    def message_states(self, booking):
+        """Each message this booking sent and how far it got: who was told what, and who to call."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{timezone.localtime(m.created_at):%d %b %H:%M}",
+                    m.get_kind_display(),
+                    f"{m.get_channel_display()} to {m.get_audience_display().lower()}",
+                    m.get_status_display(),
+                    m.last_error,
+                )
+                for m in booking.messages.order_by("created_at")
+            ),
+        )
+        if not rows:
+            return "None yet."
+        return format_html(
+            '<table class="booking-messages"><thead><tr><th scope="col">Queued</th><th scope="col">Message</th>'
+            '<th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Error</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="time")
     def when_moved(self, booking):

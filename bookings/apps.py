@@ -6,3 +6,6 @@ class BookingsConfig(AppConfig):
 
     name = "bookings"
     verbose_name = "Bookings"
+
+    def ready(self):
+        from bookings import checks  # noqa: F401 - registers the system checks

@@ -395,6 +395,12 @@ class Patient(models.Model):
     )
     email = models.EmailField("email", blank=True)
     notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
+    messages_stopped_at = models.DateTimeField(
+        "stopped messages at",
+        null=True,
+        blank=True,
+        help_text="The patient sent STOP: no WhatsApp or text message goes to this number but answers to theirs.",
+    )
     created_at = models.DateTimeField("first seen", auto_now_add=True)
     erased_at = models.DateTimeField(
         "personal data erased at",
@@ -460,6 +466,9 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField("cancelled at", null=True, blank=True)
     cancel_reason = models.CharField("why cancelled", max_length=20, choices=CancelReason.choices, blank=True)
     checked_in_at = models.DateTimeField("arrived at", null=True, blank=True)
+    patient_confirmed_at = models.DateTimeField(
+        "confirmed by the patient at", null=True, blank=True, help_text="The patient tapped Confirm on the reminder."
+    )
     attended_at = models.DateTimeField("marked attended at", null=True, blank=True)
     no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
     reminder_sent_at = models.DateTimeField("reminder sent at", null=True, blank=True, editable=False)

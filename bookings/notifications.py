@@ -12,7 +12,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from bookings import outbox
+from bookings import channels, outbox
 from bookings.models import Booking, BookingSource, Message, MessageAudience, MessageChannel
 
 MESSAGES = {
@@ -64,14 +64,18 @@ def _params(booking: Booking, **extra) -> dict:
         "therapist": booking.slot.physiotherapist.name,
         "reference": booking.reference,
         "manage_path": booking.get_absolute_url(),
+        "phone": settings.ASPIRE_PHONE_DISPLAY,
         **extra,
     }
 
 
 def _to_patient(booking: Booking, kind: str, **extra) -> None:
+    """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
     params = _params(booking, **extra)
-    outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.SMS,
-                 recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip
+    if booking.patient.messages_stopped_at is None:
+        channel = MessageChannel.WHATSAPP if channels.whatsapp_configured() else MessageChannel.SMS
+        outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
+                     recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip
     if booking.email:
         outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.EMAIL,
                      recipient=booking.email, kind=kind, params=params)  # fmt: skip

@@ -21,13 +21,14 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django_tasks import task
 
-from bookings.models import Booking, Message, MessageChannel, MessageStatus
+from bookings import channels, whatsapp_templates
+from bookings.channels import InboundEvent, StatusEvent
+from bookings.models import Booking, Message, MessageAudience, MessageChannel, MessageStatus, Patient
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +41,31 @@ class PermanentFailure(Exception):
     """A channel refused the message for good (no such number or address): no retry."""
 
 
-class RetryableFailure(Exception):
-    """A channel could not take the message now (network, timeout, 5xx, rate limit): try again later."""
+class NotOnWhatsApp(PermanentFailure):
+    """The number has no WhatsApp: the message goes once as a text message instead."""
+
+
+# Free-form WhatsApp answers to a patient's own message (inside the 24-hour window): no template.
+ANSWERS = {"manage_link", "stop_ack"}
 
 
 # Writing ------------------------------------------------------------------------------------------
 
 
-def queue(*, booking: Booking, audience: str, channel: str, recipient: str, kind: str, params: dict) -> Message:
+def queue(
+    *,
+    booking: Booking,
+    audience: str,
+    channel: str,
+    recipient: str,
+    kind: str,
+    params: dict,
+    fallback_for: Message | None = None,
+) -> Message:
     """Write one message into the outbox; the worker is woken once the transaction commits."""
     message = Message.objects.create(
         booking=booking,
+        fallback_for=fallback_for,
         audience=audience,
         channel=channel,
         recipient=recipient,
@@ -119,6 +134,9 @@ def _deliver_one(message_id: int, *, now: dt.datetime) -> int:
     except PermanentFailure as exc:
         _record(message, attempts=attempts, status=MessageStatus.FAILED, failed_at=now, last_error=str(exc)[:500])
         logger.warning("Message %s failed for good: %s", message.pk, exc)
+        if isinstance(exc, NotOnWhatsApp):
+            with transaction.atomic():
+                fall_back_to_text(message)
         return 0
     except Exception as exc:  # noqa: BLE001 - any other failure may pass: retry, then give up
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -152,7 +170,104 @@ def send(message: Message) -> str:
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentFailure(f"The mail server refused the address: {exc}") from exc
         return ""
-    if message.channel == MessageChannel.SMS:
-        backend = import_string(settings.ASPIRE_SMS_BACKEND)()
-        return backend.send(to=message.recipient, body=notifications.render_text(message)) or ""
+    try:
+        if message.channel == MessageChannel.SMS:
+            return channels.sms_channel().send(to_e164=message.recipient, body=notifications.render_text(message))
+        if message.channel == MessageChannel.WHATSAPP:
+            whatsapp = channels.WhatsAppCloud()
+            if message.kind in ANSWERS:
+                return whatsapp.send_text(to_e164=message.recipient, body=message.params["text"])
+            template = whatsapp_templates.template_for(kind=message.kind, language=message.language)
+            return whatsapp.send_template(
+                to_e164=message.recipient, template=template.name, language=template.language, params=message.params
+            )
+    except channels.PermanentError as exc:
+        if exc.not_on_whatsapp:
+            raise NotOnWhatsApp(str(exc)) from exc
+        raise PermanentFailure(str(exc)) from exc
     raise PermanentFailure(f"No channel {message.channel!r} is set up.")
+
+
+def fall_back_to_text(message: Message) -> Message | None:
+    """Queue the one text message that stands in for a WhatsApp message the number can't receive."""
+    if message.channel != MessageChannel.WHATSAPP or message.kind in ANSWERS:
+        return None
+    try:
+        with transaction.atomic():
+            return queue(
+                booking=message.booking, audience=message.audience, channel=MessageChannel.SMS,
+                recipient=message.recipient, kind=message.kind, params=message.params, fallback_for=message,
+            )  # fmt: skip
+    except IntegrityError:
+        return None  # already queued: one fallback per message, however often the failure is reported
+
+
+# What the providers report back (bookings.webhooks) -------------------------------------------------
+
+PROGRESS = {MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2, MessageStatus.READ: 3}
+STATUS_TIME = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at", "failed": "failed_at"}
+
+
+@transaction.atomic
+def apply_statuses(events: list[StatusEvent]) -> None:
+    """
+    Apply delivery statuses to the messages they name. Each is applied once and a message
+    never goes back (read stays read when a late "delivered" arrives), whatever order the
+    provider sends them in; a WhatsApp message the number can't receive falls back to one
+    text message.
+    """
+    for event in events:
+        message = Message.objects.select_for_update().filter(provider_message_id=event.provider_id).first()
+        if message is None:
+            continue
+        changes = {}
+        field = STATUS_TIME[event.status]
+        if getattr(message, field) is None:
+            changes[field] = event.at
+        if event.status == "failed":
+            if message.status != MessageStatus.FAILED and PROGRESS.get(message.status, 0) < PROGRESS["delivered"]:
+                changes.update(status=MessageStatus.FAILED, last_error=f"Provider error {event.error_code}")
+                if event.not_on_whatsapp:
+                    fall_back_to_text(message)
+        elif PROGRESS[event.status] > PROGRESS.get(message.status, 0) and message.status != MessageStatus.FAILED:
+            changes["status"] = event.status
+        if changes:
+            Message.objects.filter(pk=message.pk).update(**changes)
+
+
+@transaction.atomic
+def handle_inbound(events: list[InboundEvent]) -> None:
+    """
+    Act on what patients send: "Confirm" on a reminder records that they are coming;
+    "Change or cancel" answers with their booking's link; STOP stops every message to
+    the number but answers to their own.
+    """
+    for event in events:
+        text = (event.text or "").strip().upper()
+        if text in {"STOP", "UNSUBSCRIBE", "STOP ALL"}:
+            Patient.objects.filter(phone=event.from_e164, messages_stopped_at__isnull=True).update(
+                messages_stopped_at=event.at
+            )
+            _answer(event, "stop_ack", "You will get no more messages from Aspire Wellness. To book, call "
+                    f"{settings.ASPIRE_PHONE_DISPLAY}.")  # fmt: skip
+            continue
+        if not event.button_payload:
+            continue
+        action, reference = whatsapp_templates.parse_button_payload(event.button_payload)
+        booking = Booking.objects.filter(reference=reference, patient__phone=event.from_e164).first()
+        if booking is None:
+            continue
+        if action == "confirm" and booking.patient_confirmed_at is None:
+            Booking.objects.filter(pk=booking.pk).update(patient_confirmed_at=event.at)
+        elif action == "change":
+            link = f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}"
+            _answer(event, "manage_link", f"To change or cancel your session ({booking.reference}): {link}", booking)
+
+
+def _answer(event: InboundEvent, kind: str, text: str, booking: Booking | None = None) -> None:
+    """Queue a WhatsApp answer to the patient's own message (allowed even after STOP)."""
+    booking = booking or Booking.objects.filter(patient__phone=event.from_e164).order_by("-created_at").first()
+    if booking is None or not channels.whatsapp_configured():
+        return
+    queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.WHATSAPP,
+          recipient=event.from_e164, kind=kind, params={"text": text})  # fmt: skip

@@ -12,6 +12,8 @@ from bookings.models import (
     Booking,
     Clinic,
     ClinicClosure,
+    Message,
+    MessageAudience,
     Patient,
     Physiotherapist,
     Slot,
@@ -45,9 +47,16 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     from django.utils import timezone
 
     now = now or timezone.now()
+    reminders = Prefetch(
+        "messages",
+        queryset=Message.objects.filter(kind="reminder", audience=MessageAudience.PATIENT).order_by("-created_at"),
+        to_attr="reminders",
+    )
     active = Prefetch(
         "bookings",
-        queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES).select_related("patient", "session_type"),
+        queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)
+        .select_related("patient", "session_type")
+        .prefetch_related(reminders),
         to_attr="active_bookings",
     )
     slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day))
@@ -58,6 +67,8 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     counts = dict.fromkeys(["free", "booked", "attended", "no_show", "blocked", "time_off", "closed", "past"], 0)
     for slot in slots:
         slot.booking = slot.active_bookings[0] if slot.active_bookings else None
+        if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
+            slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
         slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
         counts[slot.state.key] += 1
         row = rows.setdefault(slot.starts_at, ScheduleRow(time=slot.starts_at, cells=[None] * len(therapists)))

@@ -44,7 +44,7 @@ os.environ.update(
     ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR="100000000",
     ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR="100000000",
     DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-    ASPIRE_SMS_BACKEND="bookings.messaging.LocmemBackend",
+    ASPIRE_SMS_CHANNEL="bookings.messaging.LocmemBackend",
 )
 
 import django  # noqa: E402

@@ -10,11 +10,11 @@ from bookings.messaging import FileBackend
 
 
 class StallingFileBackend(FileBackend):
-    def send(self, *, to, body):
+    def send(self, *, to_e164, body):
         path = Path(os.environ["ASPIRE_SMS_FILE_PATH"])
         stall_at = int(os.environ.get("STALL_AT_MESSAGE", "0"))
         written = len(path.read_text().splitlines()) if path.exists() else 0
         if stall_at and written + 1 == stall_at:
             Path(str(path) + ".stalled").touch()
             time.sleep(120)  # killed here
-        super().send(to=to, body=body)
+        return super().send(to_e164=to_e164, body=body)

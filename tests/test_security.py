@@ -17,13 +17,28 @@ from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 
-PRODUCTION_ENV = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "aspirewellness.pk"}
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "aspirewellness.pk",
+    "ASPIRE_WHATSAPP_TOKEN": "wa-token",
+    "ASPIRE_WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+}
 
 
 def test_check_deploy_is_clean_with_production_settings():
     result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("channel", ["console", "bookings.messaging.FileBackend"])
+def test_production_refuses_to_send_texts_to_the_console(channel):
+    """Without WhatsApp or a real SMS channel, patients would get nothing: check --deploy says so."""
+    env = {**PRODUCTION_ENV, "ASPIRE_WHATSAPP_TOKEN": "", "ASPIRE_SMS_CHANNEL": channel}
+    result = run_python(["manage.py", "check", "--deploy"], **env)
+    assert result.returncode != 0 and "bookings.E001" in result.stderr
+    sms = run_python(["manage.py", "check", "--deploy"], **{**env, "ASPIRE_SMS_CHANNEL": "twilio"})
+    assert "bookings.E001" not in sms.stderr
 
 
 def test_production_settings_behind_a_tls_proxy_and_with_several_servers():

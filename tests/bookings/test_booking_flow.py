@@ -383,7 +383,7 @@ def test_a_failing_email_never_loses_the_booking(client, slot, session_type, mon
 def test_a_failing_text_backend_never_loses_the_booking(client, slot, session_type, settings):
     from bookings.models import Message
 
-    settings.ASPIRE_SMS_BACKEND = "bookings.messaging.NoSuchBackend"
+    settings.ASPIRE_SMS_CHANNEL = "bookings.messaging.NoSuchBackend"
     assert client.post(book_url(slot), form_data(session_type)).status_code == 302
     assert Booking.objects.exists()
     text = Message.objects.get(channel="sms")
@@ -393,7 +393,7 @@ def test_a_failing_text_backend_never_loses_the_booking(client, slot, session_ty
 def test_file_text_backend_writes_one_line_per_message(client, slot, session_type, settings, tmp_path):
     import json
 
-    settings.ASPIRE_SMS_BACKEND = "bookings.messaging.FileBackend"
+    settings.ASPIRE_SMS_CHANNEL = "bookings.messaging.FileBackend"
     settings.ASPIRE_SMS_FILE_PATH = str(tmp_path / "sms.log")
     client.post(book_url(slot), form_data(session_type))
     [line] = (tmp_path / "sms.log").read_text().splitlines()

@@ -51,7 +51,7 @@ def test_a_killed_worker_and_the_next_one_send_each_message_exactly_once(tmp_pat
         ASPIRE_MESSAGE_HOURS_START="0",  # whatever the hour the test runs at
         ASPIRE_MESSAGE_HOURS_END="24",
         ASPIRE_MESSAGE_CLAIM_SECONDS="2",  # a dead worker's message is free again after 2 s
-        ASPIRE_SMS_BACKEND="tests.stalling_sms.StallingFileBackend",
+        ASPIRE_SMS_CHANNEL="tests.stalling_sms.StallingFileBackend",
         ASPIRE_SMS_FILE_PATH=str(outbox),
         STALL_AT_MESSAGE=str(BOOKINGS // 2),
     )

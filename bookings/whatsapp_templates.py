@@ -1,0 +1,261 @@
+"""
+The WhatsApp message templates, one per kind of message the site sends a patient.
+
+Outside the 24-hour window after a patient's last message, WhatsApp delivers only templates
+that Meta has approved, and it checks each send against the approved text: the name,
+language, category, body and buttons here are exactly what is submitted in WhatsApp Manager
+(Meta's placeholders {{1}}, {{2}}... and all). Change a body here and it must be submitted
+again, under a new name if the old one is in use, before the site sends it.
+
+The registry is keyed by (name, language): each language is its own template at Meta.
+English is here; Urdu bodies come later under the same names with language "ur".
+
+Bodies carry times, places, names and references, never a condition, notes or screening
+answers: WhatsApp previews show them on a locked phone.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+# What Meta allows (WhatsApp Manager refuses longer ones).
+BODY_MAX_CHARS = 1024
+BUTTON_TEXT_MAX_CHARS = 25
+CATEGORY_UTILITY = "UTILITY"
+
+# Quick-reply payloads: "<action>:<booking reference>", so a tap names its booking even when
+# the message it answers is no longer known.
+CONFIRM = "confirm"
+CHANGE = "change"
+
+PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+
+
+@dataclass(frozen=True)
+class QuickReply:
+    """A button that sends `payload` back to the webhook when tapped (formatted with the params)."""
+
+    text: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class UrlButton:
+    """A link button: the site's address, then the param named here as the dynamic suffix."""
+
+    text: str
+    param: str
+
+    def url_as_submitted(self) -> str:
+        return f"{settings.ASPIRE_SITE_URL}/{{{{1}}}}"
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    kind: str
+    name: str
+    language: str
+    body: str
+    # The params filling {{1}}, {{2}}... in order.
+    params: tuple[str, ...]
+    buttons: tuple[QuickReply | UrlButton, ...] = ()
+    # The param holding the booking's page (its path on the site, e.g. "booking/<token>/"): the text
+    # rendered for SMS links to it under the link button's label, since an SMS has no buttons
+    # (hence bodies say "tap Manage booking below", true of the button and of the SMS's link).
+    link_param: str | None = None
+    category: str = CATEGORY_UTILITY
+
+    @property
+    def all_params(self) -> tuple[str, ...]:
+        extra = (self.link_param,) if self.link_param and self.link_param not in self.params else ()
+        return self.params + extra
+
+
+QUESTIONS = "Questions? Call us on {{6}} and we will help."
+
+_ENGLISH = [
+    WhatsAppTemplate(
+        kind="confirmed",
+        name="aspire_booking_confirmed",
+        language="en",
+        body=(
+            "Hello {{1}}, your session at Aspire Wellness is booked.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "Please arrive 10 minutes early. To see, move or cancel your booking, tap Manage booking below. "
+            + QUESTIONS
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(UrlButton("Manage booking", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="moved",
+        name="aspire_booking_moved",
+        language="en",
+        body=(
+            "Hello {{1}}, your session at Aspire Wellness has moved to a new time.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "To see, move or cancel your booking, tap Manage booking below. " + QUESTIONS
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(UrlButton("Manage booking", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="cancelled",
+        name="aspire_booking_cancelled",
+        language="en",
+        body=(
+            "Hello {{1}}, your session at Aspire Wellness on {{2}} (reference {{3}}) is cancelled. "
+            "We hope to see you another time: call us on {{4}} or book again on our website."
+        ),
+        params=("first_name", "when", "reference", "phone"),
+    ),
+    WhatsAppTemplate(
+        kind="reminder",
+        name="aspire_session_reminder",
+        language="en",
+        body=(
+            "Hello {{1}}, a reminder of your coming session at Aspire Wellness.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "Please arrive 10 minutes early, and let us know if you are coming or need another time. " + QUESTIONS
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(
+            QuickReply("Confirm", CONFIRM + ":{reference}"),
+            QuickReply("Change or cancel", CHANGE + ":{reference}"),
+        ),
+        # No link button: "Change or cancel" is answered with the link inside the 24-hour window it opens.
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="aftercare",
+        name="aspire_aftercare",
+        language="en",
+        body=(
+            "Hello {{1}}, thank you for coming to Aspire Wellness {{2}} today. For the next day or two: "
+            "drink plenty of water, keep moving with gentle stretching and a walk, and use warmth on sore "
+            "areas; any ache usually passes in 1-2 days. Questions? Call us on {{3}} and we will help."
+        ),
+        # No "book your next session" button: Meta counts a prompt to buy again as marketing, not utility.
+        params=("first_name", "clinic", "phone"),
+    ),
+    WhatsAppTemplate(
+        kind="offer_move",
+        name="aspire_session_needs_new_time",
+        language="en",
+        body=(
+            "Hello {{1}}, we are sorry: your session at Aspire Wellness on {{2}} at {{3}} (reference {{4}}) "
+            "can't go ahead as booked, because the clinic is closed that day or your physiotherapist is away. "
+            "Please tap Choose a new time below, or call us on {{5}} and we will find one with you."
+        ),
+        params=("first_name", "when", "clinic", "reference", "phone"),
+        buttons=(UrlButton("Choose a new time", "manage_path"),),
+        link_param="manage_path",
+    ),
+]
+
+TEMPLATES: dict[tuple[str, str], WhatsAppTemplate] = {(t.name, t.language): t for t in _ENGLISH}
+NAMES_BY_KIND: dict[str, str] = {t.kind: t.name for t in _ENGLISH}
+DEFAULT_LANGUAGE = "en"
+
+
+def get_template(name: str, language: str) -> WhatsAppTemplate:
+    """Return the template submitted under `name` in `language`, or raise LookupError."""
+    try:
+        return TEMPLATES[(name, language)]
+    except KeyError:
+        raise LookupError(f"No WhatsApp template {name!r} in language {language!r}") from None
+
+
+def template_for(*, kind: str, language: str) -> WhatsAppTemplate:
+    """
+    Return the template for a kind of message in the patient's language, or in English while
+    that language has none yet (an English message beats none). Raise LookupError for an unknown kind.
+    """
+    try:
+        name = NAMES_BY_KIND[kind]
+    except KeyError:
+        raise LookupError(f"No WhatsApp template for messages of kind {kind!r}") from None
+    return TEMPLATES.get((name, language)) or TEMPLATES[(name, DEFAULT_LANGUAGE)]
+
+
+def _value(template: WhatsAppTemplate, params: dict, name: str) -> str:
+    # Meta refuses a parameter with a new line, a tab or a run of spaces (and an empty one).
+    value = " ".join(str(params.get(name) or "").split())
+    if not value:
+        raise ValueError(f"WhatsApp template {template.name}: parameter {name!r} is missing or empty")
+    return value
+
+
+def _fill(template: WhatsAppTemplate, params: dict) -> str:
+    values = [_value(template, params, name) for name in template.params]
+    return PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], template.body)
+
+
+def _page_url(path: str) -> str:
+    return f"{settings.ASPIRE_SITE_URL}/{path.lstrip('/')}"
+
+
+def render_text(template: WhatsAppTemplate, params: dict, *, with_buttons: bool = False) -> str:
+    """
+    Return the message as text: the body filled in, then the link to the booking's page (an SMS
+    has no buttons). With `with_buttons`, name the quick replies too, for the admin to show what
+    a WhatsApp message looked like. Raise ValueError if a param is missing or empty.
+    """
+    text = _fill(template, params)
+    if template.link_param:
+        label = next((b.text for b in template.buttons if isinstance(b, UrlButton)), "Manage your booking")
+        text += f"\n\n{label}: {_page_url(_value(template, params, template.link_param))}"
+    quick_replies = [b.text for b in template.buttons if isinstance(b, QuickReply)]
+    if with_buttons and quick_replies:
+        text += "\n\n" + " ".join(f"[{reply}]" for reply in quick_replies)
+    return text
+
+
+def components(template: WhatsAppTemplate, params: dict) -> list[dict]:
+    """
+    Return the `components` of a Cloud API template message: the body's parameters in order, then
+    one component per button that takes a value (a quick reply's payload, a link's suffix), with
+    the button's index in the template. Raise ValueError if a param is missing or empty.
+    """
+    filled = _fill(template, params)
+    if len(filled) > BODY_MAX_CHARS:
+        raise ValueError(f"WhatsApp template {template.name}: the filled-in body is over {BODY_MAX_CHARS} characters")
+    result = [
+        {
+            "type": "body",
+            "parameters": [{"type": "text", "text": _value(template, params, name)} for name in template.params],
+        }
+    ]
+    for index, button in enumerate(template.buttons):
+        if isinstance(button, QuickReply):
+            payload = button.payload.format_map({name: _value(template, params, name) for name in template.params})
+            result.append(
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": str(index),
+                    "parameters": [{"type": "payload", "payload": payload}],
+                }
+            )
+        else:
+            suffix = _value(template, params, button.param).lstrip("/")
+            result.append(
+                {
+                    "type": "button",
+                    "sub_type": "url",
+                    "index": str(index),
+                    "parameters": [{"type": "text", "text": suffix}],
+                }
+            )
+    return result
+
+
+def parse_button_payload(payload: str) -> tuple[str, str]:
+    """Return (action, booking reference) from a quick reply's payload; ("", "") if it is not one of ours."""
+    action, sep, reference = (payload or "").partition(":")
+    if not sep or action not in {CONFIRM, CHANGE} or not reference:
+        return "", ""
+    return action, reference
