@@ -70,7 +70,7 @@ def test_receptionist_cannot_delete_bookings_or_slots(receptionist):
     [
         reverse("admin:content_faq_changelist"),
         reverse("admin:bookings_physiotherapist_add"),
-        reverse("admin:bookings_weeklyavailability_add"),
+        reverse("admin:bookings_weeklyavailability_changelist"),  # the week itself: tests/bookings/test_weekly_hours.py
         reverse("admin:bookings_timeoff_add"),
         reverse("admin:bookings_clinicclosure_add"),
     ],
