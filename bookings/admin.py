@@ -116,7 +116,7 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
         rows = therapist.current_hours  # read with the therapist (get_queryset)
         lines = [
             format_html(
-                "<li><strong>{}</strong>, {}: {} ({}-minute slots){}</li>",
+                '<div class="week-line"><strong>{}</strong>, {}: {} ({}-minute slots){}</div>',
                 week["clinic"].name,
                 week["dates"],
                 "; ".join(week["days"]),
@@ -135,10 +135,8 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
             label = "Add hours at another clinic" if lines else "Set the weekly hours"
             add = format_html('<a class="button" href="{}">{}</a>', weekly_hours_url(therapist.pk), label)
         if not lines:
-            return format_html("<p>No hours yet: no patient can book {}. {}</p>", therapist.name, add)
-        return format_html(
-            '<ul class="week-summary">{}</ul>{}', format_html_join("", "{}", ((line,) for line in lines)), add
-        )
+            return format_html("<div>No hours yet: no patient can book {}. {}</div>", therapist.name, add)
+        return format_html("{}<div>{}</div>", format_html_join("", "{}", ((line,) for line in lines)), add)
 
     @admin.action(description="Generate slots for the next 60 days", permissions=["generate_slots"])
     def generate_slots(self, request, queryset):
