@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, Prefetch, Q, Value
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import availability, privacy, selectors, services, staff
-from bookings.admin_views import slot_search_terms
+from bookings.admin_views import slot_search_terms, week_summary, weekly_hours_url
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
 from bookings.forms import (
@@ -166,24 +166,71 @@ class ClinicAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class WeeklyAvailabilityInline(ClinicScopeMixin, TamperProofAutocompleteMixin, admin.TabularInline):
-    model = WeeklyAvailability
-    extra = 0
-    fields = ["clinic", "weekday", "start_time", "end_time", "slot_minutes", "valid_from", "valid_until"]
-    autocomplete_fields = ["clinic"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(clinic__in=selectors.clinics_for(request.user))
-
-
 @admin.register(Physiotherapist)
 class PhysiotherapistAdmin(admin.ModelAdmin):
-    list_display = ["name", "gender", "credentials", "is_active", "is_demo"]
+    list_display = ["name", "gender", "credentials", "hours_links", "is_active", "is_demo"]
     list_filter = ["is_active", "gender", "is_demo"]
     search_fields = ["name", "credentials"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [WeeklyAvailabilityInline]
+    # The week is set on its own page (bookings_weekly_hours), which puts the times on sale at once.
+    readonly_fields = ["weekly_hours"]
     actions = ["generate_slots"]
+
+    def get_queryset(self, request):
+        current = WeeklyAvailability.objects.exclude(valid_until__lt=local_today()).select_related("clinic")
+        current = current.filter(clinic__in=selectors.clinics_for(request.user))
+        can_set = request.user.has_perm("bookings.change_weeklyavailability")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=selectors.physiotherapists_for(request.user).values("pk"))
+            .prefetch_related(Prefetch("availabilities", queryset=current.order_by(), to_attr="current_hours"))
+            # Whether the links to the week's page are for this user: the display methods see only the row.
+            .annotate(can_set_hours=Value(can_set, output_field=BooleanField()))
+        )
+
+    @admin.display(description="weekly hours")
+    def hours_links(self, therapist):
+        clinics = sorted({row.clinic for row in therapist.current_hours}, key=lambda clinic: clinic.name)
+        if not therapist.can_set_hours:
+            return ", ".join(clinic.name for clinic in clinics) or "none"
+        links = [
+            format_html('<a href="{}">{}</a>', weekly_hours_url(therapist.pk, clinic.pk), clinic.name)
+            for clinic in clinics
+        ]
+        links.append(
+            format_html('<a href="{}">{}</a>', weekly_hours_url(therapist.pk), "+ clinic" if clinics else "Set")
+        )
+        return format_html_join(" · ", "{}", ((link,) for link in links))
+
+    @admin.display(description="weekly hours")
+    def weekly_hours(self, therapist):
+        if therapist is None or therapist.pk is None:
+            return "Save the therapist first; then set their week, clinic by clinic."
+        rows = therapist.current_hours  # read with the therapist (get_queryset)
+        lines = [
+            format_html(
+                '<div class="week-line"><strong>{}</strong>, {}: {} ({}-minute slots){}</div>',
+                week["clinic"].name,
+                week["dates"],
+                "; ".join(week["days"]),
+                ", ".join(str(n) for n in week["slot_minutes"]),
+                format_html(
+                    ' <a class="button" href="{}">Change the week</a>',
+                    weekly_hours_url(therapist.pk, week["clinic"].pk),
+                )
+                if therapist.can_set_hours
+                else "",
+            )
+            for week in week_summary(rows)
+        ]
+        add = ""
+        if therapist.can_set_hours:
+            label = "Add hours at another clinic" if lines else "Set the weekly hours"
+            add = format_html('<a class="button" href="{}">{}</a>', weekly_hours_url(therapist.pk), label)
+        if not lines:
+            return format_html("<div>No hours yet: no patient can book {}. {}</div>", therapist.name, add)
+        return format_html("{}<div>{}</div>", format_html_join("", "{}", ((line,) for line in lines)), add)
 
     @admin.action(description="Generate slots for the next 60 days", permissions=["generate_slots"])
     def generate_slots(self, request, queryset):
@@ -195,9 +242,6 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
     def has_generate_slots_permission(self, request):
         return request.user.has_perm("bookings.add_slot")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=selectors.physiotherapists_for(request.user).values("pk"))
-
 
 @admin.register(SessionType)
 class SessionTypeAdmin(admin.ModelAdmin):
@@ -206,20 +250,55 @@ class SessionTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeeklyAvailability)
-class WeeklyAvailabilityAdmin(ClinicScopeMixin, TamperProofAutocompleteMixin, admin.ModelAdmin):
-    list_display = [
-        "physiotherapist",
-        "clinic",
-        "weekday",
-        "start_time",
-        "end_time",
-        "slot_minutes",
-        "valid_from",
-        "valid_until",
-    ]
+class WeeklyAvailabilityAdmin(ClinicScopeMixin, admin.ModelAdmin):
+    """
+    The rows of everyone's weeks, to look through. They are written by the weekly-hours
+    page (services.weekly_hours_set), which puts the times on sale and off at once; the
+    admin's own add and change pages lead there.
+    """
+
+    list_display = ["physiotherapist", "clinic", "weekday", "hours", "dates"]
     list_filter = [("clinic", ScopedRelatedFilter), "weekday", ("physiotherapist", ScopedRelatedFilter)]
     list_select_related = ["physiotherapist", "clinic"]
-    autocomplete_fields = ["physiotherapist", "clinic"]
+    search_fields = ["physiotherapist__name", "clinic__name"]
+    fields = [
+        "physiotherapist", "clinic", "weekday", "start_time", "end_time", "slot_minutes", "valid_from", "valid_until",
+        "week_link",
+    ]  # fmt: skip
+    readonly_fields = ["week_link"]
+
+    @admin.display(description="hours", ordering="start_time")
+    def hours(self, row):
+        return f"{row.start_time:%H:%M}–{row.end_time:%H:%M} ({row.slot_minutes} min)"
+
+    @admin.display(description="valid", ordering="valid_from")
+    def dates(self, row):
+        return (
+            f"{row.valid_from:%d %b %Y} – {row.valid_until:%d %b %Y}"
+            if row.valid_until
+            else f"from {row.valid_from:%d %b %Y}"
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: the week is changed as a whole, on its own page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not request.user.has_perm("bookings.add_weeklyavailability"):
+            raise PermissionDenied
+        therapist = request.GET.get("physiotherapist", "")
+        if therapist.isdigit():
+            return HttpResponseRedirect(weekly_hours_url(int(therapist)))
+        return HttpResponseRedirect(reverse("admin:bookings_physiotherapist_changelist"))
+
+    @admin.display(description="the whole week")
+    def week_link(self, row):
+        url = weekly_hours_url(row.physiotherapist_id, row.clinic_id)
+        return format_html(
+            '<a class="button" href="{}">Change {}\'s week at {}</a>', url, row.physiotherapist, row.clinic
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=selectors.availabilities_for(request.user).values("pk"))

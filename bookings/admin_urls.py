@@ -24,4 +24,9 @@ urlpatterns = [
         admin.site.admin_view(admin_views.affected_bookings),
         name="bookings_affected",
     ),
+    path(
+        "desk/therapist/<int:physio_id>/hours/",
+        admin.site.admin_view(admin_views.weekly_hours),
+        name="bookings_weekly_hours",
+    ),
 ]

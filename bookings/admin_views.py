@@ -7,6 +7,7 @@ form, never as a server error.
 """
 
 import datetime as dt
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -20,8 +21,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings import selectors, services
-from bookings.forms import BookingMoveForm, CancelForm, DeskBookingForm, ScheduleForm
-from bookings.models import Booking, BookingSource
+from bookings.forms import BookingMoveForm, CancelForm, DeskBookingForm, ScheduleForm, WeeklyHoursForm
+from bookings.models import (
+    Booking,
+    BookingSource,
+    Clinic,
+    Physiotherapist,
+    Weekday,
+    WeeklyAvailability,
+)
 from bookings.phones import try_normalize_phone
 from bookings.timeutils import local_today
 
@@ -206,6 +214,10 @@ def affected_bookings(request, kind: str, pk: int):
     elif kind == "closure":
         source = get_object_or_404(selectors.closures_for(request.user), pk=pk)
         bookings = services.bookings_inside(closure=source)
+    elif kind == "hours":
+        therapist = get_object_or_404(Physiotherapist, pk=pk)
+        source = f"{therapist.name}'s weekly hours"
+        bookings = services.bookings_outside_hours(physiotherapist=therapist)
     else:
         raise Http404
     bookings = list(bookings.filter(pk__in=selectors.bookings_for(request.user)))
@@ -276,3 +288,132 @@ def _parse_time(text: str) -> dt.time | None:
         except ValueError:
             continue
     return None
+
+
+# A therapist's week -------------------------------------------------------------------------
+
+
+def weekly_hours_url(therapist_id: int, clinic_id: int | None = None) -> str:
+    url = reverse("bookings_weekly_hours", args=[therapist_id])
+    return f"{url}?{urlencode({'clinic': clinic_id})}" if clinic_id else url
+
+
+def week_summary(rows) -> list[dict]:
+    """
+    Return weekly hours as people read them, one entry per clinic and stretch of
+    dates: {"clinic", "dates", "days", "slot_minutes"}, where days are lines such as
+    "Mon–Sat 10:00–13:00, 14:00–19:00" (days in a row with the same hours go together).
+    """
+    groups = defaultdict(list)
+    for row in rows:
+        groups[(row.clinic, row.valid_from, row.valid_until)].append(row)
+    summary = []
+    for (clinic, first, last), group in sorted(groups.items(), key=lambda item: (item[0][0].name, item[0][1])):
+        periods = defaultdict(list)
+        for row in sorted(group, key=lambda row: (row.weekday, row.start_time)):
+            periods[row.weekday].append(f"{row.start_time:%H:%M}–{row.end_time:%H:%M}")
+        runs: list[list[int]] = []
+        for weekday in sorted(periods):
+            if runs and runs[-1][-1] == weekday - 1 and periods[runs[-1][-1]] == periods[weekday]:
+                runs[-1].append(weekday)
+            else:
+                runs.append([weekday])
+        names = [label[:3] for label in Weekday.labels]
+        days = [
+            f"{names[run[0]]}{'–' + names[run[-1]] if len(run) > 1 else ''} {', '.join(periods[run[0]])}"
+            for run in runs
+        ]
+        lengths = sorted({row.slot_minutes for row in group})
+        dates = f"from {first:%a %d %b %Y}" + (f" until {last:%a %d %b %Y}" if last else "")
+        summary.append({"clinic": clinic, "dates": dates, "days": days, "slot_minutes": lengths})
+    return summary
+
+
+def _week_initial(rows: list[WeeklyAvailability], today: dt.date) -> dict:
+    """The form's starting values: the week in effect today (else the next one set), from today on."""
+    in_effect = [row for row in rows if row.valid_from <= today]
+    if not in_effect and rows:
+        first = min(row.valid_from for row in rows)
+        in_effect = [row for row in rows if row.valid_from == first]
+    initial = {"valid_from": today}
+    by_day = defaultdict(list)
+    for row in sorted(in_effect, key=lambda row: row.start_time):
+        by_day[row.weekday].append(row)
+    for weekday, periods in by_day.items():
+        initial.update({f"works_{weekday}": True, f"start_{weekday}": periods[0].start_time})
+        initial[f"end_{weekday}"] = periods[-1].end_time
+        if len(periods) > 1:
+            initial.update(
+                {f"break_start_{weekday}": periods[0].end_time, f"break_end_{weekday}": periods[1].start_time}
+            )
+    if in_effect:
+        initial["slot_minutes"] = in_effect[0].slot_minutes
+    return initial
+
+
+@permission_required("bookings.change_weeklyavailability", raise_exception=True)
+def weekly_hours(request, physio_id: int):
+    """
+    A therapist's week at one clinic (`?clinic=`) in one form: each day's hours with a
+    break, from a day (today unless said); saving puts the times on sale at once.
+    Without a clinic, choose one.
+    """
+    therapist = get_object_or_404(Physiotherapist, pk=physio_id)
+    today = local_today()
+    upcoming = list(
+        WeeklyAvailability.objects.filter(physiotherapist=therapist)
+        .exclude(valid_until__lt=today)
+        .select_related("clinic")
+        .order_by("valid_from", "weekday", "start_time")
+    )
+    context = {
+        **admin.site.each_context(request),
+        "opts": Physiotherapist._meta,
+        "therapist": therapist,
+        "summary": week_summary(upcoming),
+    }
+    clinic_id = request.GET.get("clinic", "")
+    clinic = Clinic.objects.filter(pk=clinic_id).first() if clinic_id.isdigit() else None
+    if clinic is None:
+        working_at = {row.clinic_id for row in upcoming}
+        clinics = [(c, weekly_hours_url(therapist.pk, c.pk), c.pk in working_at) for c in Clinic.objects.active()]
+        context.update(title=f"Weekly hours: {therapist.name}", clinics=clinics)
+        return render(request, "admin/bookings/weekly_hours.html", context)
+
+    rows = [row for row in upcoming if row.clinic_id == clinic.pk]
+    form = WeeklyHoursForm(request.POST or None, today=today, initial=_week_initial(rows, today))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.weekly_hours_set(
+                physiotherapist=therapist,
+                clinic=clinic,
+                days=data["days"],
+                slot_minutes=data["slot_minutes"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+            )
+        except services.BookingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            working = len({row.weekday for row in result.hours if row.valid_from <= data["valid_from"]})
+            messages.success(
+                request,
+                f"Saved {therapist.name}'s week at {clinic.name} from {data['valid_from']:%a %d %b %Y}: "
+                f"{working} working day(s). {result.slots_created} new time(s) on sale; "
+                f"{result.slots_removed} free time(s) outside the new hours taken off sale.",
+            )
+            if result.affected:
+                messages.warning(
+                    request,
+                    f"{len(result.affected)} booking(s) fall outside the new hours: tell the patients and move them.",
+                )
+                return HttpResponseRedirect(reverse("bookings_affected", args=["hours", therapist.pk]))
+            return HttpResponseRedirect(reverse("admin:bookings_physiotherapist_change", args=[therapist.pk]))
+    context.update(
+        title=f"Weekly hours: {therapist.name} at {clinic.name}",
+        clinic=clinic,
+        form=form,
+        other_clinics_url=weekly_hours_url(therapist.pk),
+    )
+    return render(request, "admin/bookings/weekly_hours.html", context, status=400 if form.errors else 200)

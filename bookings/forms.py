@@ -303,3 +303,100 @@ class ReceptionistChangeForm(SetPasswordMixin, ReceptionistFieldsMixin, forms.Mo
     def _post_clean(self):
         super()._post_clean()
         self.validate_password_for_user(self.instance)
+
+
+class WeeklyHoursForm(forms.Form):
+    """
+    A therapist's week at one clinic as people say it: for each day, whether they work,
+    from when to when, and a break. The service (services.weekly_hours_set) writes it.
+    """
+
+    PARTS = ("start", "end", "break_start", "break_end")
+
+    slot_minutes = forms.IntegerField(
+        label="Slot length (minutes)",
+        min_value=5,
+        max_value=480,
+        initial=45,
+        help_text="Each period is cut into slots of this length.",
+    )
+    valid_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The first day of these hours. Days before it keep the hours they had.",
+    )
+    valid_until = forms.DateField(
+        label="Until (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: until further notice. For hours that last a while only (Ramadan), the last day: "
+        "the usual week comes back the day after.",
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        from bookings.models import Weekday
+
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["valid_from"].initial = today
+        self.weekdays = Weekday
+        for weekday in Weekday:
+            self.fields[f"works_{weekday.value}"] = forms.BooleanField(label=f"{weekday.label}: works", required=False)
+            for part in self.PARTS:
+                label = f"{weekday.label}: {part.replace('_', ' ')}"
+                widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+                self.fields[f"{part}_{weekday.value}"] = forms.TimeField(label=label, required=False, widget=widget)
+
+    def day_rows(self) -> list[dict]:
+        """Return each weekday's fields, a table row each: its label, `works`, and its four `times`."""
+        return [
+            {
+                "label": weekday.label,
+                "works": self[f"works_{weekday.value}"],
+                "times": [self[f"{part}_{weekday.value}"] for part in self.PARTS],
+            }
+            for weekday in self.weekdays
+        ]
+
+    def settings_fields(self):
+        """Return the fields that apply to the whole week."""
+        return [self["slot_minutes"], self["valid_from"], self["valid_until"]]
+
+    def clean_valid_from(self):
+        valid_from = self.cleaned_data["valid_from"]
+        if valid_from < self.today:
+            raise ValidationError(
+                "New hours can start today at the earliest: past days keep the hours they had.", code="past"
+            )
+        return valid_from
+
+    def clean(self):
+        from bookings.services import DayHours
+
+        cleaned = super().clean()
+        first, last = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if first and last and last < first:
+            self.add_error(
+                "valid_until", ValidationError("The last day can't be before the first.", code="until_before_from")
+            )
+        slot_minutes = cleaned.get("slot_minutes")
+        days = {}
+        for weekday in self.weekdays:
+            n = weekday.value
+            if not cleaned.get(f"works_{n}"):
+                continue
+            missing = [p for p in ("start", "end") if cleaned.get(f"{p}_{n}") is None and f"{p}_{n}" not in self.errors]
+            for part in missing:
+                self.add_error(
+                    f"{part}_{n}", ValidationError(f"{weekday.label}: enter when the day {part}s.", code="required")
+                )
+            if missing or any(f"{p}_{n}" in self.errors for p in self.PARTS):
+                continue
+            hours = DayHours(*(cleaned.get(f"{p}_{n}") for p in self.PARTS))
+            problem = hours.problem(slot_minutes=slot_minutes or 5)
+            if problem:
+                self.add_error(f"{problem[0]}_{n}", ValidationError(f"{weekday.label}: {problem[1]}", code="bad_hours"))
+                continue
+            days[n] = hours
+        cleaned["days"] = days
+        return cleaned

@@ -274,6 +274,13 @@ def nearest_free_slots(*, slot: Slot, limit: int = 6, now=None) -> list[Slot]:
     return sorted(nearest, key=lambda s: s.starts_at)
 
 
-def therapists_at(clinic) -> list[Physiotherapist]:
-    """Return the active therapists who work at the clinic (by their weekly availability)."""
-    return list(Physiotherapist.objects.active().filter(availabilities__clinic=clinic).distinct().order_by("name"))
+def therapists_offered(*, clinic=None, now=None) -> QuerySet[Physiotherapist]:
+    """
+    Return the therapists a patient can book online now (at `clinic`, if given): those
+    with at least one bookable time, by name. One query: a therapist without one (no
+    hours yet, on leave, fully booked) is not offered, whatever their weekly hours say.
+    """
+    from django.db.models import Exists, OuterRef
+
+    slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
+    return Physiotherapist.objects.filter(Exists(slots)).order_by("name")

@@ -37,14 +37,14 @@ def clinic_list(request):
 
 
 @require_safe
-@shared_page(CONTENT)
+@shared_page(CONTENT, AVAILABILITY)  # who works here: the therapists with a time to book
 def clinic_detail(request, slug):
     clinic = get_object_or_404(Clinic.objects.active(), slug=slug)
     context = {
         "title": f"{clinic.name}: dry needling in {clinic.area}, Karachi | Aspire Wellness",
         "description": f"Dry needling and physiotherapy at {clinic.name}, {clinic.area}: address, hours, directions.",
         "clinic": clinic,
-        "therapists": selectors.therapists_at(clinic),
+        "therapists": list(selectors.therapists_offered(clinic=clinic)),
         "json_ld": clinic_json_ld(request, clinic),
     }
     return render(request, "bookings/clinic_detail.html", context)
@@ -92,7 +92,7 @@ def _book_choose_clinic(request, physio, gender):
         "title": "Book a dry needling session | Aspire Wellness",
         "description": "Choose an Aspire Wellness clinic in Karachi and book a dry needling session online.",
         "clinics": clinics,
-        "therapists": Physiotherapist.objects.active().only("name", "slug"),
+        "therapists": selectors.therapists_offered().only("name", "slug"),
         "genders": Gender.choices,
         "physio": physio,
         "gender": gender,
@@ -134,7 +134,7 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
         "next_free_day": None
         if parts
         else selectors.next_free_day(clinic=clinic, after=day, physio_slug=physio, gender=gender),
-        "therapists": selectors.therapists_at(clinic),
+        "therapists": selectors.therapists_offered(clinic=clinic).only("name", "slug"),
         "genders": Gender.choices,
         "physio": physio,
         "gender": gender,
