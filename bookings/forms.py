@@ -193,6 +193,14 @@ class PatientBookingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose a session."},
     )
+    contact_channel = forms.ChoiceField(
+        label="How should we send your confirmation and reminder?",
+        choices=[("whatsapp", "WhatsApp"), ("sms", "Text message (SMS)")],
+        initial="whatsapp",
+        required=False,  # the form comes with WhatsApp chosen; a post without the field means the same
+        widget=forms.RadioSelect,
+        help_text="To the mobile number above. Nothing about your health is ever in a message.",
+    )
     notes = forms.CharField(
         label="What hurts? (optional)",
         required=False,
@@ -232,6 +240,9 @@ class PatientBookingForm(forms.Form):
             return normalize_mobile(self.cleaned_data["phone"])
         except InvalidPhone as exc:
             raise ValidationError(str(exc), code="invalid_phone") from None
+
+    def clean_contact_channel(self):
+        return self.cleaned_data["contact_channel"] or "whatsapp"
 
     def clean_notes(self):
         notes = self.cleaned_data["notes"]

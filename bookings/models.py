@@ -395,6 +395,17 @@ class Patient(models.Model):
     )
     email = models.EmailField("email", blank=True)
     notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
+    contact_channel = models.CharField(
+        "reach by",
+        max_length=10,
+        choices=[("whatsapp", "WhatsApp"), ("sms", "Text message")],
+        default="whatsapp",
+        help_text="How the patient asked to get confirmations and reminders (text messages where WhatsApp fails).",
+    )
+    contact_opt_in_at = models.DateTimeField("agreed to messages at", null=True, blank=True)
+    contact_opt_in_source = models.CharField(
+        "agreed where", max_length=20, blank=True, help_text="The online booking form, or the front desk."
+    )
     messages_stopped_at = models.DateTimeField(
         "stopped messages at",
         null=True,

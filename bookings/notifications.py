@@ -73,7 +73,8 @@ def _to_patient(booking: Booking, kind: str, **extra) -> None:
     """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
     params = _params(booking, **extra)
     if booking.patient.messages_stopped_at is None:
-        channel = MessageChannel.WHATSAPP if channels.whatsapp_configured() else MessageChannel.SMS
+        wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
+        channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
         outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
                      recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip
     if booking.email:

@@ -106,6 +106,16 @@ def _check_phone_limit(*, patient: Patient, now: dt.datetime) -> None:
         )
 
 
+def _record_opt_in(*, patient: Patient, channel: str, source: str, now: dt.datetime) -> None:
+    """Keep how the patient asked to be reached, and when and where they agreed to messages."""
+    if channel not in ("whatsapp", "sms"):
+        raise BookingError("Choose WhatsApp or text message.")
+    patient.contact_channel, patient.contact_opt_in_at, patient.contact_opt_in_source = channel, now, source
+    Patient.objects.filter(pk=patient.pk).update(
+        contact_channel=channel, contact_opt_in_at=now, contact_opt_in_source=source
+    )
+
+
 def _lock_patient(patient_id: int) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient_id)
 
@@ -198,6 +208,7 @@ def booking_create(
     source: str = BookingSource.ONLINE,
     created_by: AbstractBaseUser | None = None,
     form_key: str = "",
+    contact_channel: str = "",
     now: dt.datetime | None = None,
     apply_online_rules: bool = True,
     notify: bool = True,
@@ -224,6 +235,8 @@ def booking_create(
     _check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
     _check_patient_free(patient=patient, slot=slot)
+    if contact_channel:
+        _record_opt_in(patient=patient, channel=contact_channel, source=source, now=now)
     if online:
         _check_phone_limit(patient=patient, now=now)
     booking = Booking(

@@ -194,6 +194,7 @@ def book_slot(request, slot_id):
                     notes=form.cleaned_data["notes"],
                     consent=True,
                     form_key=form.cleaned_data["form_key"],
+                    contact_channel=form.cleaned_data["contact_channel"],
                 )
             except services.SlotUnavailable as exc:
                 return _unavailable(request, slot, str(exc))

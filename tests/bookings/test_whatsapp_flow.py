@@ -174,3 +174,16 @@ def test_stop_stops_every_message_but_answers(whatsapp, client):
     assert len(graph_requests(whatsapp)) == sent_before
     assert not Message.objects.filter(booking=second, channel__in=["whatsapp", "sms"]).exists()
     assert Booking.objects.filter(pk=second.pk).exists()
+
+
+def test_the_patient_chooses_how_to_be_reached_and_the_opt_in_is_kept(whatsapp, client):
+    slot = SlotFactory()
+    data = {"name": "Ayesha Karim", "phone": "0312-3344556", "session_type": SessionTypeFactory().pk,
+            "consent": "on", "contact_channel": "sms"}  # fmt: skip
+    assert client.post(reverse("bookings:book_slot", args=[slot.pk]), data).status_code == 302
+    booking = Booking.objects.get()
+    patient = booking.patient
+    assert patient.contact_channel == "sms" and patient.contact_opt_in_source == "online"
+    assert patient.contact_opt_in_at is not None
+    # WhatsApp is set up, but the patient asked for text messages.
+    assert Message.objects.get(booking=booking, audience="patient").channel == "sms"
