@@ -105,3 +105,33 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def standin():
+    """A local stand-in for the Graph API, Twilio and an SMS gateway (tests/standin.py)."""
+    from tests.standin import StandIn
+
+    server = StandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def providers(settings, standin):
+    """The message providers' settings, pointing at the stand-in."""
+    settings.ASPIRE_WHATSAPP_API_URL = standin.graph_url
+    settings.ASPIRE_WHATSAPP_TOKEN = "wa-token"
+    settings.ASPIRE_WHATSAPP_PHONE_NUMBER_ID = "106540352242922"
+    settings.ASPIRE_WHATSAPP_APP_SECRET = "wa-app-secret"
+    settings.ASPIRE_WHATSAPP_VERIFY_TOKEN = "wa-verify-token"
+    settings.ASPIRE_TWILIO_API_URL = standin.url
+    settings.ASPIRE_TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.ASPIRE_TWILIO_AUTH_TOKEN = "twilio-auth-token"
+    settings.ASPIRE_TWILIO_FROM = "+15005550006"
+    settings.ASPIRE_TWILIO_STATUS_CALLBACK = "https://aspirewellness.pk/webhooks/twilio/"
+    settings.ASPIRE_SMS_GATEWAY_URL = standin.gateway_url
+    settings.ASPIRE_SMS_GATEWAY_KEY = "gateway-key"
+    settings.ASPIRE_SMS_GATEWAY_SENDER = "ASPIRE"
+    settings.ASPIRE_SMS_GATEWAY_ID_KEY = "data.message_id"
+    return standin
