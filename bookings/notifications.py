@@ -72,7 +72,7 @@ def _params(booking: Booking, **extra) -> dict:
 def _to_patient(booking: Booking, kind: str, **extra) -> None:
     """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
     params = _params(booking, **extra)
-    if booking.patient.messages_stopped_at is None:
+    if booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
         wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
         channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
         outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
