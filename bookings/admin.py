@@ -796,6 +796,9 @@ class BookingAdmin(
     list_per_page = 50
     ordering = ["slot__starts_at"]
     history_list_display = ["status", "slot"]
+    # The booking's "site" page is the patient's own manage page: a receptionist who opened it would act
+    # as the patient (cancel or move with no desk reason, recorded as online). The desk has its own forms.
+    view_on_site = False
 
     form = BookingEditForm
     readonly_fields = [

@@ -426,6 +426,16 @@ def test_moving_a_booking_in_the_admin(reception_client):
     assert booking.slot == new_slot
 
 
+def test_the_booking_page_offers_no_way_into_the_patients_own_page(reception_client):
+    """Opening the manage link would let the desk act as the patient (a cancel recorded as online)."""
+    booking = BookingFactory()
+    response = reception_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "View on site" not in body
+    assert booking.manage_token not in body and "/admin/r/" not in body
+
+
 def test_the_booking_form_edits_notes_but_never_the_time(reception_client):
     booking = BookingFactory()
     other = SlotFactory()
