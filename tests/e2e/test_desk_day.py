@@ -207,3 +207,23 @@ def test_receptionist_marks_attended_in_one_click_and_cancels_with_a_reason(live
     page.wait_for_selector("#id_phone")
     page.screenshot(path=str(artifacts / "desk-booking-form.png"), full_page=True)
     assert axe_violations(page, impacts=SERIOUS) == []
+
+
+def test_the_therapists_names_stay_in_view_down_a_long_day(live_server, desk):
+    """A receptionist scrolling to the evening still sees whose column is whose."""
+    receptionist, page = desk("sana", "Receptionist")
+    clinic = ClinicFactory(name="Clifton", slug="clifton")
+    clinic.front_desk.add(receptionist)
+    hamza = PhysiotherapistFactory(name="Dr. Hamza Qureshi")
+    day = timezone.localdate() + dt.timedelta(days=1)
+    for quarter in range(4 * 9):
+        SlotFactory(
+            clinic=clinic, physiotherapist=hamza, starts_at=at(day, 10) + dt.timedelta(minutes=15 * quarter)
+        )
+    sign_in(page, live_server.url, "sana")
+    page.goto(f"{live_server.url}/admin/bookings/schedule/?clinic={clinic.pk}&date={day.isoformat()}")
+    header = page.locator(".schedule-grid thead th", has_text="Dr. Hamza Qureshi")
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("window.scrollY > 1000")
+    box = header.bounding_box()
+    assert box is not None and 0 <= box["y"] < 100, box
