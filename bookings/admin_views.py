@@ -53,7 +53,14 @@ def schedule(request):
     today = local_today()
     remembered = request.session.get(SCHEDULE_CLINIC_KEY)
     default_clinic = next((c for c in clinics if c.pk == remembered), clinics[0] if clinics else None)
-    form = ScheduleForm(request.GET or None, initial={"clinic": default_clinic, "date": today}, clinics=clinics)
+    # A search or a link may name only some of the page's fields: the others keep their defaults.
+    data = None
+    if request.GET:
+        data = {
+            "clinic": request.GET.get("clinic") or (default_clinic.pk if default_clinic else ""),
+            "date": request.GET.get("date") or today.isoformat(),
+        }
+    form = ScheduleForm(data, initial={"clinic": default_clinic, "date": today}, clinics=clinics)
     if form.is_bound and form.is_valid():
         clinic, day = form.cleaned_data["clinic"], form.cleaned_data["date"]
     else:

@@ -384,6 +384,13 @@ def test_the_schedule_finds_a_booking_by_the_last_digits_of_a_phone(reception_cl
     assert "Sana Ahmed" in parse(reception_client.get(reverse("bookings_schedule"), {"q": "sana"})).text
 
 
+def test_a_search_alone_opens_todays_day_with_no_form_error(reception_client):
+    response = reception_client.get(reverse("bookings_schedule"), {"q": "5076"})
+    page = parse(response)
+    assert response.status_code == 200 and "This field is required" not in page.text
+    assert timezone.localdate().strftime("%A %d %B %Y") in page.text
+
+
 def test_the_booking_list_finds_the_last_digits_of_a_phone(reception_client):
     BookingFactory(patient=PatientFactory(phone="+923095885076"), phone="+923095885076", name="Sana Ahmed")
     text = parse(reception_client.get(reverse("admin:bookings_booking_changelist"), {"q": "5076", "day": "all"})).text
