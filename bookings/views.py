@@ -117,10 +117,9 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
     last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
     strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
     strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
-    free_days = selectors.days_with_free_slots(
-        clinic=clinic, physio_slug=physio, gender=gender, between=(strip[0], strip[-1])
-    )
-    parts = selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio, gender=gender)
+    # The strip always holds the chosen day: one read gives both.
+    times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1], physio_slug=physio, gender=gender)
+    free_days, parts = times.days, times.on(day)
     context = {
         "title": f"Book at {clinic.name} | Aspire Wellness",
         "description": f"Free times for dry needling at Aspire Wellness {clinic.name}, {clinic.area}, Karachi.",

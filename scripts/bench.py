@@ -186,8 +186,7 @@ def day_of_times(clinic: Clinic, day: dt.date, runs: int = 30) -> tuple[float, i
     for _ in range(runs):
         began = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            selectors.days_with_free_slots(clinic=clinic, between=(today, today + dt.timedelta(days=13)))
-            selectors.free_times_on(clinic=clinic, day=day)
+            selectors.free_times(clinic=clinic, first=today, last=today + dt.timedelta(days=13)).on(day)
             selectors.next_free_day(clinic=clinic, after=day)
         timings.append(time.perf_counter() - began)
     return statistics.median(timings) * 1000, len(queries)
