@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from bookings import availability, notifications
@@ -90,20 +90,41 @@ def _check_slot_free(
         raise SlotUnavailable(reason)
 
 
-def _check_phone_limit(*, patient: Patient, now: dt.datetime) -> None:
-    """
-    Refuse an online booking past the number of upcoming sessions one phone number may hold.
-    The caller holds the patient's row lock, so simultaneous bookings of one number count
-    one after another and can't all slip under the limit.
-    """
-    upcoming = Booking.objects.filter(patient=patient, status=BookingStatus.CONFIRMED, slot__starts_at__gt=now).count()
+def _too_many_bookings() -> TooManyBookings:
+    # The limit, not the count: whoever types a number learns nothing more of its bookings.
     limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
-    if upcoming >= limit:
-        # The limit, not the count: whoever types a number learns nothing more of its bookings.
-        raise TooManyBookings(
-            f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
-            f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
-        )
+    return TooManyBookings(
+        f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
+        f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+    )
+
+
+def _patient_busy() -> PatientBusy:
+    return PatientBusy(
+        "This phone number already has a session booked at an overlapping time. One person can be in "
+        "one place at a time: choose another time, or change the other booking first."
+    )
+
+
+def _overlapping(slot: Slot) -> Q:
+    return Q(status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
+
+
+def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> None:
+    """
+    Refuse a new booking that would put the patient in two places at once, or (online) past
+    the number of upcoming sessions one phone number may hold. Both are counted in one query,
+    under the patient's row lock that the caller holds, so simultaneous bookings of one number
+    are counted one after another and can't all slip through.
+    """
+    counts = Booking.objects.filter(patient=patient).aggregate(
+        clashes=Count("pk", filter=_overlapping(slot)),
+        upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
+    )
+    if counts["clashes"]:
+        raise _patient_busy()
+    if online and counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE:
+        raise _too_many_bookings()
 
 
 def _record_opt_in(*, patient: Patient, channel: str, source: str, now: dt.datetime) -> None:
@@ -126,16 +147,11 @@ def _check_patient_free(*, patient: Patient, slot: Slot, exclude_booking: Bookin
     of theirs overlapping `slot`, with any therapist at any clinic. The caller holds the
     patient's row lock, so two simultaneous bookings of one number can't both pass.
     """
-    clash = Booking.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at
-    )
+    clash = Booking.objects.filter(_overlapping(slot), patient=patient)
     if exclude_booking is not None:
         clash = clash.exclude(pk=exclude_booking.pk)
     if clash.exists():
-        raise PatientBusy(
-            "This phone number already has a session booked at an overlapping time. One person can be in "
-            "one place at a time: choose another time, or change the other booking first."
-        )
+        raise _patient_busy()
 
 
 def patient_can_change(booking: Booking, *, now: dt.datetime | None = None) -> bool:
@@ -234,11 +250,9 @@ def booking_create(
     online = source == BookingSource.ONLINE and apply_online_rules
     _check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
-    _check_patient_free(patient=patient, slot=slot)
+    _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
     if contact_channel:
         _record_opt_in(patient=patient, channel=contact_channel, source=source, now=now)
-    if online:
-        _check_phone_limit(patient=patient, now=now)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),

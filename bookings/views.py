@@ -160,8 +160,10 @@ def _unavailable(request, slot: Slot, reason: str, status: int = 409):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def book_slot(request, slot_id):
-    slot = _slot_or_404(slot_id)
+    # A booking that goes through reads its slot once, locked, in the service: the page
+    # reads it only to show it (the form, or why the time can't be had).
     if request.method == "GET":
+        slot = _slot_or_404(slot_id)
         problem = availability.refusal(slot, channel=Channel.ONLINE)
         if problem:
             return _unavailable(request, slot, problem, status=200)
@@ -171,21 +173,18 @@ def book_slot(request, slot_id):
         if form.is_spam():
             # Look like success to a bot; book nothing.
             return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
-        if not ratelimit.hit(
-            f"book:ip:{client_ip(request)}",
-            limit=settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR,
-            window_seconds=3600,
-        ):
+        # Every post counts against its address; a valid one against its phone number too, in the same statement.
+        limits = {f"book:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}
+        valid = form.is_valid()
+        if valid:
+            limits[f"book:phone:{form.cleaned_data['phone']}"] = settings.ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR
+        if not ratelimit.hit_all(limits, window_seconds=3600):
             return _too_many_requests(request)
-        if form.is_valid():
+        if valid:
             phone = form.cleaned_data["phone"]
-            if not ratelimit.hit(
-                f"book:phone:{phone}", limit=settings.ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR, window_seconds=3600
-            ):
-                return _too_many_requests(request)
             try:
                 booking = services.booking_create(
-                    slot_id=slot.pk,
+                    slot_id=slot_id,
                     session_type=form.cleaned_data["session_type"],
                     name=form.cleaned_data["name"],
                     phone=phone,
@@ -196,12 +195,13 @@ def book_slot(request, slot_id):
                     contact_channel=form.cleaned_data["contact_channel"],
                 )
             except services.SlotUnavailable as exc:
-                return _unavailable(request, slot, str(exc))
+                return _unavailable(request, _slot_or_404(slot_id), str(exc))
             except services.BookingError as exc:  # too many bookings, or one overlapping this time
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your session is booked. Your confirmation is on its way to your phone.")
                 return redirect(booking)
+        slot = _slot_or_404(slot_id)
     context = {
         "title": "Your details | Book a session | Aspire Wellness",
         "description": "Give your name and phone number to book your dry needling session.",

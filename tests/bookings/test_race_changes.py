@@ -154,13 +154,13 @@ ATTEMPTS = 8
 def slow_phone_limit(monkeypatch, settings):
     """Pause between counting a number's bookings and writing the new one, so racers overlap."""
     settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = LIMIT
-    check = services._check_phone_limit
+    check = services._check_patient_can_book
 
     def slow_check(**kwargs):
         check(**kwargs)
         time.sleep(0.05)
 
-    monkeypatch.setattr(services, "_check_phone_limit", slow_check)
+    monkeypatch.setattr(services, "_check_patient_can_book", slow_check)
 
 
 def _book_each(slots, phone):

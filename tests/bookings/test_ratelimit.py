@@ -53,3 +53,17 @@ def test_a_hostile_key_of_any_length_is_counted():
     key = "book:phone:" + "٣" * 5000
     assert ratelimit.hit(key, limit=1, window_seconds=60)
     assert not ratelimit.hit(key, limit=1, window_seconds=60)
+
+
+@pytest.mark.django_db
+def test_an_address_and_a_number_are_counted_together_in_one_statement():
+    from django.test.utils import CaptureQueriesContext
+
+    limits = {"book:ip:203.0.113.9": 3, "book:phone:+923095885076": 2}
+    with CaptureQueriesContext(connection) as queries:
+        assert ratelimit.hit_all(limits, window_seconds=3600)
+    assert len([q for q in queries if "bookings_ratelimitcounter" in q["sql"] and "INSERT" in q["sql"]]) == 1
+    assert ratelimit.hit_all(limits, window_seconds=3600)
+    assert not ratelimit.hit_all(limits, window_seconds=3600)  # the number is over its limit of 2
+    assert sorted(RateLimitCounter.objects.values_list("count", flat=True)) == [3, 3]
+    assert not ratelimit.hit("book:ip:203.0.113.9", limit=3, window_seconds=3600)  # and now the address too

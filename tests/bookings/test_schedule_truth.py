@@ -335,13 +335,13 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
     session_type = SessionTypeFactory()
     patient = PatientFactory(phone="+923001112223")
     first, second = overlapping_slots()
-    check = services._check_patient_free
+    check = services._check_patient_can_book
 
     def slow_check(**kwargs):
         check(**kwargs)
         time.sleep(0.1)
 
-    monkeypatch.setattr(services, "_check_patient_free", slow_check)
+    monkeypatch.setattr(services, "_check_patient_can_book", slow_check)
     if not locked:
         monkeypatch.setattr(services, "patient_get_or_create", lambda **kwargs: Patient.objects.get(pk=patient.pk))
     barrier = threading.Barrier(2)
