@@ -4,9 +4,28 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 
-from aspire.views import bad_request, server_error
+from aspire.views import bad_request, healthz, server_error
 
 logger = logging.getLogger(__name__)
+
+
+class HealthCheckMiddleware:
+    """Answer the load balancer's `GET /healthz` before the rest of the stack.
+
+    The check asks only whether this process and its database answer; the site's
+    middleware (security headers, CSP, sessions, CSRF, messages, history, login
+    throttling) has nothing to add to that and cost it about a third of its rate
+    (measured in `make bench` against a bare Django view). First in MIDDLEWARE, so
+    it also needs no host name or HTTPS: a load balancer asks by address over HTTP.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)
 
 
 class RejectNulMiddleware:

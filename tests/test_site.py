@@ -41,6 +41,17 @@ def test_healthz_answers_200_when_the_database_answers(client):
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_healthz_is_answered_before_the_rest_of_the_middleware(client, django_assert_num_queries, settings):
+    """The load balancer asks by address over plain HTTP; the check is one `SELECT 1` and nothing else."""
+    settings.SECURE_SSL_REDIRECT = True
+    with django_assert_num_queries(1):
+        response = client.get("/healthz", HTTP_HOST="10.0.0.11:8000")  # not in ALLOWED_HOSTS
+    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert not response.cookies and "Content-Security-Policy" not in response
+    assert client.post("/healthz").status_code == 405
+    assert client.get("/healthz/x", HTTP_HOST="10.0.0.11:8000").status_code == 400  # anything else: the whole stack
+
+
 def test_healthz_answers_503_when_the_database_does_not(client):
     with mock.patch("aspire.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
