@@ -17,6 +17,7 @@ slot back.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,10 +73,22 @@ def _in_time(channel: Channel, now: dt.datetime) -> Q:
     return Q(ends_at__gt=now)
 
 
+@functools.cache
+def _on_sale_and_free(timezone_name: str) -> QuerySet[Slot]:
+    """
+    The conditions that don't depend on the time, resolved once per process: building
+    their three subqueries was half the Python cost of a day of free times (1.5 ms of
+    CPU a query on the benchmark's machine, against 0.1 ms to copy them). Never
+    evaluated itself (its result would be kept): `bookable` returns a filtered copy.
+    One per time zone, as a closure's days are read in the current one.
+    """
+    return Slot.objects.filter(_ON_SALE, ~_taken(), ~Exists(_time_off()), ~Exists(_closures()))
+
+
 def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Slot]:
     """Return the slots that can be booked now through `channel`."""
     now = now or timezone.now()
-    return Slot.objects.filter(_ON_SALE, _in_time(channel, now), ~_taken(), ~Exists(_time_off()), ~Exists(_closures()))
+    return _on_sale_and_free(timezone.get_current_timezone_name()).filter(_in_time(channel, now))
 
 
 def with_flags(slots: QuerySet[Slot]) -> QuerySet[Slot]:

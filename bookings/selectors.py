@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 
@@ -205,13 +206,25 @@ def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str 
     return timezone.localtime(first).date() if first else None
 
 
-@dataclass(frozen=True)
-class FreeTime:
-    """A bookable time as a patient's day shows it: the slot's id, its start in Karachi, the therapist."""
+class FreeTime(NamedTuple):
+    """A bookable time as a patient's day shows it: the slot's id, its start in Karachi, the therapist.
+    A tuple: a fortnight of them is made for every day page, and a frozen dataclass cost four times as much."""
 
     pk: int
     starts_at: dt.datetime
     therapist: str
+    therapist_slug: str
+    therapist_gender: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.starts_at:%H:%M}"
+
+
+@dataclass(frozen=True)
+class TherapistChoice:
+    name: str
+    slug: str
 
 
 @dataclass
@@ -238,6 +251,27 @@ class FreeTimes:
             parts[0 if hour < 12 else 1 if hour < 17 else 2].slots.append(time)
         return [part for part in parts if part.slots]
 
+    def therapists(self) -> list[TherapistChoice]:
+        """Return the therapists with at least one of these times, by name."""
+        found = {time.therapist_slug: time.therapist for times in self.by_day.values() for time in times}
+        return sorted((TherapistChoice(name, slug) for slug, name in found.items()), key=lambda t: (t.name, t.slug))
+
+    def only(self, *, physio_slug: str = "", gender: str = "") -> "FreeTimes":
+        """Return the times with this therapist, or a therapist of this gender (either may be empty: any)."""
+        if not (physio_slug or gender):
+            return self
+        by_day = {}
+        for day, times in self.by_day.items():
+            kept = [
+                time
+                for time in times
+                if (not physio_slug or time.therapist_slug == physio_slug)
+                and (not gender or time.therapist_gender == gender)
+            ]
+            if kept:
+                by_day[day] = kept
+        return FreeTimes(by_day)
+
 
 def free_times(
     *, clinic, first: dt.date, last: dt.date, physio_slug: str = "", gender: str = "", now=None
@@ -245,11 +279,12 @@ def free_times(
     """
     Return `clinic`'s bookable times from `first` to `last` (Karachi days), in one query.
 
-    The day page shows a fortnight's strip (which days have a time) and one day's
-    times: both come from these rows, read as plain values. Profiled on the benchmark's
-    data (a year, 162,240 slots), the strip's and the day's queries took 7 ms and 2 ms
-    (planning 4 ms of each) and building their querysets and slot instances most of the
-    rest of 74 ms; one query of values does the work of both.
+    The day page shows a fortnight's strip (which days have a time), one day's
+    times and the therapists to choose from: all three come from these rows, read
+    as plain values, and its filters narrow them here (`FreeTimes.only`). Profiled
+    on the benchmark's data (a year, 162,240 slots), the page's second availability
+    query (the therapists with a time in the whole booking window) cost as much as
+    this one, most of it in building the query in Python.
     """
     from django.utils import timezone
 
@@ -260,12 +295,12 @@ def free_times(
         online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
         .filter(starts_at__gte=day_bounds(first)[0], starts_at__lt=day_bounds(last)[1])
         .order_by("starts_at", "physiotherapist__name")
-        .values_list("pk", "starts_at", "physiotherapist__name")
+        .values_list("pk", "starts_at", "physiotherapist__name", "physiotherapist__slug", "physiotherapist__gender")
     )
     by_day: dict[dt.date, list[FreeTime]] = {}
-    for pk, starts_at, therapist in rows:
+    for pk, starts_at, therapist, slug, therapist_gender in rows:
         local = starts_at.astimezone(tz)
-        by_day.setdefault(local.date(), []).append(FreeTime(pk, local, therapist))
+        by_day.setdefault(local.date(), []).append(FreeTime(pk, local, therapist, slug, therapist_gender))
     return FreeTimes(by_day)
 
 

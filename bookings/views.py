@@ -5,12 +5,17 @@ and manage a session. Views stay thin: rules live in services and selectors.
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -111,15 +116,50 @@ def book_clinic(request, clinic_slug):
     )
 
 
+@dataclass(frozen=True)
+class StripDay:
+    """A day of the fortnight's strip, with its link (the filters kept) and its labels made once here:
+    as template filters, its dates and links were a third of the page's time."""
+
+    date: dt.date
+    link: str  # ?date=...&physio=...&gender=...
+    name: str  # "Today", or the weekday's short name
+    number: int
+    month: str
+    has_free: bool
+    current: bool
+
+
+def _strip(days: list[dt.date], *, chosen: dt.date, today: dt.date, free: set[dt.date], filters: str) -> list[StripDay]:
+    return [
+        StripDay(
+            date=d,
+            link=f"?date={d.isoformat()}{filters}",
+            name=gettext("Today") if d == today else str(WEEKDAYS_ABBR[d.weekday()]),
+            number=d.day,
+            month=str(MONTHS_3[d.month]).title(),
+            has_free=d in free,
+            current=d == chosen,
+        )
+        for d in days
+    ]
+
+
 def _book_clinic(request, clinic_slug, physio, gender, day):
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     today = local_today()
     last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
     strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
     strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
-    # The strip always holds the chosen day: one read gives both.
-    times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1], physio_slug=physio, gender=gender)
+    # The strip always holds the chosen day: one read gives the strip, the day and the therapists.
+    times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1])
+    therapists = times.therapists()
+    if physio and physio not in {therapist.slug for therapist in therapists}:  # chosen, but no time in these days
+        name = Physiotherapist.objects.filter(slug=physio).values_list("name", flat=True).first()
+        therapists = sorted([*therapists, selectors.TherapistChoice(name, physio)], key=lambda t: (t.name, t.slug))
+    times = times.only(physio_slug=physio, gender=gender)
     free_days, parts = times.days, times.on(day)
+    filters = "".join(f"&{urlencode({key: value})}" for key, value in (("physio", physio), ("gender", gender)) if value)
     context = {
         "title": f"Book at {clinic.name} | Aspire Wellness",
         "description": f"Free times for dry needling at Aspire Wellness {clinic.name}, {clinic.area}, Karachi.",
@@ -127,13 +167,16 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
         "day": day,
         "today": today,
         "last_day": last_day,
-        "strip": [(d, d in free_days) for d in strip],
+        "strip": _strip(strip, chosen=day, today=today, free=free_days, filters=filters),
+        # A time's link is this and its id: one reverse a page, not one a time (they were a fifth of its time).
+        "slot_link": reverse("bookings:book_slot", args=[0]).removesuffix("0/"),
+        "filters": filters,
         "parts": parts,
         # Only an empty day offers the next free one.
         "next_free_day": None
         if parts
         else selectors.next_free_day(clinic=clinic, after=day, physio_slug=physio, gender=gender),
-        "therapists": selectors.therapists_offered(clinic=clinic).only("name", "slug"),
+        "therapists": therapists,
         "genders": Gender.choices,
         "physio": physio,
         "gender": gender,

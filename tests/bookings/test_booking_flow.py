@@ -1,6 +1,7 @@
 """What a patient does: choose, book, confirm, manage. Every step, rule, message and bad input."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -162,7 +163,66 @@ def test_day_of_times_query_count_is_flat(client, clinic):
     fill(2, 0)
     small = count()
     fill(20, 2)
-    assert count() == small <= 6
+    # The clinic, its fortnight of free times (the strip, the day and the therapists in one), the footer.
+    assert count() == small == 3
+
+
+def test_day_fragment_costs_two_queries_whatever_the_bookings(client, clinic, django_assert_num_queries):
+    for i in range(12):
+        slot = SlotFactory(clinic=clinic, starts_at=timezone.now() + dt.timedelta(days=2, minutes=45 * i))
+        if i % 2:
+            BookingFactory(slot=slot)
+    day = timezone.localtime(slot.starts_at).date()
+    with django_assert_num_queries(2):  # the clinic and its fortnight of free times
+        response = client.get("/book/clifton/", {"date": day.isoformat()}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="day-times"' in response.content.decode()
+
+
+def therapist_choices(response) -> list[str]:
+    body = response.content.decode()
+    select = body[body.index('name="physio"') : body.index("</select>", body.index('name="physio"'))]
+    return [name for name in re.findall(r"<option [^>]*>([^<]*)</option>", select) if name != "Anyone"]
+
+
+def test_the_therapists_to_choose_are_those_with_a_time_in_the_days_shown(client, clinic):
+    now = timezone.now()
+    soon = SlotFactory(
+        clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Soon"), starts_at=now + dt.timedelta(days=2)
+    )
+    later = SlotFactory(
+        clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Later"), starts_at=now + dt.timedelta(days=30)
+    )
+    today = client.get("/book/clifton/")
+    assert therapist_choices(today) == ["Dr. Soon"]
+    # The strip moves with the chosen day, and the choice with it.
+    month = client.get("/book/clifton/", {"date": timezone.localtime(later.starts_at).date().isoformat()})
+    assert therapist_choices(month) == ["Dr. Later"]
+    # Filtered by a therapist with no time in these days: still chosen, and the strip is empty.
+    chosen = client.get("/book/clifton/", {"physio": later.physiotherapist.slug})
+    assert "selected>Dr. Later</option>" in chosen.content.decode()
+    assert book_url(soon) not in parse(chosen).links()
+
+
+def test_the_filters_narrow_the_day_and_its_strip_and_the_links_keep_them(client, clinic):
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=2)
+    sana = SlotFactory(
+        clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Sana", gender="female"), starts_at=start
+    )
+    omar = SlotFactory(
+        clinic=clinic,
+        physiotherapist=PhysiotherapistFactory(name="Dr. Omar", gender="male"),
+        starts_at=start + dt.timedelta(hours=1),
+    )
+    day = timezone.localtime(start).date().isoformat()
+    for params, shown, hidden in [
+        ({"gender": "female"}, sana, omar),
+        ({"gender": "male"}, omar, sana),
+        ({"physio": omar.physiotherapist.slug}, omar, sana),
+    ]:
+        page = parse(client.get("/book/clifton/", {"date": day, **params}))
+        assert book_url(shown) in page.links() and book_url(hidden) not in page.links(), params
+        key, value = next(iter(params.items()))
+        assert f"?date={day}&{key}={value}" in page.links(), params
 
 
 # Booking ----------------------------------------------------------------------
