@@ -79,13 +79,19 @@ def queue(
 
 
 def wake_worker(*, at: dt.datetime | None = None) -> None:
-    """Enqueue a delivery run once the current transaction commits (at `at`, if given)."""
+    """
+    Enqueue a delivery run once the current transaction commits (at `at`, if given), once
+    per transaction: one run sends every message it wrote (a booking writes up to three,
+    and each was a task of its own, written after the commit).
+    """
 
     run = deliver_messages
     if at is not None:
         if not run.get_backend().supports_defer:
             return  # a backend that runs tasks at once can't wait: the next run sends it
         run = run.using(run_after=at)
+    if any(callback == run.enqueue for _, callback, _ in transaction.get_connection().run_on_commit):
+        return
     transaction.on_commit(run.enqueue)
 
 

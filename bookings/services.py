@@ -127,14 +127,11 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
         raise _too_many_bookings()
 
 
-def _record_opt_in(*, patient: Patient, channel: str, source: str, now: dt.datetime) -> None:
-    """Keep how the patient asked to be reached, and when and where they agreed to messages."""
+def _opt_in(*, channel: str, source: str, now: dt.datetime) -> dict:
+    """How the patient asked to be reached, and when and where they agreed to messages: the Patient fields."""
     if channel not in ("whatsapp", "sms"):
         raise BookingError("Choose WhatsApp or text message.")
-    patient.contact_channel, patient.contact_opt_in_at, patient.contact_opt_in_source = channel, now, source
-    Patient.objects.filter(pk=patient.pk).update(
-        contact_channel=channel, contact_opt_in_at=now, contact_opt_in_source=source
-    )
+    return {"contact_channel": channel, "contact_opt_in_at": now, "contact_opt_in_source": source}
 
 
 def _lock_patient(patient_id: int) -> Patient:
@@ -179,23 +176,31 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
-def patient_get_or_create(*, phone: str, name: str, email: str = "") -> Patient:
+def patient_get_or_create(*, phone: str, name: str, email: str = "", changes: dict | None = None) -> Patient:
     """
     Return the patient with this phone number (any spelling), creating them if new, and
     hold their row locked until the transaction ends: what is counted per person (the
-    online limit) is then counted by one request at a time, whoever is booking.
+    online limit) is then counted by one request at a time, whoever is booking. `changes`
+    (Patient fields, such as their opt-in) are written in the same statement.
     """
     e164 = normalize_phone(phone)
+    changes = dict(changes or {})
     patient = Patient.objects.select_for_update().filter(phone=e164).first()
     if patient is None:
         # One statement and no savepoint: a racing request that has just added the same
         # number makes this an update of its row (to the same phone), not an error. The
         # upsert leaves the row locked too (PostgreSQL locks the row it inserts or updates).
-        patient = Patient(phone=e164, name=name.strip(), email=email)
-        Patient.objects.bulk_create([patient], update_conflicts=True, unique_fields=["phone"], update_fields=["phone"])
-    elif email and not patient.email:
-        patient.email = email
-        patient.save(update_fields=["email"])
+        patient = Patient(phone=e164, name=name.strip(), email=email, **changes)
+        Patient.objects.bulk_create(
+            [patient], update_conflicts=True, unique_fields=["phone"], update_fields=["phone", *changes]
+        )
+        return patient
+    if email and not patient.email:
+        changes["email"] = email
+    if changes:
+        for field, value in changes.items():
+            setattr(patient, field, value)
+        Patient.objects.filter(pk=patient.pk).update(**changes)
     return patient
 
 
@@ -249,10 +254,10 @@ def booking_create(
                 return mine
     online = source == BookingSource.ONLINE and apply_online_rules
     _check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
-    patient = patient_get_or_create(phone=e164, name=name, email=email)
+    # The opt-in is written with the patient's row, in one statement; a refusal below rolls both back.
+    opt_in = _opt_in(channel=contact_channel, source=source, now=now) if contact_channel else None
+    patient = patient_get_or_create(phone=e164, name=name, email=email, changes=opt_in)
     _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
-    if contact_channel:
-        _record_opt_in(patient=patient, channel=contact_channel, source=source, now=now)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
