@@ -10,7 +10,10 @@ Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv)
 3. serves it with gunicorn and the production settings (cache in the database) and
    loads /healthz, the home page, a clinic's day of free times, the booking form and
    the booking POST with wrk (16 connections), printing requests/s, p50, p99 and the
-   ratio to /healthz;
+   ratio to /healthz; beside them, on two more gunicorns (scripts/bench_site.py), a bare
+   Django view with no middleware (the yardstick of /healthz) and the home page and the
+   clinic's day (full page and htmx fragment) with the page cache off. BENCH_ROUNDS
+   repeats the whole series and prints each figure's median (`summary` lines);
 4. times the clinic day page's queries (`day_of_times`) at 1x, 10x and 100x the data
    (BENCH_SCALES), the extra data being earlier years of the same clinics.
 
@@ -243,13 +246,15 @@ def measure_misses() -> None:
         "faq": "/faq/",
     }
     client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
+    pages["clinic_day_fragment"] = pages["clinic_day"]  # the same address, asked by htmx
     for name, path in pages.items():
+        headers = {"HX-Request": "true"} if name.endswith("_fragment") else {}
         timings = []
         for _ in range(21):
             cache.clear()
             began = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
-                assert client.get(path).status_code == 200
+                assert client.get(path, headers=headers).status_code == 200
             timings.append(time.perf_counter() - began)
         bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}", queries=len(queries))
     # And a booking POST, which is never cached: its time in this process and its statements.
@@ -309,8 +314,8 @@ end
 """
 
 
-def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = None) -> dict:
-    headers = ["-H", "X-Forwarded-Proto: https", "-H", f"Origin: https://127.0.0.1:{port}"]
+def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = None, headers=()) -> dict:
+    headers = ["-H", "X-Forwarded-Proto: https", "-H", f"Origin: https://127.0.0.1:{port}", *headers]
     command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--latency", *headers]
     if script:
         command += [
@@ -347,42 +352,58 @@ def wrk(path: str, port: int, *, script: str | None = None, env: dict | None = N
     }
 
 
-def serve_and_load() -> None:
+def serve(name: str, workers: str, extra_env: dict) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn with the production config on a free port; return it once /healthz (or /bare) answers."""
     import http.client
     import socket
 
-    static_root = os.environ["DJANGO_STATIC_ROOT"]
-    env = dict(os.environ)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
-    log = open(Path(static_root) / "gunicorn.log", "w")  # noqa: SIM115 - open for the server's life
-    server = subprocess.Popen(
+    log = open(Path(os.environ["DJANGO_STATIC_ROOT"]) / f"gunicorn-{name}.log", "w")  # noqa: SIM115 - the server's
+    server = subprocess.Popen(  # noqa: S603 - our own command line
         [
             sys.executable,
             "-m",
             "gunicorn",
             "--config",
             "python:aspire.gunicorn_conf",
+            "--pythonpath",
+            str(ROOT / "scripts"),
             "aspire.wsgi",
             "--access-logfile",
             "/dev/null",
         ],
         cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
+        env={**os.environ, **extra_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": workers},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    probe = "/bare" if extra_env.get("BENCH_SITE") == "bare" else "/healthz"
+    for _ in range(150):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", probe)
+            if c.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
+def serve_and_load() -> None:
+    import http.client
+
+    static_root = os.environ["DJANGO_STATIC_ROOT"]
+    workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
+    yardsticks = {"BENCH_SITE": "", "DJANGO_SETTINGS_MODULE": "bench_site"}
+    servers = {
+        "site": serve("site", workers, {}),
+        "bare": serve("bare", workers, {**yardsticks, "BENCH_SITE": "bare"}),
+        "uncached": serve("uncached", workers, {**yardsticks, "BENCH_SITE": "uncached"}),
+    }
+    port = servers["site"][1]
     try:
-        for _ in range(100):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
         clinic = Clinic.objects.get(slug="clinic-0")
         day = timezone.localdate() + dt.timedelta(days=2)
         free = list(selectors.online_slots().order_by("?").values_list("pk", flat=True)[:20000])
@@ -406,41 +427,66 @@ def serve_and_load() -> None:
             "BENCH_SESSION": str(SessionType.objects.first().pk),
         }
 
-        wrk("/healthz", port)  # warm every worker's connection and caches; not reported
+        for server, server_port in servers.values():  # warm every worker's connection and caches; not reported
+            wrk("/bare" if server is servers["bare"][0] else "/healthz", server_port)
+        day_path = f"/book/{clinic.slug}/?date={day:%Y-%m-%d}"
+        htmx = ("-H", "HX-Request: true")
+        # (name, server, path, wrk options): the computed pages beside the cached ones.
         endpoints = [
-            ("healthz", "/healthz", {}),
-            ("home", "/", {}),
-            ("clinic_day", f"/book/{clinic.slug}/?date={day:%Y-%m-%d}", {}),
-            ("booking_form", f"/book/slot/{form_slot}/", {}),
-            ("booking_post", "/book/slot/", {"script": str(script), "env": post_env}),
+            ("healthz", "site", "/healthz", {}),
+            ("bare_django_view", "bare", "/bare", {}),
+            ("home", "site", "/", {}),
+            ("home_computed", "uncached", "/", {}),
+            ("clinic_day", "site", day_path, {}),
+            ("clinic_day_computed", "uncached", day_path, {}),
+            ("clinic_day_fragment_computed", "uncached", day_path, {"headers": htmx}),
+            ("booking_form", "site", f"/book/slot/{form_slot}/", {}),
+            ("booking_post", "site", "/book/slot/", {"script": str(script), "env": post_env}),
         ]
         before = Booking.objects.count()
-        floor = None
-        for name, path, options in endpoints:
-            result = wrk(path, port, **options)
-            floor = floor or result["rps"]
+        rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+        results: dict[str, list[dict]] = {name: [] for name, *_ in endpoints}
+        for round_ in range(1, rounds + 1):
+            floor = None
+            for name, server, path, options in endpoints:
+                result = wrk(path, servers[server][1], **options)
+                result["ratio"] = result["rps"] / (floor := floor or result["rps"])
+                results[name].append(result)
+                bench(
+                    name,
+                    round=round_,
+                    path=path.split("?")[0] if "clinic_day" not in name else path,
+                    rps=f"{result['rps']:.0f}",
+                    p50_ms=f"{result['p50']:.1f}",
+                    p99_ms=f"{result['p99']:.1f}",
+                    ratio_to_healthz=f"{result['ratio']:.2f}",
+                    requests=result["requests"],
+                    non_2xx_3xx=result["non_2xx_3xx"],
+                    socket_errors=result["socket_errors"].replace(" ", ""),
+                    clients=CONNECTIONS,
+                    workers=workers,
+                )
+        for name, runs in results.items():  # each figure's median over the rounds
             bench(
-                name,
-                path=path.split("?")[0] if name != "clinic_day" else path,
-                rps=f"{result['rps']:.0f}",
-                p50_ms=f"{result['p50']:.1f}",
-                p99_ms=f"{result['p99']:.1f}",
-                ratio_to_healthz=f"{result['rps'] / floor:.2f}",
-                requests=result["requests"],
-                non_2xx_3xx=result["non_2xx_3xx"],
-                socket_errors=result["socket_errors"].replace(" ", ""),
-                clients=CONNECTIONS,
-                workers=workers,
+                "summary",
+                endpoint=name,
+                rounds=rounds,
+                rps=f"{statistics.median(r['rps'] for r in runs):.0f}",
+                p99_ms=f"{statistics.median(r['p99'] for r in runs):.1f}",
+                ratio_to_healthz=f"{statistics.median(r['ratio'] for r in runs):.2f}",
             )
+        bench("load_average", one_five_fifteen="/".join(f"{x:.2f}" for x in os.getloadavg()))
         made = Booking.objects.count() - before
         doubled = Booking.objects.active().values("slot").annotate(n=django.db.models.Count("pk")).filter(n__gt=1)
         bench("booking_post_outcome", bookings_made=made, slots_with_two_active_bookings=doubled.count())
-        server_errors = (Path(static_root) / "gunicorn.log").read_text().count("Internal Server Error")
+        server_errors = sum(
+            log.read_text().count("Internal Server Error") for log in Path(static_root).glob("gunicorn-*.log")
+        )
         bench("server_errors", count=server_errors)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def main() -> None:
