@@ -411,7 +411,10 @@ def public_pages(clinic):
 
 
 def test_a_therapist_with_no_bookable_time_is_not_offered(client, clinic):
-    bookable = SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Bookable")).physiotherapist
+    # Within the clinic page's fortnight: it offers the therapists with a time in the days it shows.
+    soon = timezone.now() + dt.timedelta(days=2)
+    bookable = SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Bookable"), starts_at=soon)
+    bookable = bookable.physiotherapist
     # Weekly hours but no slot yet (the old way: hours typed in, slots not yet made).
     no_slots = PhysiotherapistFactory(name="Dr. Not Yet")
     WeeklyAvailability.objects.create(
