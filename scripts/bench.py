@@ -302,7 +302,8 @@ function setup(thread)
   thread:set("first", #threads) ; table.insert(threads, thread)
 end
 function init(args)
-  counter = first ; step = tonumber(os.getenv("BENCH_THREADS"))
+  -- Each round of the series starts further along the list: its slots are still free.
+  counter = first + tonumber(os.getenv("BENCH_OFFSET")) ; step = tonumber(os.getenv("BENCH_THREADS"))
 end
 function request()
   counter = counter + step
@@ -449,6 +450,8 @@ def serve_and_load() -> None:
         for round_ in range(1, rounds + 1):
             floor = None
             for name, server, path, options in endpoints:
+                if "env" in options:
+                    options["env"]["BENCH_OFFSET"] = str((round_ - 1) * len(free) // rounds)
                 result = wrk(path, servers[server][1], **options)
                 result["ratio"] = result["rps"] / (floor := floor or result["rps"])
                 results[name].append(result)
