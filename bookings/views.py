@@ -118,8 +118,8 @@ def book_clinic(request, clinic_slug):
 
 @dataclass(frozen=True)
 class StripDay:
-    """A day of the fortnight's strip, with its link (the filters kept) and its labels made once here:
-    as template filters, its dates and links were a third of the page's time."""
+    """A day of the fortnight's strip, with its link (the filters kept) and its labels, made here once
+    rather than by five date filters and the filters' tests per day in the template."""
 
     date: dt.date
     link: str  # ?date=...&physio=...&gender=...
