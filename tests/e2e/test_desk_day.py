@@ -217,8 +217,12 @@ def test_the_therapists_names_stay_in_view_down_a_long_day(live_server, desk):
     hamza = PhysiotherapistFactory(name="Dr. Hamza Qureshi")
     day = timezone.localdate() + dt.timedelta(days=1)
     for quarter in range(4 * 9):
+        starts_at = at(day, 10) + dt.timedelta(minutes=15 * quarter)
         SlotFactory(
-            clinic=clinic, physiotherapist=hamza, starts_at=at(day, 10) + dt.timedelta(minutes=15 * quarter)
+            clinic=clinic,
+            physiotherapist=hamza,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=15),
         )
     sign_in(page, live_server.url, "sana")
     page.goto(f"{live_server.url}/admin/bookings/schedule/?clinic={clinic.pk}&date={day.isoformat()}")
