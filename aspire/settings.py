@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # A database restart answers 503 "try again", not 500.
     "aspire.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the address (/ur/... or unprefixed English: i18n_patterns with
+    # prefix_default_language=False), so a page's address is its language and its cache key.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,6 +139,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aspire.context_processors.site",
@@ -204,6 +208,11 @@ SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_HOURS", "9")) * 36
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
+# The patient side in English (unprefixed, as always) and Urdu (under /ur/, right to left).
+LANGUAGES = [("en-gb", "English"), ("ur", "اردو")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Urdu dates as Karachi writes them (dd/mm/yyyy, 24-hour): aspire/formats/ur/formats.py.
+FORMAT_MODULE_PATH = ["aspire.formats"]
 TIME_ZONE = "Asia/Karachi"
 USE_I18N = True
 USE_TZ = True

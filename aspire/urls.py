@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -22,9 +23,14 @@ urlpatterns = [
     path("webhooks/twilio/", webhooks.twilio, name="webhook_twilio"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+]
+
+# The patient's pages: English at the addresses they always had, Urdu under /ur/.
+urlpatterns += i18n_patterns(
     path("", include("bookings.urls")),
     path("", include("content.urls")),
-]
+    prefix_default_language=False,
+)
 
 handler400 = "aspire.views.bad_request"
 handler404 = "aspire.views.page_not_found"

@@ -33,6 +33,8 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /booking/",
         "Disallow: /book/slot/",
+        "Disallow: /ur/booking/",
+        "Disallow: /ur/book/slot/",
         f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -5,6 +5,10 @@ from bookings.models import Clinic
 
 class ClinicSitemap(Sitemap):
     changefreq = "monthly"
+    # Each page in English and in Urdu, each naming the other (hreflang), English the default.
+    i18n = True
+    alternates = True
+    x_default = True
     priority = 0.6
 
     def items(self):

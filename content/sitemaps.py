@@ -6,6 +6,10 @@ from content.models import Condition
 
 class StaticPageSitemap(Sitemap):
     changefreq = "monthly"
+    # Each page in English and in Urdu, each naming the other (hreflang), English the default.
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return [
@@ -26,6 +30,10 @@ class StaticPageSitemap(Sitemap):
 
 class ConditionSitemap(Sitemap):
     changefreq = "monthly"
+    # Each page in English and in Urdu, each naming the other (hreflang), English the default.
+    i18n = True
+    alternates = True
+    x_default = True
     priority = 0.8
 
     def items(self):

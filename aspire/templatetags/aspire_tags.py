@@ -1,6 +1,8 @@
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import reverse, translate_url
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -21,3 +23,20 @@ def absolute_url(context, path=None):
     """Return this page's address (or `path`) as an absolute URL, without the query string."""
     request = context["request"]
     return request.build_absolute_uri(path if path is not None else request.path)
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """Return (language code, name, absolute URL, is current) for this page in each of the site's languages.
+
+    The URL keeps the query string (a chosen day or therapist), so the language switch leaves
+    the visitor where they were. A page no pattern resolves (a 404) links to itself.
+    """
+    request = context["request"]
+    current = get_language()
+    here = request.get_full_path()
+    return [
+        (code, name, request.build_absolute_uri(translate_url(here, code)), code == current)
+        for code, name in settings.LANGUAGES
+    ]
+

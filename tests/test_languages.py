@@ -1,0 +1,87 @@
+"""English at the addresses it always had, Urdu under /ur/, right to left, with a switch on every page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import ClinicFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/dry-needling/", "/conditions/", "/faq/", "/clinics/", "/book/"]
+
+
+def test_english_addresses_are_unchanged():
+    with translation.override("en-gb"):
+        assert reverse("content:home") == "/"
+        assert reverse("bookings:book_clinic", args=["clifton"]) == "/book/clifton/"
+        assert reverse("bookings:manage", args=["tok"]) == "/booking/tok/"
+    with translation.override("ur"):
+        assert reverse("content:home") == "/ur/"
+        assert reverse("bookings:book_clinic", args=["clifton"]) == "/ur/book/clifton/"
+        assert reverse("bookings:manage", args=["tok"]) == "/ur/booking/tok/"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_urdu_page_is_right_to_left_with_its_font(client, path):
+    html = client.get("/ur" + path).content.decode()
+    assert '<html lang="ur" dir="rtl">' in html
+    assert "bootstrap.rtl.min.css" in html and "css/urdu.css" in html
+    assert "bootstrap/bootstrap.min.css" not in html
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_english_page_is_left_to_right_without_the_urdu_font(client, path):
+    response = client.get(path)
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "urdu.css" not in html and "bootstrap.rtl" not in html
+    assert response["Content-Language"] == "en-gb"
+
+
+def test_admin_stays_english_whatever_the_browser_asks(client):
+    response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="ur")
+    assert response["Content-Language"] == "en-gb"
+
+
+def test_language_switch_keeps_the_page_and_its_query(client):
+    ClinicFactory(slug="clifton")
+    html = client.get("/book/clifton/?date=2030-01-02").content.decode()
+    assert re.search(r'<a class="[^"]*lang-switch" href="http://testserver/ur/book/clifton/\?date=2030-01-02"', html)
+    html = client.get("/ur/book/clifton/?date=2030-01-02").content.decode()
+    assert re.search(r'<a class="[^"]*lang-switch" href="http://testserver/book/clifton/\?date=2030-01-02"', html)
+
+
+@pytest.mark.parametrize("path", ["/conditions/sciatica/", "/ur/conditions/sciatica/"])
+def test_hreflang_alternates_point_both_ways(client, path):
+    html = client.get(path).content.decode()
+    assert '<link rel="alternate" hreflang="en-gb" href="http://testserver/conditions/sciatica/">' in html
+    assert '<link rel="alternate" hreflang="ur" href="http://testserver/ur/conditions/sciatica/">' in html
+    assert '<link rel="alternate" hreflang="x-default" href="http://testserver/conditions/sciatica/">' in html
+    assert f'<link rel="canonical" href="http://testserver{path}">' in html
+
+
+def test_urdu_font_is_one_small_woff2_with_swap():
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parent.parent / "aspire" / "static"
+    css = (static / "css" / "urdu.css").read_text()
+    assert css.count("@font-face") == 1 and "font-display: swap" in css
+    font = static / "vendor" / "noto-naskh-arabic" / "noto-naskh-arabic-arabic-400-normal.woff2"
+    assert font.read_bytes()[:4] == b"wOF2"
+    assert font.stat().st_size < 60_000
+
+
+def test_sitemap_lists_both_languages_with_alternates(client):
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<loc>http://testserver/ur/conditions/sciatica/</loc>" in xml
+    assert "<loc>http://testserver/conditions/sciatica/</loc>" in xml
+    assert 'hreflang="ur" href="http://testserver/ur/conditions/sciatica/"' in xml
+    assert 'hreflang="x-default" href="http://testserver/conditions/sciatica/"' in xml
+
+
+def test_robots_keeps_the_urdu_private_pages_out_too(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /ur/booking/" in body and "Disallow: /ur/book/slot/" in body
