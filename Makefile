@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run serve worker test bench lint check clean
+.PHONY: run serve worker test bench lint check clean messages
 
 ## run: install, migrate the SQLite database, load the demo data, serve http://127.0.0.1:8000 and run the message worker
 run: $(VENV)/.installed
@@ -30,6 +30,16 @@ test: $(VENV)/.installed-dev
 ## bench: a year of data on a throwaway PostgreSQL under gunicorn, loaded with wrk; prints BENCH lines
 bench: $(VENV)/.installed-dev
 	bash scripts/bench.sh
+
+## messages: update the Urdu catalogue (locale/ur/LC_MESSAGES/django.po) from the code and templates, and compile it
+##   Then translate what tests/test_translations.py lists as untranslated, and run `make messages` again.
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --locale ur --no-obsolete --add-location file $(MESSAGES_IGNORE)
+	$(BIN)/python scripts/compile_messages.py
+
+# Reception's admin stays English: its templates are left out of the patients' catalogue.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*' --ignore 'scripts/*' \
+	--ignore 'templates/admin/*' --ignore '*/templates/admin/*'
 
 ## lint: ruff over the project
 lint: $(VENV)/.installed-dev

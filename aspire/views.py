@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -41,7 +42,7 @@ def robots_txt(request):
 
 
 def page_not_found(request, exception):
-    context = {"title": "Page not found | Aspire Wellness", "description": "This page could not be found."}
+    context = {"title": _("Page not found | Aspire Wellness"), "description": _("This page could not be found.")}
     return render(request, "404.html", context, status=404)
 
 

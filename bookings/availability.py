@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings.models import ACTIVE_STATUSES, Booking, ClinicClosure, Slot, TimeOff
 
@@ -121,25 +122,27 @@ def refusal(
         flags = with_flags(Slot.objects.filter(pk=slot.pk)).values("time_off_reason", "closure_reason").first() or {}
         slot.time_off_reason, slot.closure_reason = flags.get("time_off_reason"), flags.get("closure_reason")
     if slot.is_blocked or not (slot.physiotherapist.is_active and slot.clinic.is_active):
-        return "That time is not available."
+        return gettext("That time is not available.")
     if slot.closure_reason is not None:
-        return f"The clinic is closed that day ({slot.closure_reason})."
+        return gettext("The clinic is closed that day (%(reason)s).") % {"reason": slot.closure_reason}
     if slot.time_off_reason is not None:
-        return f"{slot.physiotherapist.name} is not working at that time."
+        return gettext("%(name)s is not working at that time.") % {"name": slot.physiotherapist.name}
     if channel == Channel.ONLINE:
         earliest, latest = booking_window(now)
         if slot.starts_at <= now:
-            return "That time has already passed."
+            return gettext("That time has already passed.")
         if slot.starts_at < earliest:
-            return f"Online bookings need at least {settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g} hours' notice."
+            return gettext("Online bookings need at least %(hours)s hours' notice.") % {
+                "hours": f"{settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g}"
+            }
         if slot.starts_at > latest:
-            return f"Online bookings open {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead."
+            return gettext("Online bookings open %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
     elif slot.ends_at <= now:
-        return "That time has already passed."
+        return gettext("That time has already passed.")
     if active_bookings is None:
         active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk"))
     if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in active_bookings):
-        return "That time was just taken."
+        return gettext("That time was just taken.")
     return None
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, BookingSource, CancelReason, Clinic, ClinicClosure, Slot, TimeOff
 from bookings.phones import InvalidPhone, normalize_mobile, normalize_phone
@@ -17,7 +18,7 @@ def clean_person_name(raw: str) -> str:
     """One line of printable text: runs of spaces, tabs and newlines become one space."""
     name = " ".join(raw.split())
     if not name or not name.isprintable():
-        raise ValidationError("Enter the name, in letters.", code="invalid_name")
+        raise ValidationError(_("Enter the name, in letters."), code="invalid_name")
     return name
 
 
@@ -172,45 +173,45 @@ class ScheduleForm(forms.Form):
 class PatientBookingForm(forms.Form):
     """What a patient tells us when booking online."""
 
-    name = forms.CharField(label="Your name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = forms.CharField(
-        label="Mobile number",
+        label=_("Mobile number"),
         max_length=32,
-        help_text="We send your confirmation and a reminder here. For example 0309-5885076.",
+        help_text=_("We send your confirmation and a reminder here. For example 0309-5885076."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
-        label="Email (optional)",
+        label=_("Email (optional)"),
         required=False,
         max_length=254,
-        help_text="For a confirmation with a calendar file.",
+        help_text=_("For a confirmation with a calendar file."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     session_type = forms.ModelChoiceField(
-        label="Session",
+        label=_("Session"),
         queryset=None,
         empty_label=None,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose a session."},
+        error_messages={"invalid_choice": _("Choose a session.")},
     )
     contact_channel = forms.ChoiceField(
-        label="How should we send your confirmation and reminder?",
-        choices=[("whatsapp", "WhatsApp"), ("sms", "Text message (SMS)")],
+        label=_("How should we send your confirmation and reminder?"),
+        choices=[("whatsapp", "WhatsApp"), ("sms", _("Text message (SMS)"))],
         initial="whatsapp",
         required=False,  # the form comes with WhatsApp chosen; a post without the field means the same
         widget=forms.RadioSelect,
-        help_text="To the mobile number above. Nothing about your health is ever in a message.",
+        help_text=_("To the mobile number above. Nothing about your health is ever in a message."),
     )
     notes = forms.CharField(
-        label="What hurts? (optional)",
+        label=_("What hurts? (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A line or two helps your physiotherapist prepare.",
+        help_text=_("A line or two helps your physiotherapist prepare."),
     )
     consent = forms.BooleanField(
-        label="I have read the safety information and agree to be assessed for dry needling.",
-        error_messages={"required": "Please confirm you have read the safety information."},
+        label=_("I have read the safety information and agree to be assessed for dry needling."),
+        error_messages={"required": _("Please confirm you have read the safety information.")},
     )
     # The form's one-time key (drawn afresh for every form, never cached): sending the same
     # form twice gives the booking it made, and only to the browser holding the form.
@@ -218,7 +219,7 @@ class PatientBookingForm(forms.Form):
     # A field people don't see and bots fill in.
     website = forms.CharField(
         required=False,
-        label="Leave this empty",
+        label=_("Leave this empty"),
         max_length=200,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )

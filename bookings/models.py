@@ -1,6 +1,7 @@
 from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -79,8 +80,8 @@ class Clinic(models.Model):
 
 
 class Gender(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
 
 
 class PhysiotherapistQuerySet(models.QuerySet):
@@ -279,10 +280,10 @@ class ClinicClosure(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
-    ATTENDED = "attended", "Attended"
-    NO_SHOW = "no_show", "No-show"
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # A booking in any of these holds its slot; only cancelling frees it.

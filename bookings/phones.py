@@ -2,6 +2,7 @@
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext
 from phonenumbers import PhoneNumberType
 
 
@@ -9,7 +10,6 @@ class InvalidPhone(ValueError):
     pass
 
 
-EXAMPLE = "for example 0309-5885076"
 
 # What can take a text or WhatsApp message. Pakistani numbers say which they are; some
 # countries' numbers don't (the US and Canada), so FIXED_LINE_OR_MOBILE counts abroad only.
@@ -20,16 +20,16 @@ MOBILE_TYPES_ABROAD = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOB
 def _parse(raw: str) -> phonenumbers.PhoneNumber:
     text = str(raw or "").strip()
     if not text or len(text) > 32:
-        raise InvalidPhone(f"Enter a phone number, {EXAMPLE}.")
+        raise InvalidPhone(gettext("Enter a phone number, for example 0309-5885076."))
     try:
         number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise InvalidPhone(f"Enter a valid phone number, {EXAMPLE}.") from None
+        raise InvalidPhone(gettext("Enter a valid phone number, for example 0309-5885076.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(f"Enter a valid phone number, {EXAMPLE}.")
+        raise InvalidPhone(gettext("Enter a valid phone number, for example 0309-5885076."))
     if number.extension:
         # E.164 has no room for it: it would be dropped without a word.
-        raise InvalidPhone("Enter the number without an extension.")
+        raise InvalidPhone(gettext("Enter the number without an extension."))
     return number
 
 
@@ -52,8 +52,10 @@ def normalize_mobile(raw: str) -> str:
     home = phonenumbers.region_code_for_number(number) == settings.PHONENUMBER_DEFAULT_REGION
     if phonenumbers.number_type(number) not in (MOBILE_TYPES if home else MOBILE_TYPES_ABROAD):
         raise InvalidPhone(
-            "That is not a mobile number. Enter a mobile number, so that we can send your confirmation by "
-            f"WhatsApp or text message, {EXAMPLE}."
+            gettext(
+                "That is not a mobile number. Enter a mobile number, so that we can send your confirmation by "
+                "WhatsApp or text message, for example 0309-5885076."
+            )
         )
     return _e164(number)
 

@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings import availability, notifications
 from bookings.availability import Channel
@@ -94,15 +95,20 @@ def _too_many_bookings() -> TooManyBookings:
     # The limit, not the count: whoever types a number learns nothing more of its bookings.
     limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
     return TooManyBookings(
-        f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
-        f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        gettext(
+            "One phone number can hold %(limit)s upcoming sessions booked online. To book more, "
+            "please call us on %(phone)s."
+        )
+        % {"limit": limit, "phone": settings.ASPIRE_PHONE_DISPLAY}
     )
 
 
 def _patient_busy() -> PatientBusy:
     return PatientBusy(
-        "This phone number already has a session booked at an overlapping time. One person can be in "
-        "one place at a time: choose another time, or change the other booking first."
+        gettext(
+            "This phone number already has a session booked at an overlapping time. One person can be in "
+            "one place at a time: choose another time, or change the other booking first."
+        )
     )
 
 
@@ -130,7 +136,7 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
 def _opt_in(*, channel: str, source: str, now: dt.datetime) -> dict:
     """How the patient asked to be reached, and when and where they agreed to messages: the Patient fields."""
     if channel not in ("whatsapp", "sms"):
-        raise BookingError("Choose WhatsApp or text message.")
+        raise BookingError(gettext("Choose WhatsApp or text message."))
     return {"contact_channel": channel, "contact_opt_in_at": now, "contact_opt_in_source": source}
 
 
@@ -160,11 +166,16 @@ def patient_can_change(booking: Booking, *, now: dt.datetime | None = None) -> b
 
 def _check_patient_can_change(booking: Booking, now: dt.datetime) -> None:
     if booking.status != BookingStatus.CONFIRMED:
-        raise InvalidTransition(f"This booking is {booking.get_status_display().lower()}.")
+        raise InvalidTransition(
+            gettext("This booking is %(status)s.") % {"status": booking.get_status_display().lower()}
+        )
     if not patient_can_change(booking, now=now):
         raise TooLateToChange(
-            f"It is less than {settings.ASPIRE_CANCEL_CUTOFF_HOURS} hours to your session, so it can't be changed "
-            f"online. Please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+            gettext(
+                "It is less than %(hours)s hours to your session, so it can't be changed online. "
+                "Please call us on %(phone)s."
+            )
+            % {"hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS, "phone": settings.ASPIRE_PHONE_DISPLAY}
         )
 
 
@@ -213,7 +224,7 @@ def _lock_slot(slot_id: int) -> Slot:
     try:
         return slots.select_related("clinic", "physiotherapist").get(pk=slot_id)
     except Slot.DoesNotExist:
-        raise SlotUnavailable("That time no longer exists.") from None
+        raise SlotUnavailable(gettext("That time no longer exists.")) from None
 
 
 @transaction.atomic
@@ -280,7 +291,7 @@ def booking_create(
         # The database's partial unique constraint: another request booked the slot
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
-        raise SlotUnavailable("That time was just taken.") from exc
+        raise SlotUnavailable(gettext("That time was just taken.")) from exc
     if notify:
         notifications.booking_confirmed(booking=booking)
     return booking
@@ -399,7 +410,7 @@ def booking_move(
     if by_patient:
         _check_patient_can_change(booking, now)
     if booking.status != BookingStatus.CONFIRMED:
-        raise InvalidTransition("Only a confirmed booking can be moved.")
+        raise InvalidTransition(gettext("Only a confirmed booking can be moved."))
     if booking.slot_id == new_slot_id:
         return booking
     new_slot = _lock_slot(new_slot_id)
@@ -407,8 +418,11 @@ def booking_move(
         # Online, a session moves to another time at its own clinic (the move page offers
         # no other); a change of clinic goes through reception, who know both branches.
         raise SlotUnavailable(
-            f"Online, a session can move only to another time at the same clinic. To change clinic, "
-            f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+            gettext(
+                "Online, a session can move only to another time at the same clinic. To change clinic, "
+                "please call us on %(phone)s."
+            )
+            % {"phone": settings.ASPIRE_PHONE_DISPLAY}
         )
     channel = Channel.ONLINE if by_patient else Channel.STAFF
     _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking)
@@ -418,7 +432,7 @@ def booking_move(
     try:
         booking.save(update_fields=["slot", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
-        raise SlotUnavailable("That time was just taken.") from exc
+        raise SlotUnavailable(gettext("That time was just taken.")) from exc
     notifications.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
     return booking
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -35,8 +35,8 @@ from bookings.timeutils import local_today
 def clinic_list(request):
     # The clinics themselves come from the `active_clinics` context processor, shared with the footer.
     context = {
-        "title": "Our clinics in Karachi | Aspire Wellness",
-        "description": "Aspire Wellness physiotherapy clinics in Karachi: addresses, opening hours and directions.",
+        "title": _("Our clinics in Karachi | Aspire Wellness"),
+        "description": _("Aspire Wellness physiotherapy clinics in Karachi: addresses, opening hours and directions."),
     }
     return render(request, "bookings/clinic_list.html", context)
 
@@ -46,8 +46,10 @@ def clinic_list(request):
 def clinic_detail(request, slug):
     clinic = get_object_or_404(Clinic.objects.active(), slug=slug)
     context = {
-        "title": f"{clinic.name}: dry needling in {clinic.area}, Karachi | Aspire Wellness",
-        "description": f"Dry needling and physiotherapy at {clinic.name}, {clinic.area}: address, hours, directions.",
+        "title": _("%(clinic)s: dry needling in %(area)s, Karachi | Aspire Wellness")
+        % {"clinic": clinic.name, "area": clinic.area},
+        "description": _("Dry needling and physiotherapy at %(clinic)s, %(area)s: address, hours, directions.")
+        % {"clinic": clinic.name, "area": clinic.area},
         "clinic": clinic,
         "therapists": list(selectors.therapists_offered(clinic=clinic)),
         "json_ld": clinic_json_ld(request, clinic),
@@ -94,8 +96,8 @@ def _book_choose_clinic(request, physio, gender):
     for clinic in clinics:
         clinic.next_free = next_free.get(clinic.pk)
     context = {
-        "title": "Book a dry needling session | Aspire Wellness",
-        "description": "Choose an Aspire Wellness clinic in Karachi and book a dry needling session online.",
+        "title": _("Book a dry needling session | Aspire Wellness"),
+        "description": _("Choose an Aspire Wellness clinic in Karachi and book a dry needling session online."),
         "clinics": clinics,
         "therapists": selectors.therapists_offered().only("name", "slug"),
         "genders": Gender.choices,
@@ -135,7 +137,7 @@ def _strip(days: list[dt.date], *, chosen: dt.date, today: dt.date, free: set[dt
         StripDay(
             date=d,
             link=f"?date={d.isoformat()}{filters}",
-            name=gettext("Today") if d == today else str(WEEKDAYS_ABBR[d.weekday()]),
+            name=_("Today") if d == today else str(WEEKDAYS_ABBR[d.weekday()]),
             number=d.day,
             month=str(MONTHS_3[d.month]).title(),
             has_free=d in free,
@@ -161,8 +163,9 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
     free_days, parts = times.days, times.on(day)
     filters = "".join(f"&{urlencode({key: value})}" for key, value in (("physio", physio), ("gender", gender)) if value)
     context = {
-        "title": f"Book at {clinic.name} | Aspire Wellness",
-        "description": f"Free times for dry needling at Aspire Wellness {clinic.name}, {clinic.area}, Karachi.",
+        "title": _("Book at %(clinic)s | Aspire Wellness") % {"clinic": clinic.name},
+        "description": _("Free times for dry needling at Aspire Wellness %(clinic)s, %(area)s, Karachi.")
+        % {"clinic": clinic.name, "area": clinic.area},
         "clinic": clinic,
         "day": day,
         "today": today,
@@ -191,8 +194,8 @@ def _slot_or_404(slot_id: int) -> Slot:
 
 def _unavailable(request, slot: Slot, reason: str, status: int = 409):
     context = {
-        "title": "That time is no longer available | Aspire Wellness",
-        "description": "Choose another time for your dry needling session.",
+        "title": _("That time is no longer available | Aspire Wellness"),
+        "description": _("Choose another time for your dry needling session."),
         "slot": slot,
         "reason": reason,
         "alternatives": selectors.nearest_free_slots(slot=slot),
@@ -215,7 +218,7 @@ def book_slot(request, slot_id):
         form = PatientBookingForm(request.POST)
         if form.is_spam():
             # Look like success to a bot; book nothing.
-            return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
+            return render(request, "bookings/spam.html", {"title": _("Thank you | Aspire Wellness")}, status=200)
         # Every post counts against its address; a valid one against its phone number too, in the same statement.
         limits = {f"book:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}
         valid = form.is_valid()
@@ -242,12 +245,12 @@ def book_slot(request, slot_id):
             except services.BookingError as exc:  # too many bookings, or one overlapping this time
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your session is booked. Your confirmation is on its way to your phone.")
+                messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
     context = {
-        "title": "Your details | Book a session | Aspire Wellness",
-        "description": "Give your name and phone number to book your dry needling session.",
+        "title": _("Your details | Book a session | Aspire Wellness"),
+        "description": _("Give your name and phone number to book your dry needling session."),
         "slot": slot,
         "form": form,
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
@@ -257,7 +260,7 @@ def book_slot(request, slot_id):
 
 
 def _too_many_requests(request):
-    context = {"title": "Please try again later | Aspire Wellness", "description": "Too many booking attempts."}
+    context = {"title": _("Please try again later | Aspire Wellness"), "description": _("Too many booking attempts.")}
     return render(request, "bookings/too_many.html", context, status=429)
 
 
@@ -272,8 +275,8 @@ def _booking_or_404(token: str) -> Booking:
 def manage(request, token):
     booking = _booking_or_404(token)
     context = {
-        "title": f"Your booking {booking.reference} | Aspire Wellness",
-        "description": "Your dry needling session: time, place, how to prepare, and how to change it.",
+        "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
+        "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),
         "booking": booking,
         "can_change": services.patient_can_change(booking),
         "google_calendar_url": google_calendar_url(booking),
@@ -301,11 +304,11 @@ def manage_cancel(request, token):
         except services.BookingError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Your session is cancelled. The time is free for someone else.")
+            messages.success(request, _("Your session is cancelled. The time is free for someone else."))
         return redirect(booking)
     context = {
-        "title": f"Cancel booking {booking.reference} | Aspire Wellness",
-        "description": "Confirm that you want to cancel your session.",
+        "title": _("Cancel booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
+        "description": _("Confirm that you want to cancel your session."),
         "booking": booking,
         "can_change": services.patient_can_change(booking),
     }
@@ -323,8 +326,8 @@ def manage_move(request, token):
     today = local_today()
     day = _requested_day(request, default=timezone.localtime(booking.slot.starts_at).date())
     context = {
-        "title": f"Move booking {booking.reference} | Aspire Wellness",
-        "description": "Choose a new time for your session.",
+        "title": _("Move booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
+        "description": _("Choose a new time for your session."),
         "booking": booking,
         "clinic": clinic,
         "day": day,
@@ -342,12 +345,12 @@ def manage_move_to(request, token, slot_id):
     try:
         services.booking_move(booking=booking, new_slot_id=slot.pk, by_patient=True)
     except services.SlotUnavailable as exc:
-        messages.error(request, f"{exc} Please choose another time.")
+        messages.error(request, _("%(problem)s Please choose another time.") % {"problem": exc})
         return redirect("bookings:manage_move", token=booking.manage_token)
     except services.BookingError as exc:
         messages.error(request, str(exc))
         return redirect(booking)
-    messages.success(request, "Your session has moved to the new time.")
+    messages.success(request, _("Your session has moved to the new time."))
     return redirect(booking)
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from aspire.page_cache import CONTENT, shared_page
@@ -62,8 +63,8 @@ def dry_needling(request):
 @shared_page(CONTENT)
 def condition_list(request):
     context = {
-        "title": "Conditions treated with dry needling | Aspire Wellness",
-        "description": (
+        "title": _("Conditions treated with dry needling | Aspire Wellness"),
+        "description": _(
             "Sciatica, neck and shoulder pain, tight hamstrings, plantar fasciitis, jaw pain (TMJ), back pain, "
             "headaches: the muscles involved and how dry needling helps."
         ),
@@ -77,7 +78,7 @@ def condition_list(request):
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     context = {
-        "title": f"{condition.name}: dry needling in Karachi | Aspire Wellness",
+        "title": _("%(condition)s: dry needling in Karachi | Aspire Wellness") % {"condition": condition.name},
         "description": condition.meta_description,
         "og_type": "article",
         "condition": condition,
@@ -105,8 +106,8 @@ def condition_detail(request, slug):
 def faq(request):
     groups = selectors.faq_groups()
     context = {
-        "title": "Dry needling questions and answers | Aspire Wellness",
-        "description": (
+        "title": _("Dry needling questions and answers | Aspire Wellness"),
+        "description": _(
             "Does dry needling hurt? How many sessions will I need? Is it safe? "
             "Answers to the questions patients ask us most."
         ),

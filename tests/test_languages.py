@@ -85,3 +85,53 @@ def test_sitemap_lists_both_languages_with_alternates(client):
 def test_robots_keeps_the_urdu_private_pages_out_too(client):
     body = client.get("/robots.txt").content.decode()
     assert "Disallow: /ur/booking/" in body and "Disallow: /ur/book/slot/" in body
+
+
+def test_urdu_pages_read_in_urdu_with_latin_digits_in_bdi(client):
+    html = client.get("/ur/").content.decode()
+    assert "سیشن بُک کریں" in html and ">Book a session</a>" not in html
+    assert "<bdi>0309-5885076</bdi>" in html
+
+
+def _slot():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+
+    SessionTypeFactory()
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=2)
+    return SlotFactory(clinic=ClinicFactory(slug="clifton"), physiotherapist=PhysiotherapistFactory(), starts_at=start)
+
+
+def test_urdu_booking_form_and_its_errors_are_in_urdu(client):
+    slot = _slot()
+    html = client.get(f"/ur/book/slot/{slot.pk}/").content.decode()
+    assert "موبائل نمبر" in html and "یہ سیشن بُک کریں" in html
+    response = client.post(f"/ur/book/slot/{slot.pk}/", {"name": "", "phone": "12", "consent": ""})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "یہ خانہ بھرنا ضروری ہے۔" in html  # Django's own "This field is required.", from our catalogue
+    assert "درست فون نمبر لکھیں" in html
+    assert "براہِ کرم تصدیق کریں کہ آپ نے حفاظتی معلومات پڑھ لی ہیں۔" in html
+
+
+def test_blank_booking_form_is_cached_once_per_language(client):
+    slot = _slot()
+    assert "Mobile number" in client.get(f"/book/slot/{slot.pk}/").content.decode()
+    assert "موبائل نمبر" in client.get(f"/ur/book/slot/{slot.pk}/").content.decode()
+    assert "Mobile number" in client.get(f"/book/slot/{slot.pk}/").content.decode()
+
+
+def test_urdu_dates_are_urdu_words_with_latin_digits(client):
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    day = dt.date(2030, 1, 5)  # a Saturday
+    with translation.override("ur"):
+        assert Template('{{ d|date:"l j F Y" }}').render(Context({"d": day})) == "ہفتہ 5 جنوری 2030"
+        assert Template('{{ d|date:"SHORT_DATE_FORMAT" }}').render(Context({"d": day})) == "05/01/2030"
+        assert Template('{{ t|time }}').render(Context({"t": dt.time(15, 30)})) == "15:30"
