@@ -10,39 +10,43 @@ or sends anything. The worker renders each message with `render_email` or
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from bookings import channels, outbox
 from bookings.models import Booking, BookingSource, Message, MessageAudience, MessageChannel
 
+# Patients' messages are in the booking's language (rendered under it); reception's in the site's.
 MESSAGES = {
     "confirmed": {
-        "subject": "Your dry needling session is booked: {when}",
-        "intro": "Thank you, {first_name}. Your session is booked.",
+        "subject": _("Your dry needling session is booked: {when}"),
+        "intro": _("Thank you, {first_name}. Your session is booked."),
     },
     "cancelled": {
-        "subject": "Your session on {when} is cancelled",
-        "intro": "Your session has been cancelled. We hope to see you another time.",
+        "subject": _("Your session on {when} is cancelled"),
+        "intro": _("Your session has been cancelled. We hope to see you another time."),
     },
     "moved": {
-        "subject": "Your session has moved to {when}",
-        "intro": "Your session has moved to a new time.",
+        "subject": _("Your session has moved to {when}"),
+        "intro": _("Your session has moved to a new time."),
     },
     "reminder": {
-        "subject": "Reminder: your session tomorrow at {time}",
-        "intro": "A reminder of your dry needling session tomorrow.",
+        "subject": _("Reminder: your session tomorrow at {time}"),
+        "intro": _("A reminder of your dry needling session tomorrow."),
     },
     "offer_move": {
-        "subject": "Your session on {when} needs a new time",
-        "intro": (
+        "subject": _("Your session on {when} needs a new time"),
+        "intro": _(
             "We are sorry: your session can't go ahead as booked, because the clinic is closed that day "
             "or your physiotherapist is away. Please choose a new time with the link below, or call us "
             "and we will find one with you."
         ),
     },
     "aftercare": {
-        "subject": "After your session: how to feel your best",
-        "intro": "Thank you for coming in today. A few tips for the next day or two:",
+        "subject": _("After your session: how to feel your best"),
+        "intro": _("Thank you for coming in today. A few tips for the next day or two:"),
     },
 }
 
@@ -53,25 +57,37 @@ RECEPTION_SUBJECTS = {"confirmed": "booking", "cancelled": "cancellation", "move
 # Queued in the service's transaction -------------------------------------------------------------
 
 
-def _params(booking: Booking, **extra) -> dict:
-    """What a message says, as it was when the change happened (no notes, nothing clinical)."""
+def message_language(language: str) -> str:
+    """The language code of a message (and of a WhatsApp template) for a Django language: "en-gb" -> "en"."""
+    return language.split("-")[0]
+
+
+def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra) -> dict:
+    """
+    What a message says, as it was when the change happened (no notes, nothing clinical), in
+    `language`: the day's name, and the booking's page in that language.
+    """
     start = timezone.localtime(booking.slot.starts_at)
+    with translation.override(language):
+        when = format_date(start, pgettext("a session's day and time in a message", "D d M, H:i"))
+        manage_path = booking.get_absolute_url()
     return {
         "first_name": booking.name.split()[0] if booking.name.split() else "",
-        "when": f"{start:%a %d %b, %H:%M}",
+        "when": when,
         "time": f"{start:%H:%M}",
         "clinic": booking.slot.clinic.name,
         "therapist": booking.slot.physiotherapist.name,
         "reference": booking.reference,
-        "manage_path": booking.get_absolute_url(),
+        "manage_path": manage_path,
         "phone": settings.ASPIRE_PHONE_DISPLAY,
+        "language": message_language(language),
         **extra,
     }
 
 
 def _to_patient(booking: Booking, kind: str, **extra) -> None:
     """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
-    params = _params(booking, **extra)
+    params = _params(booking, language=booking.language, **extra)
     if booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
         wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
         channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
@@ -143,15 +159,28 @@ def _context(message: Message) -> dict:
     }
 
 
+def _language(message: Message) -> str:
+    """The language a message is rendered in: the patient's booking's; reception's stay in the site's."""
+    if message.audience == MessageAudience.PATIENT:
+        return message.booking.language
+    return settings.LANGUAGE_CODE
+
+
 def render_text(message: Message) -> str:
     """The text message (SMS) of `message`."""
-    return render_to_string("bookings/sms/patient.txt", _context(message)).strip()
+    with translation.override(_language(message)):
+        return render_to_string("bookings/sms/patient.txt", _context(message)).strip()
 
 
 def render_email(message: Message) -> tuple[str, str, str, bytes | None]:
     """Return the subject, text body, HTML body and calendar file (or None) of an email message."""
     from bookings.calendar import booking_ics
 
+    with translation.override(_language(message)):
+        return _render_email(message, booking_ics)
+
+
+def _render_email(message: Message, booking_ics) -> tuple[str, str, str, bytes | None]:
     context = _context(message)
     if message.audience == MessageAudience.RECEPTION:
         start = context["start"]

@@ -241,6 +241,7 @@ def booking_create(
     created_by: AbstractBaseUser | None = None,
     form_key: str = "",
     contact_channel: str = "",
+    language: str = settings.LANGUAGE_CODE,
     now: dt.datetime | None = None,
     apply_online_rules: bool = True,
     notify: bool = True,
@@ -283,6 +284,7 @@ def booking_create(
         consent=consent,
         source=source,
         created_by=created_by if created_by and created_by.is_authenticated else None,
+        language=language,
     )
     try:
         # No savepoint of its own: a refusal leaves this function, and its atomic() rolls back.
@@ -294,6 +296,16 @@ def booking_create(
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
     if notify:
         notifications.booking_confirmed(booking=booking)
+    return booking
+
+
+def booking_set_language(*, booking: Booking, language: str) -> Booking:
+    """Keep the language the patient wants their messages in (one of settings.LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise BookingError(gettext("Choose English or Urdu."))
+    if booking.language != language:
+        booking.language = language
+        booking.save(update_fields=["language", "updated_at"])
     return booking
 
 

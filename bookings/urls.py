@@ -13,6 +13,7 @@ urlpatterns = [
     path("booking/<str:token>/", views.manage, name="manage"),
     path("booking/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("booking/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("booking/<str:token>/language/", views.manage_language, name="manage_language"),
     path("booking/<str:token>/move/", views.manage_move, name="manage_move"),
     path("booking/<str:token>/move/<int:slot_id>/", views.manage_move_to, name="manage_move_to"),
 ]

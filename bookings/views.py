@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -239,6 +240,7 @@ def book_slot(request, slot_id):
                     consent=True,
                     form_key=form.cleaned_data["form_key"],
                     contact_channel=form.cleaned_data["contact_channel"],
+                    language=get_language(),  # the page's: the patient's messages will be in it
                 )
             except services.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
@@ -281,8 +283,25 @@ def manage(request, token):
         "can_change": services.patient_can_change(booking),
         "google_calendar_url": google_calendar_url(booking),
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
+        "booking_languages": settings.LANGUAGES,
     }
     return render(request, "bookings/manage.html", context)
+
+
+@require_POST
+def manage_language(request, token):
+    """Change the language of the patient's messages; the booking's page follows it."""
+    booking = _booking_or_404(token)
+    try:
+        services.booking_set_language(booking=booking, language=request.POST.get("language", ""))
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(booking)
+    with translation.override(booking.language):
+        language = dict(settings.LANGUAGES)[booking.language]
+        saved = _("Saved. Your confirmations and reminders will come in %(language)s.")
+        messages.success(request, saved % {"language": language})
+        return redirect(booking.get_absolute_url())
 
 
 @never_cache  # private, no-store: the event is one patient's, and no cache on the way may keep it

@@ -8,7 +8,9 @@ language, category, body and buttons here are exactly what is submitted in Whats
 again, under a new name if the old one is in use, before the site sends it.
 
 The registry is keyed by (name, language): each language is its own template at Meta.
-English is here; Urdu bodies come later under the same names with language "ur".
+English and Urdu ("ur") are here, under the same names; a patient gets the one of their
+booking's language. The Urdu ones are written for Karachi, not translated word for word, and
+keep the same placeholders in the same order.
 
 Bodies carry times, places, names and references, never a condition, notes or screening
 answers: WhatsApp previews show them on a locked phone.
@@ -156,7 +158,93 @@ _ENGLISH = [
     ),
 ]
 
-TEMPLATES: dict[tuple[str, str], WhatsAppTemplate] = {(t.name, t.language): t for t in _ENGLISH}
+QUESTIONS_UR = "کوئی سوال ہو تو ہمیں {{6}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+
+_URDU = [
+    WhatsAppTemplate(
+        kind="confirmed",
+        name="aspire_booking_confirmed",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں آپ کا سیشن بُک ہو گیا ہے۔\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            "براہِ کرم 10 منٹ پہلے تشریف لائیں۔ بکنگ دیکھنے، وقت بدلنے یا منسوخ کرنے کے لیے نیچے "
+            '"بکنگ دیکھیں" پر ٹیپ کریں۔ ' + QUESTIONS_UR
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="moved",
+        name="aspire_booking_moved",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں آپ کا سیشن نئے وقت پر منتقل ہو گیا ہے۔\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            'بکنگ دیکھنے، وقت بدلنے یا منسوخ کرنے کے لیے نیچے "بکنگ دیکھیں" پر ٹیپ کریں۔ ' + QUESTIONS_UR
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="cancelled",
+        name="aspire_booking_cancelled",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں {{2}} کا آپ کا سیشن (ریفرنس نمبر {{3}}) منسوخ ہو گیا ہے۔ "
+            "امید ہے آپ سے پھر ملاقات ہو گی: ہمیں {{4}} پر کال کریں یا ہماری ویب سائٹ پر دوبارہ بُک کریں۔"
+        ),
+        params=("first_name", "when", "reference", "phone"),
+    ),
+    WhatsAppTemplate(
+        kind="reminder",
+        name="aspire_session_reminder",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں آپ کے آنے والے سیشن کی یاد دہانی۔\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            "براہِ کرم 10 منٹ پہلے تشریف لائیں، اور ہمیں بتا دیں کہ آپ آ رہے ہیں یا کوئی اور وقت چاہیے۔ " + QUESTIONS_UR
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        buttons=(
+            QuickReply("میں آؤں گا / آؤں گی", CONFIRM + ":{reference}"),
+            QuickReply("وقت بدلیں یا منسوخ کریں", CHANGE + ":{reference}"),
+        ),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="aftercare",
+        name="aspire_aftercare",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، آج Aspire Wellness {{2}} تشریف لانے کا شکریہ۔ اگلے ایک دو دن: "
+            "پانی خوب پئیں، ہلکی اسٹریچنگ اور چہل قدمی کرتے رہیں، اور درد والی جگہ پر ٹکور کریں؛ "
+            "ہلکا درد عموماً 1-2 دن میں ختم ہو جاتا ہے۔ کوئی سوال ہو تو ہمیں {{3}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+        ),
+        params=("first_name", "clinic", "phone"),
+    ),
+    WhatsAppTemplate(
+        kind="offer_move",
+        name="aspire_session_needs_new_time",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، معذرت کے ساتھ: Aspire Wellness میں {{2}} کو {{3}} میں آپ کا سیشن "
+            "(ریفرنس نمبر {{4}}) طے شدہ وقت پر نہیں ہو سکے گا، کیونکہ اس دن کلینک بند ہے یا آپ کے "
+            'فزیوتھراپسٹ چھٹی پر ہیں۔ نیچے "نیا وقت چنیں" پر ٹیپ کریں، یا ہمیں {{5}} پر کال کریں، '
+            "ہم آپ کے ساتھ مل کر نیا وقت طے کر لیں گے۔"
+        ),
+        params=("first_name", "when", "clinic", "reference", "phone"),
+        buttons=(UrlButton("نیا وقت چنیں", "manage_path"),),
+        link_param="manage_path",
+    ),
+]
+
+# The label of the link to the booking's page in an SMS of a template without a link button.
+LINK_LABELS = {"en": "Manage your booking", "ur": "اپنی بکنگ دیکھیں"}
+
+TEMPLATES: dict[tuple[str, str], WhatsAppTemplate] = {(t.name, t.language): t for t in _ENGLISH + _URDU}
 NAMES_BY_KIND: dict[str, str] = {t.kind: t.name for t in _ENGLISH}
 DEFAULT_LANGUAGE = "en"
 
@@ -206,7 +294,7 @@ def render_text(template: WhatsAppTemplate, params: dict, *, with_buttons: bool 
     """
     text = _fill(template, params)
     if template.link_param:
-        label = next((b.text for b in template.buttons if isinstance(b, UrlButton)), "Manage your booking")
+        label = next((b.text for b in template.buttons if isinstance(b, UrlButton)), LINK_LABELS[template.language])
         text += f"\n\n{label}: {_page_url(_value(template, params, template.link_param))}"
     quick_replies = [b.text for b in template.buttons if isinstance(b, QuickReply)]
     if with_buttons and quick_replies:

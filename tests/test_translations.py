@@ -51,7 +51,7 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entry():
 
 def test_translations_keep_their_placeholders_and_markup():
     """A translation with a lost %(name)s or a broken link shows the patient a wrong page, or none."""
-    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
     tag = re.compile(r"</?[a-z]+")
     problems = []
     for entry in polib.pofile(str(PO)).translated_entries():

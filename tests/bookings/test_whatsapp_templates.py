@@ -77,13 +77,24 @@ def test_reminder_has_the_confirm_and_change_or_cancel_quick_replies():
     ]
 
 
-def test_urdu_falls_back_to_english_until_its_templates_are_approved():
-    assert wt.template_for(kind="confirmed", language="ur").language == "en"
+def test_a_language_without_templates_falls_back_to_english():
+    assert wt.template_for(kind="confirmed", language="pa").language == "en"
+
+
+@pytest.mark.parametrize("kind", sorted(wt.NAMES_BY_KIND))
+def test_every_kind_has_an_urdu_template_with_the_english_ones_params_and_buttons(kind):
+    english, urdu = wt.template_for(kind=kind, language="en"), wt.template_for(kind=kind, language="ur")
+    assert (urdu.name, urdu.language, urdu.category) == (english.name, "ur", english.category)
+    assert urdu.params == english.params and urdu.link_param == english.link_param
+    assert sorted(set(wt.PLACEHOLDER.findall(urdu.body))) == sorted(set(wt.PLACEHOLDER.findall(english.body)))
+    assert [type(b) for b in urdu.buttons] == [type(b) for b in english.buttons]
+    assert [getattr(b, "payload", None) for b in urdu.buttons] == [getattr(b, "payload", None) for b in english.buttons]
+    assert "Hello" not in urdu.body and "السلام علیکم" in urdu.body
 
 
 def test_unknown_names_and_kinds_are_refused():
     with pytest.raises(LookupError):
-        wt.get_template("aspire_booking_confirmed", "ur")
+        wt.get_template("aspire_booking_confirmed", "pa")
     with pytest.raises(LookupError):
         wt.template_for(kind="waitlist_offer", language="en")
 
@@ -143,5 +154,7 @@ def test_button_payloads_parse_back_into_action_and_reference():
 )
 def test_bodies_name_their_link_button_which_is_also_the_sms_links_label(template):
     [button] = [b for b in template.buttons if isinstance(b, UrlButton)]
-    assert f"tap {button.text} below" in template.body
+    assert (
+        f"tap {button.text} below" if template.language == "en" else f'نیچے "{button.text}" پر ٹیپ'
+    ) in template.body
     assert f"\n\n{button.text}: " in wt.render_text(template, PARAMS)

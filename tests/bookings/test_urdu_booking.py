@@ -1,0 +1,141 @@
+"""A booking made on an Urdu page keeps Urdu: its page, and every message to the patient; reception's stay English."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bookings import notifications, services
+from bookings.messaging import LocmemBackend
+from bookings.models import Booking, Message, MessageAudience
+from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clean_outboxes(monkeypatch):
+    LocmemBackend.outbox.clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    # One transaction that never commits: run on-commit work (the worker) at once, as test_booking_flow does.
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
+def slot():
+    SessionTypeFactory()
+    start = timezone.localtime().replace(hour=11, minute=0, second=0, microsecond=0) + dt.timedelta(days=3)
+    return SlotFactory(
+        clinic=ClinicFactory(name="Clifton", slug="clifton", email="clifton@example.com"),
+        physiotherapist=PhysiotherapistFactory(name="Dr. Sana Malik"),
+        starts_at=start,
+    )
+
+
+def book(client, slot, prefix="/ur", **extra):
+    data = {
+        "name": "Ayesha Karim",
+        "phone": "0312-3344556",
+        "email": "ayesha@example.com",
+        "session_type": SessionTypeFactory._meta.model.objects.first().pk,
+        "consent": "on",
+        "contact_channel": "sms",
+        **extra,
+    }
+    return client.post(f"{prefix}/book/slot/{slot.pk}/", data)
+
+
+def test_booking_on_an_urdu_page_is_kept_in_urdu_and_opens_its_urdu_page(client, slot):
+    response = book(client, slot)
+    booking = Booking.objects.get()
+    assert booking.language == "ur"
+    assert response.status_code == 302 and response["Location"] == f"/ur/booking/{booking.manage_token}/"
+    html = client.get(response["Location"]).content.decode()
+    assert "آپ کا سیشن بُک ہو گیا ہے۔" in html  # the flash message, in Urdu
+    assert f"<bdi>{booking.reference}</bdi>" in html
+
+
+def test_booking_on_an_english_page_stays_english(client, slot):
+    book(client, slot, prefix="")
+    assert Booking.objects.get().language == "en-gb"
+    [sms] = LocmemBackend.outbox
+    assert sms["body"].startswith("Aspire Wellness: booked ")
+
+
+def test_urdu_confirmation_by_sms_and_email_is_in_urdu_and_reception_email_stays_english(client, slot):
+    book(client, slot)
+    booking = Booking.objects.get()
+    [sms] = LocmemBackend.outbox
+    assert "آپ کا سیشن بُک ہو گیا" in sms["body"] and booking.reference in sms["body"]
+    assert f"/ur/booking/{booking.manage_token}/" in sms["body"]
+    patient_mail, reception_mail = sorted(mail.outbox, key=lambda m: m.to[0])
+    assert patient_mail.subject.startswith("آپ کا ڈرائی نیڈلنگ سیشن بُک ہو گیا ہے: ")
+    assert "شکریہ Ayesha، آپ کا سیشن بُک ہو گیا ہے۔" in patient_mail.body
+    assert "(کراچی کے وقت کے مطابق)" in patient_mail.body
+    html = patient_mail.alternatives[0][0]
+    assert '<html lang="ur" dir="rtl">' in html and "بکنگ دیکھیں، منسوخ کریں یا وقت بدلیں" in html
+    assert reception_mail.subject.startswith("Online booking: ")
+    assert "New online booking" in reception_mail.body
+    languages = dict(Message.objects.values_list("audience", "language").distinct())
+    assert languages == {MessageAudience.PATIENT: "ur", MessageAudience.RECEPTION: "en"}
+
+
+def test_urdu_message_dates_are_urdu_words_with_latin_digits(slot):
+    booking = services.booking_create(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha", phone="0312-3344556", language="ur"
+    )
+    message = Message.objects.filter(booking=booking, audience=MessageAudience.PATIENT).first()
+    start = timezone.localtime(slot.starts_at)
+    weekday = ["پیر", "منگل", "بدھ", "جمعرات", "جمعہ", "ہفتہ", "اتوار"][start.weekday()]
+    assert message.params["when"].startswith(f"{weekday} {start.day} ")
+    assert message.params["when"].endswith("، 11:00")
+    assert message.params["manage_path"] == f"/ur/booking/{booking.manage_token}/"
+    assert message.params["language"] == "ur"
+
+
+def test_urdu_whatsapp_confirmation_uses_the_urdu_template(providers, slot, client):
+    book(client, slot, contact_channel="whatsapp", email="")
+    request = next(r for r in providers.requests if r.json and r.json.get("type") == "template")
+    assert request.json["template"]["name"] == "aspire_booking_confirmed"
+    assert request.json["template"]["language"] == {"code": "ur"}
+    booking = Booking.objects.get()
+    url_button = request.json["template"]["components"][-1]
+    assert (
+        url_button["sub_type"] == "url" and url_button["parameters"][0]["text"] == f"ur/booking/{booking.manage_token}/"
+    )
+
+
+def test_patient_changes_the_language_of_their_messages_on_the_manage_page(client, slot):
+    book(client, slot, prefix="")
+    booking = Booking.objects.get()
+    assert 'name="language"' in client.get(booking.get_absolute_url()).content.decode()
+    response = client.post(f"/booking/{booking.manage_token}/language/", {"language": "ur"})
+    assert response.status_code == 302 and response["Location"] == f"/ur/booking/{booking.manage_token}/"
+    booking.refresh_from_db()
+    assert booking.language == "ur"
+    assert "آپ کو تصدیق اور یاد دہانی اردو میں ملے گی۔" in client.get(response["Location"]).content.decode()
+    LocmemBackend.outbox.clear()
+    client.post(f"/ur/booking/{booking.manage_token}/cancel/")
+    [sms] = LocmemBackend.outbox
+    assert "منسوخ ہو گیا ہے" in sms["body"]
+
+
+def test_an_unknown_language_is_refused_and_changes_nothing(client, slot):
+    book(client, slot, prefix="")
+    booking = Booking.objects.get()
+    client.post(f"/booking/{booking.manage_token}/language/", {"language": "fr"})
+    booking.refresh_from_db()
+    assert booking.language == "en-gb"
+
+
+def test_changing_the_language_is_a_post_only(client, slot):
+    book(client, slot, prefix="")
+    booking = Booking.objects.get()
+    assert client.get(f"/booking/{booking.manage_token}/language/").status_code == 405
+
+
+def test_message_language_of_a_django_language():
+    assert notifications.message_language("en-gb") == "en" and notifications.message_language("ur") == "ur"
