@@ -41,6 +41,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Urdu beside English in the database's content (content/translation.py, bookings/translation.py);
+    # before the admin, so that its admin classes apply.
+    "modeltranslation",
     # Django's admin, with changelists that take only the filters they offer (aspire/admin_site.py).
     "aspire.admin_site.AdminConfig",
     "django.contrib.auth",
@@ -211,6 +214,9 @@ LANGUAGE_CODE = "en-gb"
 # The patient side in English (unprefixed, as always) and Urdu (under /ur/, right to left).
 LANGUAGES = [("en-gb", "English"), ("ur", "اردو")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content with no Urdu yet shows its English (django-modeltranslation).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 # Urdu dates as Karachi writes them (dd/mm/yyyy, 24-hour): aspire/formats/ur/formats.py.
 FORMAT_MODULE_PATH = ["aspire.formats"]
 TIME_ZONE = "Asia/Karachi"

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from bookings import availability, privacy, selectors, services, staff
@@ -140,7 +141,7 @@ class ScopedHistoryMixin:
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(TranslationAdmin):
     list_display = ["name", "area", "phone", "is_active", "is_demo"]
     list_filter = ["is_active", "is_demo"]
     search_fields = ["name", "area", "address"]
@@ -167,7 +168,7 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Physiotherapist)
-class PhysiotherapistAdmin(admin.ModelAdmin):
+class PhysiotherapistAdmin(TranslationAdmin):
     list_display = ["name", "gender", "credentials", "hours_links", "is_active", "is_demo"]
     list_filter = ["is_active", "gender", "is_demo"]
     search_fields = ["name", "credentials"]
@@ -244,7 +245,7 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionType)
-class SessionTypeAdmin(admin.ModelAdmin):
+class SessionTypeAdmin(TranslationAdmin):
     list_display = ["name", "duration_minutes", "price_pkr", "is_active", "order"]
     list_editable = ["order"]
 

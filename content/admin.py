@@ -1,16 +1,18 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+# Staff edit each text in English and in Urdu side by side (content/translation.py); a blank Urdu shows the English.
 from content.models import FAQ, Condition, FAQCategory, Page, PageSection, Testimonial
 
 
-class PageSectionInline(admin.StackedInline):
+class PageSectionInline(TranslationStackedInline):
     model = PageSection
     extra = 0
     fields = ["order", "heading", "anchor", "body"]
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(TranslationAdmin):
     list_display = ["__str__", "title", "updated_at"]
     inlines = [PageSectionInline]
     fieldsets = [
@@ -24,7 +26,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(TranslationAdmin):
     list_display = ["name", "order", "is_published"]
     list_editable = ["order", "is_published"]
     list_filter = ["is_published"]
@@ -37,21 +39,21 @@ class ConditionAdmin(admin.ModelAdmin):
     ]
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(TranslationStackedInline):
     model = FAQ
     extra = 0
     fields = ["order", "question", "answer", "is_published"]
 
 
 @admin.register(FAQCategory)
-class FAQCategoryAdmin(admin.ModelAdmin):
+class FAQCategoryAdmin(TranslationAdmin):
     list_display = ["name", "order"]
     list_editable = ["order"]
     inlines = [FAQInline]
 
 
 @admin.register(FAQ)
-class FAQAdmin(admin.ModelAdmin):
+class FAQAdmin(TranslationAdmin):
     list_display = ["question", "category", "order", "is_published"]
     list_editable = ["order", "is_published"]
     list_filter = ["is_published", "category"]
@@ -60,7 +62,7 @@ class FAQAdmin(admin.ModelAdmin):
 
 
 @admin.register(Testimonial)
-class TestimonialAdmin(admin.ModelAdmin):
+class TestimonialAdmin(TranslationAdmin):
     list_display = ["attribution", "condition", "consent_to_publish", "order", "created_at"]
     list_editable = ["consent_to_publish", "order"]
     list_filter = ["consent_to_publish", "condition"]

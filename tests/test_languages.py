@@ -135,3 +135,28 @@ def test_urdu_dates_are_urdu_words_with_latin_digits(client):
         assert Template('{{ d|date:"l j F Y" }}').render(Context({"d": day})) == "ہفتہ 5 جنوری 2030"
         assert Template('{{ d|date:"SHORT_DATE_FORMAT" }}').render(Context({"d": day})) == "05/01/2030"
         assert Template('{{ t|time }}').render(Context({"t": dt.time(15, 30)})) == "15:30"
+
+
+def test_shipped_content_has_its_urdu_and_missing_urdu_falls_back_to_english(client):
+    html = client.get("/ur/").content.decode()
+    assert "کراچی میں فزیوتھراپسٹ کے ہاتھوں ڈرائی نیڈلنگ" in html  # the page's heading, from the database
+    assert "<title>کراچی میں ڈرائی نیڈلنگ فزیوتھراپی | Aspire Wellness</title>" in html
+    assert "trigger point dry needling" in html  # a section body with no Urdu yet: its English
+    english = client.get("/").content.decode()
+    assert "Dry needling by physiotherapists in Karachi" in english and "کراچی" not in english.split("<footer")[0]
+
+
+def test_urdu_condition_page_has_its_own_title_and_description(client):
+    html = client.get("/ur/conditions/sciatica/").content.decode()
+    assert "<h1>عرق النساء (سائٹیکا)</h1>" in html
+    assert "<title>عرق النساء (سائٹیکا): کراچی میں ڈرائی نیڈلنگ | Aspire Wellness</title>" in html
+    assert 'name="description" content="کولہے سے ٹانگ تک' in html
+
+
+def test_staff_edit_urdu_beside_english_in_the_admin(admin_client):
+    from content.models import Condition
+
+    condition = Condition.objects.get(slug="sciatica")
+    html = admin_client.get(f"/admin/content/condition/{condition.pk}/change/").content.decode()
+    assert 'name="name_en_gb"' in html and 'name="name_ur"' in html
+    assert 'name="about_en_gb"' in html and 'name="about_ur"' in html
