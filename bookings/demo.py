@@ -53,10 +53,37 @@ DEMO_CLINICS = [
 ]
 
 
+# What Urdu pages show of each demo clinic (django-modeltranslation's _ur fields).
+_WEEKDAYS_UR = "پیر تا ہفتہ"
+DEMO_CLINICS_UR = {
+    "clifton": {
+        "area_ur": "کلفٹن",
+        "address_ur": "پلاٹ 14-C، بلاک 5، خیابانِ رومی، کلفٹن",
+        "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 20:00\nاتوار: بند",
+    },
+    "dha-phase-6": {
+        "area_ur": "ڈی ایچ اے فیز 6",
+        "address_ur": "32-C، بخاری کمرشل لین 6، ڈی ایچ اے فیز 6",
+        "opening_hours_ur": f"{_WEEKDAYS_UR}: 11:00 سے 21:00\nاتوار: 12:00 سے 18:00",
+    },
+    "gulshan-e-iqbal": {
+        "area_ur": "گلشنِ اقبال",
+        "address_ur": "B-127، بلاک 13-D، مسکن چورنگی کے قریب، گلشنِ اقبال",
+        "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 20:00\nاتوار: بند",
+    },
+    "pechs": {
+        "area_ur": "پی ای سی ایچ ایس",
+        "address_ur": "45-A، بلاک 2، طارق روڈ کے پاس، پی ای سی ایچ ایس",
+        "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 19:00\nاتوار: بند",
+    },
+}
+
+
 def seed_clinics() -> list[Clinic]:
     clinics = []
     for spec in DEMO_CLINICS:
-        clinic, _ = Clinic.objects.get_or_create(slug=spec["slug"], defaults={**spec, "is_demo": True})
+        defaults = {**spec, **DEMO_CLINICS_UR[spec["slug"]], "is_demo": True}
+        clinic, _ = Clinic.objects.get_or_create(slug=spec["slug"], defaults=defaults)
         clinics.append(clinic)
     return clinics
 
@@ -71,6 +98,15 @@ DEMO_THERAPISTS = [
     ("Dr. Hira Shaikh", "female", "DPT, MS Neuromusculoskeletal Physiotherapy"),
     ("Dr. Faisal Mirza", "male", "DPT, certified in dry needling and sports taping"),
 ]
+
+# The Urdu name and description of each demo session type, by its English name.
+DEMO_SESSION_TYPES_UR = {
+    "First visit: assessment and dry needling": (
+        "پہلا وزٹ: معائنہ اور ڈرائی نیڈلنگ",
+        "آپ کے درد اور حرکت کا معائنہ، پھر علاج۔",
+    ),
+    "Follow-up dry needling": ("فالو اپ ڈرائی نیڈلنگ", "پہلے آ چکے مریض کا علاج۔"),
+}
 
 DEMO_SESSION_TYPES = [
     (
@@ -138,6 +174,8 @@ def seed_therapists(clinics) -> list:
                 "credentials": credentials,
                 "is_demo": True,
                 "bio": f"{name.split()[1]} treats neck, back and sports injuries with dry needling and exercise.",
+                "bio_ur": f"{name.split()[1]} گردن، کمر اور کھیل کی چوٹوں کا علاج ڈرائی نیڈلنگ اور ورزش سے "
+                + ("کرتی ہیں۔" if gender == "female" else "کرتے ہیں۔"),
             },
         )
         therapists.append(therapist)
@@ -161,6 +199,8 @@ def seed_session_types() -> list:
             defaults={
                 "short_name": short,
                 "description": desc,
+                "name_ur": DEMO_SESSION_TYPES_UR[name][0],
+                "description_ur": DEMO_SESSION_TYPES_UR[name][1],
                 "duration_minutes": minutes,
                 "price_pkr": price,
                 "order": order,

@@ -43,7 +43,9 @@ def validate(documents: dict[str, str], workdir: Path) -> list[str]:
 def test_every_public_page_is_valid_html(client, tmp_path):
     pages = build_public_site()
     documents = {}
-    for name, path in pages.items():
+    # Each page in English and in Urdu (right to left, under /ur/).
+    both = {**pages, **{f"ur-{name}": "/ur" + path for name, path in pages.items()}}
+    for name, path in both.items():
         response = client.get(path)
         assert response.status_code in (200, 404), (path, response.status_code)
         assert response["Content-Type"].startswith("text/html")
@@ -52,6 +54,8 @@ def test_every_public_page_is_valid_html(client, tmp_path):
     form_errors = client.post(pages["book-slot"], {"name": "", "phone": "12", "email": "not-an-email"})
     assert form_errors.status_code == 400
     documents["book-slot-with-errors"] = form_errors.content.decode()
+    form_errors = client.post("/ur" + pages["book-slot"], {"name": "", "phone": "12", "email": "not-an-email"})
+    documents["ur-book-slot-with-errors"] = form_errors.content.decode()
     # The htmx fragment is spliced into the page; check it inside a document shell.
     fragment = client.get(pages["book-clinic"], headers={"HX-Request": "true"}).content.decode()
     documents["book-clinic-fragment"] = (

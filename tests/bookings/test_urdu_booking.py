@@ -139,3 +139,13 @@ def test_changing_the_language_is_a_post_only(client, slot):
 
 def test_message_language_of_a_django_language():
     assert notifications.message_language("en-gb") == "en" and notifications.message_language("ur") == "ur"
+
+
+def test_demo_clinics_and_session_types_read_in_urdu_on_urdu_pages(client):
+    from bookings import demo
+
+    demo.seed_clinics()
+    demo.seed_session_types()
+    html = client.get("/ur/clinics/clifton/").content.decode()
+    assert "خیابانِ رومی" in html and "پیر تا ہفتہ: 10:00 سے 20:00" in html
+    assert "Khayaban-e-Roomi" in client.get("/clinics/clifton/").content.decode()

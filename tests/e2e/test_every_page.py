@@ -55,16 +55,18 @@ def page_at(browser):
         context.close()
 
 
+@pytest.mark.parametrize("prefix", ["", "/ur"], ids=["en", "ur"])
 @pytest.mark.parametrize("device", WIDTHS)
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_page_is_accessible_fits_and_keeps_to_the_csp(live_server, page_at, artifacts, name, device):
-    path = build_public_site()[name]
+def test_page_is_accessible_fits_and_keeps_to_the_csp(live_server, page_at, artifacts, name, device, prefix):
+    path = prefix + build_public_site()[name]
     page = page_at(device)
     response = page.goto(live_server.url + path)
     assert response.status == (404 if name == "not-found" else 200)
     policy = response.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "unsafe-inline" not in policy
-    page.screenshot(path=str(artifacts / f"page-{name}-{WIDTHS[device]}.png"), full_page=True)
+    language = prefix.strip("/") or "en"
+    page.screenshot(path=str(artifacts / f"page-{language}-{name}-{WIDTHS[device]}.png"), full_page=True)
     assert page.get_by_role("heading", level=1).count() == 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTHS[device], f"{path} scrolls sideways at {WIDTHS[device]} px ({width} px)"
