@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0017_urdu2_booking_language'),
+        ('bookings', '0017_booking_language'),
     ]
 
     operations = [

@@ -22,5 +22,5 @@ def copy_english(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0018_urdu2_translation_fields")]
+    dependencies = [("bookings", "0018_translation_fields")]
     operations = [migrations.RunPython(copy_english, migrations.RunPython.noop)]

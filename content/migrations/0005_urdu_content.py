@@ -151,5 +151,5 @@ def add_urdu(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("content", "0004_urdu2_english_into_translation_fields")]
+    dependencies = [("content", "0004_english_into_translation_fields")]
     operations = [migrations.RunPython(add_urdu, migrations.RunPython.noop)]

@@ -26,5 +26,5 @@ def copy_english(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("content", "0003_urdu2_translation_fields")]
+    dependencies = [("content", "0003_translation_fields")]
     operations = [migrations.RunPython(copy_english, migrations.RunPython.noop)]
