@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from aspire import page_cache
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,16 +135,37 @@ def test_urdu_dates_are_urdu_words_with_latin_digits(client):
     with translation.override("ur"):
         assert Template('{{ d|date:"l j F Y" }}').render(Context({"d": day})) == "ہفتہ 5 جنوری 2030"
         assert Template('{{ d|date:"SHORT_DATE_FORMAT" }}').render(Context({"d": day})) == "05/01/2030"
-        assert Template('{{ t|time }}').render(Context({"t": dt.time(15, 30)})) == "15:30"
+        assert Template("{{ t|time }}").render(Context({"t": dt.time(15, 30)})) == "15:30"
 
 
-def test_shipped_content_has_its_urdu_and_missing_urdu_falls_back_to_english(client):
+def test_shipped_content_has_its_urdu_and_missing_urdu_falls_back_to_english(
+    client, django_capture_on_commit_callbacks
+):
     html = client.get("/ur/").content.decode()
     assert "کراچی میں فزیوتھراپسٹ کے ہاتھوں ڈرائی نیڈلنگ" in html  # the page's heading, from the database
     assert "<title>کراچی میں ڈرائی نیڈلنگ فزیوتھراپی | Aspire Wellness</title>" in html
-    assert "trigger point dry needling" in html  # a section body with no Urdu yet: its English
+    assert "ٹرگر پوائنٹ ڈرائی نیڈلنگ" in html and "trigger point dry needling" not in html  # a section body
+    from content.models import PageSection
+
+    with django_capture_on_commit_callbacks(execute=True):
+        PageSection.objects.filter(page__key="home", anchor="what-is-dry-needling").update(body_ur="")
+        page_cache.changed(page_cache.CONTENT)  # update() sends no signal
+    html = client.get("/ur/").content.decode()
+    assert "trigger point dry needling" in html  # a section body with no Urdu: its English
     english = client.get("/").content.decode()
     assert "Dry needling by physiotherapists in Karachi" in english and "کراچی" not in english.split("<footer")[0]
+
+
+def test_every_shipped_long_text_has_its_urdu(client):
+    from content.models import FAQ, Condition, PageSection, Testimonial
+
+    assert not PageSection.objects.filter(body_ur__in=["", None]).exists()
+    assert not Condition.objects.filter(about_ur__in=["", None]).exists()
+    assert not Condition.objects.filter(how_it_helps_ur__in=["", None]).exists()
+    assert not FAQ.objects.filter(answer_ur__in=["", None]).exists()
+    assert not Testimonial.objects.filter(quote_ur__in=["", None]).exists()
+    faq = client.get("/ur/faq/").content.decode()
+    assert 'href="/ur/book/"' in faq  # the Urdu answer links to the Urdu booking page
 
 
 def test_urdu_condition_page_has_its_own_title_and_description(client):

@@ -2,9 +2,8 @@
 conditions (name, summary, muscles, description), FAQ categories and questions.
 
 Written for a Karachi patient, not word for word. The longer Markdown texts (section bodies,
-conditions' "what it is" and "how it helps", FAQ answers, testimonials) are not here yet: their
-English shows on Urdu pages until staff add the Urdu in the admin. Only empty Urdu fields are
-filled, so a rerun never overwrites what staff wrote.
+conditions' "what it is" and "how it helps", FAQ answers, testimonials) follow in 0006. Only
+empty Urdu fields are filled, so a rerun never overwrites what staff wrote.
 """
 
 from django.db import migrations
