@@ -22,16 +22,19 @@ def free_slot():
     return SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Sana Malik"), starts_at=start)
 
 
-def check_page(page):
-    assert page.evaluate("document.documentElement.dir") == "rtl"
-    assert page.evaluate("document.documentElement.lang") == "ur"
+def check_page(page, javascript):
+    html = page.locator("html")
+    assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ur"
+    if not javascript:
+        # page.evaluate waits forever where scripts are off, and axe is a script: the run with
+        # JavaScript checks the same pages' width and accessibility.
+        return
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"{page.url} scrolls sideways ({width} px)"
     assert axe_violations(page, impacts=None) == []
 
 
-# Without JavaScript the same walk stalls in Playwright (not yet found why): only the JS run is kept for now.
-@pytest.mark.parametrize("javascript", [True], ids=["js"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_phone_booking_in_urdu(live_server, browser, free_slot, artifacts, javascript):
     context = browser.new_context(
         viewport={"width": 375, "height": 740}, is_mobile=True, java_script_enabled=javascript
@@ -40,22 +43,22 @@ def test_phone_booking_in_urdu(live_server, browser, free_slot, artifacts, javas
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="اردو").first.click()
     page.wait_for_url("**/ur/")
-    check_page(page)
+    check_page(page, javascript)
     page.get_by_role("link", name="سیشن بُک کریں").first.click()
-    check_page(page)
+    check_page(page, javascript)
     page.get_by_role("link", name="وقت چنیں (Clifton)").click()
-    check_page(page)
+    check_page(page, javascript)
     page.screenshot(path=str(artifacts / f"urdu-times-{javascript}.png"), full_page=True)
     page.locator("a.time", has_text="Dr. Sana Malik").first.click()
     page.fill("#id_name", "Ayesha Karim")
     page.fill("#id_phone", "0312 3344556")
     page.fill("#id_email", "ayesha@example.com")
     page.check("#id_consent")
-    check_page(page)
+    check_page(page, javascript)
     page.screenshot(path=str(artifacts / f"urdu-form-{javascript}.png"), full_page=True)
     page.get_by_role("button", name="یہ سیشن بُک کریں").click()
     page.wait_for_url("**/ur/booking/**")
-    check_page(page)
+    check_page(page, javascript)
     page.screenshot(path=str(artifacts / f"urdu-booked-{javascript}.png"), full_page=True)
     assert "آپ کا سیشن بُک ہو گیا ہے۔" in page.inner_text("main")
     booking = Booking.objects.get()
