@@ -229,6 +229,8 @@ class PatientBookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         session_types = SessionType.objects.active()
         self.fields["session_type"].queryset = session_types
+        # The fee is part of the choice: a patient sees what a session costs before booking it.
+        self.fields["session_type"].label_from_instance = lambda st: f"{st.name} · {st.fee}"
         # Looked up only when a blank form is drawn (not for a posted one, nor a cached blank one).
         self.fields["session_type"].initial = lambda: session_types.values_list("pk", flat=True).first()
 

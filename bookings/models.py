@@ -1,6 +1,7 @@
 from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -78,6 +79,11 @@ class Clinic(models.Model):
         return f"https://www.google.com/maps/search/?api=1&query={quote_plus(f'{self.address}, Karachi')}"
 
 
+def format_pkr(amount: int) -> str:
+    """Return an amount of rupees as a patient reads it: “PKR 6,000”."""
+    return gettext("PKR %(amount)s") % {"amount": f"{amount:,}"}
+
+
 class Gender(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
@@ -147,6 +153,11 @@ class SessionType(models.Model):
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def fee(self) -> str:
+        """The fee as patients read it: “PKR 6,000”."""
+        return format_pkr(self.price_pkr)
 
 
 class Weekday(models.IntegerChoices):

@@ -63,6 +63,7 @@ def _params(booking: Booking, **extra) -> dict:
         "clinic": booking.slot.clinic.name,
         "therapist": booking.slot.physiotherapist.name,
         "reference": booking.reference,
+        "fee": booking.session_type.fee,  # as it was when booked: a later change of price doesn't rewrite it
         "manage_path": booking.get_absolute_url(),
         "phone": settings.ASPIRE_PHONE_DISPLAY,
         **extra,
@@ -140,6 +141,7 @@ def _context(message: Message) -> dict:
         "subject": MESSAGES[message.kind]["subject"].format(**words),
         "intro": MESSAGES[message.kind]["intro"].format(**words),
         "previous": params.get("previous", ""),
+        "fee": params.get("fee", ""),
     }
 
 

@@ -72,7 +72,8 @@ class WhatsAppTemplate:
         return self.params + extra
 
 
-QUESTIONS = "Questions? Call us on {{6}} and we will help."
+# The booked templates carry the fee ({{6}}) and then the phone number ({{7}}).
+QUESTIONS = "Questions? Call us on {{7}} and we will help."
 
 _ENGLISH = [
     WhatsAppTemplate(
@@ -81,11 +82,11 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, your session at Aspire Wellness is booked.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "Please arrive 10 minutes early. To see, move or cancel your booking, tap Manage booking below. "
             + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
         link_param="manage_path",
     ),
@@ -95,10 +96,10 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, your session at Aspire Wellness has moved to a new time.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "To see, move or cancel your booking, tap Manage booking below. " + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
         link_param="manage_path",
     ),
@@ -118,10 +119,10 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, a reminder of your coming session at Aspire Wellness.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "Please arrive 10 minutes early, and let us know if you are coming or need another time. " + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(
             QuickReply("Confirm", CONFIRM + ":{reference}"),
             QuickReply("Change or cancel", CHANGE + ":{reference}"),

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # Page -> pinned query budget (sessions/auth are not touched for anonymous visitors).
 BUDGETS = {
     "/": 5,  # page, sections, conditions, testimonials, clinics (shared with the footer)
-    "/dry-needling/": 3,
+    "/dry-needling/": 4,  # page, sections, clinics (footer), session types (the fees)
     "/conditions/": 2,
     "/conditions/sciatica/": 4,
     "/faq/": 3,
