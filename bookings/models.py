@@ -423,6 +423,13 @@ class Patient(models.Model):
         blank=True,
         help_text="The patient sent STOP: no WhatsApp or text message goes to this number but answers to theirs.",
     )
+    no_shows_forgiven_at = models.DateTimeField(
+        "no-shows reset at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Reception reset the no-show count then: only no-shows after it count against booking online.",
+    )
     created_at = models.DateTimeField("first seen", auto_now_add=True)
     erased_at = models.DateTimeField(
         "personal data erased at",

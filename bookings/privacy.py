@@ -89,6 +89,7 @@ def _export_patient(patient: Patient) -> dict[str, Any]:
         "email": patient.email,
         "notes": patient.notes,
         "first_seen_at": _when(patient.created_at),
+        "no_shows_reset_at": _when(patient.no_shows_forgiven_at),
         "erased_at": _when(patient.erased_at),
     }
 

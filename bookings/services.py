@@ -14,10 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings import availability, notifications
 from bookings.availability import Channel
@@ -90,12 +93,17 @@ def _check_slot_free(
         raise SlotUnavailable(reason)
 
 
-def _too_many_bookings() -> TooManyBookings:
-    # The limit, not the count: whoever types a number learns nothing more of its bookings.
+def _too_many_bookings(clinic: Clinic) -> TooManyBookings:
+    # One answer for every reason a number can't book online (the upcoming-session limit, too many
+    # no-shows): whoever types someone else's number learns no more than that the limit exists.
     limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+    phone = clinic.phone.as_national if clinic.phone else settings.ASPIRE_PHONE_DISPLAY
     return TooManyBookings(
-        f"One phone number can hold {limit} upcoming sessions booked online. To book more, "
-        f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
+        gettext(
+            "One phone number can hold %(limit)s upcoming sessions booked online, and some numbers book "
+            "by phone only. To book this time, please call Aspire Wellness %(clinic)s on %(phone)s."
+        )
+        % {"limit": limit, "clinic": clinic.name, "phone": phone}
     )
 
 
@@ -120,11 +128,48 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
     counts = Booking.objects.filter(patient=patient).aggregate(
         clashes=Count("pk", filter=_overlapping(slot)),
         upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
+        no_shows=Count("pk", filter=_counted_no_shows(patient)),
     )
     if counts["clashes"]:
         raise _patient_busy()
-    if online and counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE:
-        raise _too_many_bookings()
+    if online and (
+        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+        or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
+    ):
+        raise _too_many_bookings(slot.clinic)
+
+
+def _counted_no_shows(patient: Patient) -> Q:
+    """The patient's no-shows that count against booking online: those since reception last reset the count."""
+    if patient.no_shows_forgiven_at is None:
+        return Q(status=BookingStatus.NO_SHOW)
+    return Q(status=BookingStatus.NO_SHOW, no_show_at__gt=patient.no_shows_forgiven_at)
+
+
+def patient_no_show_count(*, patient: Patient) -> int:
+    """Return how many no-shows count against the patient booking online (what reception sees)."""
+    return Booking.objects.filter(_counted_no_shows(patient), patient=patient).count()
+
+
+@transaction.atomic
+def patient_reset_no_shows(*, patient: Patient, by: AbstractBaseUser, now: dt.datetime | None = None) -> int:
+    """
+    Forgive the patient's no-shows so far: they can book online again. Recorded in the admin
+    log with who did it and how many were forgiven. Return that number.
+    """
+    now = now or timezone.now()
+    patient = _lock_patient(patient.pk)
+    forgiven = patient_no_show_count(patient=patient)
+    Patient.objects.filter(pk=patient.pk).update(no_shows_forgiven_at=now)
+    LogEntry.objects.create(
+        user_id=by.pk,
+        content_type=ContentType.objects.get_for_model(Patient),
+        object_id=str(patient.pk),
+        object_repr=f"Patient #{patient.pk}",
+        action_flag=CHANGE,
+        change_message=f"Reset the no-show count ({forgiven} forgiven): the number can book online again.",
+    )
+    return forgiven
 
 
 def _record_opt_in(*, patient: Patient, channel: str, source: str, now: dt.datetime) -> None:
