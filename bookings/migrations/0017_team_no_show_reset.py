@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0016_contact_channel'),
+        ("bookings", "0016_contact_channel"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='no_shows_forgiven_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Reception reset the no-show count then: only no-shows after it count against booking online.', null=True, verbose_name='no-shows reset at'),
+            model_name="patient",
+            name="no_shows_forgiven_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Reception reset the no-show count then: only no-shows after it count against booking online.",
+                null=True,
+                verbose_name="no-shows reset at",
+            ),
         ),
     ]
