@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import availability, privacy, selectors, services, staff
+from bookings import availability, photos, privacy, selectors, services, staff
 from bookings.admin_views import slot_search_terms, week_summary, weekly_hours_url
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
@@ -176,6 +176,11 @@ class PhysiotherapistAdmin(admin.ModelAdmin):
     # The week is set on its own page (bookings_weekly_hours), which puts the times on sale at once.
     readonly_fields = ["weekly_hours"]
     actions = ["generate_slots"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "photo" in form.changed_data:
+            photos.photo_variants_make(physiotherapist=obj)
 
     def get_queryset(self, request):
         current = WeeklyAvailability.objects.exclude(valid_until__lt=local_today()).select_related("clinic")

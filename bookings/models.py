@@ -107,6 +107,16 @@ class Physiotherapist(models.Model):
         choices=Gender.choices,
         help_text="Many patients ask for a therapist of their own gender; they can filter by it when booking.",
     )
+    photo = models.ImageField(
+        "photo",
+        upload_to="physiotherapists/",
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        help_text="Optional. A portrait at least 640 pixels wide; smaller copies for phones are made on save.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     is_active = models.BooleanField("active", default=True, help_text="Inactive therapists can't be booked.")
     is_demo = models.BooleanField("demo data", default=False)
 
@@ -119,6 +129,9 @@ class Physiotherapist(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("bookings:physio_detail", kwargs={"slug": self.slug})
 
 
 class SessionTypeQuerySet(models.QuerySet):

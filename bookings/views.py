@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
-from bookings import availability, ratelimit, selectors, services
+from bookings import availability, photos, ratelimit, selectors, services
 from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
@@ -48,6 +49,41 @@ def clinic_detail(request, slug):
         "json_ld": clinic_json_ld(request, clinic),
     }
     return render(request, "bookings/clinic_detail.html", context)
+
+
+@require_safe
+@shared_page(CONTENT, AVAILABILITY)  # each therapist's next free time
+def physio_list(request):
+    therapists = selectors.team()
+    for therapist in therapists:
+        therapist.photos = photos.variants(therapist)
+    context = {
+        "title": gettext("Our physiotherapists | Aspire Wellness"),
+        "description": gettext(
+            "Meet the Aspire Wellness physiotherapists in Karachi: their training, where and when they work, "
+            "and their next free times for dry needling."
+        ),
+        "therapists": therapists,
+    }
+    return render(request, "bookings/physio_list.html", context)
+
+
+@require_safe
+@shared_page(CONTENT, AVAILABILITY)
+def physio_detail(request, slug):
+    therapists = selectors.team(slug=slug[:80])
+    if not therapists:
+        raise Http404
+    [therapist] = therapists
+    context = {
+        "title": gettext("%(name)s, physiotherapist | Aspire Wellness") % {"name": therapist.name},
+        "description": gettext("%(name)s (%(credentials)s): dry needling at Aspire Wellness, Karachi.")
+        % {"name": therapist.name, "credentials": therapist.credentials},
+        "therapist": therapist,
+        "free_slots": selectors.next_free_slots_of(physiotherapist=therapist),
+        "photos": photos.variants(therapist),
+    }
+    return render(request, "bookings/physio_detail.html", context)
 
 
 def _filters(request) -> tuple[str, str]:

@@ -19,7 +19,7 @@ BUDGETS = {
     "/clinics/": 1,  # the clinics, shared with the footer
     "/clinics/clifton/": 3,  # clinic, its therapists, footer
     "/book/": 4,  # clinics, next free time per clinic (one query), therapists, footer
-    "/sitemap.xml": 4,  # count and page of items for each of the two model sitemaps
+    "/sitemap.xml": 6,  # count and page of items for each of the three model sitemaps
 }
 
 
