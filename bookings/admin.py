@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import availability, photos, privacy, selectors, services, staff
+from bookings import availability, photos, privacy, screening, selectors, services, staff
 from bookings.admin_views import slot_search_terms, week_summary, weekly_hours_url
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
@@ -36,6 +36,7 @@ from bookings.models import (
     Patient,
     Physiotherapist,
     Receptionist,
+    SafetyScreening,
     SessionType,
     Slot,
     TimeOff,
@@ -853,11 +854,12 @@ class BookingAdmin(
     readonly_fields = [
         "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "consent",
         "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
-        "move_offered_at", "patient_confirmed_at", "message_states", "patient_no_shows",
+        "move_offered_at", "patient_confirmed_at", "message_states", "patient_no_shows", "safety_screening",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
         ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent", "patient_no_shows"]}),
+        ("Safety questions", {"fields": ["safety_screening"]}),
         ("Messages", {"fields": ["patient_confirmed_at", "message_states"]}),
         (
             "Record",
@@ -944,6 +946,32 @@ class BookingAdmin(
     @admin.display(description="status", ordering="status")
     def status_badge(self, booking):
         return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
+
+    @admin.display(description="answers")
+    def safety_screening(self, booking):
+        """The safety answers (health data: this page is only for the staff of the booking's clinic)."""
+        try:
+            answers = booking.screening
+        except SafetyScreening.DoesNotExist:
+            return "Not asked (booked by the desk, or before the questions were online)."
+        summary = (
+            "Talk before needling: a “yes” below."
+            if answers.needs_talk
+            else "Not answered: ask them at the desk before needling."
+            if answers.not_answered
+            else "All “no”."
+        )
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", screening.readable(answers.answers))
+        agreed = timezone.localtime(answers.consented_at)
+        consent = f"Consent version {answers.consent_version}, agreed {agreed:%d %b %Y %H:%M}"
+        first = "First visit." if answers.first_visit else "Has attended before."
+        return format_html(
+            '<p class="screening-summary"><strong>{}</strong> {} {}.</p><table class="screening-answers">{}</table>',
+            summary,
+            first,
+            consent,
+            rows,
+        )
 
     @admin.display(description="no-shows")
     def patient_no_shows(self, booking):

@@ -665,3 +665,38 @@ class Receptionist(User):
         permissions = [("manage_receptionists", "Can create receptionist logins and assign their clinics")]
         verbose_name = "receptionist login"
         verbose_name_plural = "receptionist logins"
+
+
+class SafetyScreening(models.Model):
+    """
+    The safety questions a patient answered when booking online, and the consent they
+    gave. Health data: shown only to the staff of the booking's clinic, never put in a
+    message, exported and erased with the patient (bookings.privacy).
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="screening", verbose_name="booking")
+    answers = models.JSONField(
+        "answers", default=dict, blank=True, help_text="Each question's key (bookings.screening) and the yes/no given."
+    )
+    first_visit = models.BooleanField(
+        "first visit", default=False, help_text="No attended session for this phone number before this booking."
+    )
+    needs_talk = models.BooleanField(
+        "talk before needling",
+        default=False,
+        help_text="An answer rules needling out or needs a conversation: the physiotherapist talks it through first.",
+    )
+    consent_version = models.CharField("consent text version", max_length=20)
+    consented_at = models.DateTimeField("agreed at")
+
+    class Meta:
+        verbose_name = "safety screening"
+        verbose_name_plural = "safety screenings"
+
+    def __str__(self):
+        return f"Screening of booking {self.booking_id}"
+
+    @property
+    def not_answered(self) -> bool:
+        """A first visit booked without the questions answered: the desk asks them."""
+        return self.first_visit and not self.answers

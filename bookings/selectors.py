@@ -55,7 +55,7 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     active = Prefetch(
         "bookings",
         queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)
-        .select_related("patient", "session_type")
+        .select_related("patient", "session_type", "screening")
         .prefetch_related(reminders),
         to_attr="active_bookings",
     )

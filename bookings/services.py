@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings import availability, notifications
+from bookings import availability, notifications, screening
 from bookings.availability import Channel
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -34,6 +34,7 @@ from bookings.models import (
     ClinicClosure,
     Patient,
     Physiotherapist,
+    SafetyScreening,
     SessionType,
     Slot,
     TimeOff,
@@ -118,7 +119,7 @@ def _overlapping(slot: Slot) -> Q:
     return Q(status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
 
 
-def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> None:
+def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> dict[str, int]:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
     the number of upcoming sessions one phone number may hold. Both are counted in one query,
@@ -129,6 +130,7 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
         clashes=Count("pk", filter=_overlapping(slot)),
         upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
         no_shows=Count("pk", filter=_counted_no_shows(patient)),
+        attended=Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
     )
     if counts["clashes"]:
         raise _patient_busy()
@@ -137,6 +139,7 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
         or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
     ):
         raise _too_many_bookings(slot.clinic)
+    return counts
 
 
 def _counted_no_shows(patient: Patient) -> Q:
@@ -273,6 +276,7 @@ def booking_create(
     now: dt.datetime | None = None,
     apply_online_rules: bool = True,
     notify: bool = True,
+    screening_answers: dict[str, bool] | None = None,
 ) -> Booking:
     """
     Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
@@ -283,6 +287,9 @@ def booking_create(
     sent twice (a double click, a resent POST) gets the booking it already made. Only
     the browser that drew the form knows its key; a phone number alone never leads
     to anyone's booking.
+
+    `screening_answers` (the online form's safety questions, {} if left blank) are kept
+    with the consent version agreed to, and whether this is the number's first visit.
     """
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
@@ -295,7 +302,7 @@ def booking_create(
     online = source == BookingSource.ONLINE and apply_online_rules
     _check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
     patient = patient_get_or_create(phone=e164, name=name, email=email)
-    _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
+    counts = _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
     if contact_channel:
         _record_opt_in(patient=patient, channel=contact_channel, source=source, now=now)
     booking = Booking(
@@ -321,6 +328,15 @@ def booking_create(
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable("That time was just taken.") from exc
+    if screening_answers is not None:
+        SafetyScreening.objects.create(
+            booking=booking,
+            answers=screening_answers,
+            first_visit=not counts["attended"],
+            needs_talk=screening.needs_talk(screening_answers),
+            consent_version=screening.CONSENT_VERSION,
+            consented_at=now,
+        )
     if notify:
         notifications.booking_confirmed(booking=booking)
     return booking

@@ -11,19 +11,24 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
-from bookings import availability, photos, ratelimit, selectors, services
+from bookings import availability, photos, ratelimit, screening, selectors, services
 from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
 from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
 from bookings.timeutils import local_today
+
+SCREENING_TALK = gettext_lazy(
+    "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
+    "with you before any needling."
+)
 
 
 @require_safe
@@ -229,6 +234,7 @@ def book_slot(request, slot_id):
                     consent=True,
                     form_key=form.cleaned_data["form_key"],
                     contact_channel=form.cleaned_data["contact_channel"],
+                    screening_answers=form.screening_answers(),
                 )
             except services.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
@@ -236,6 +242,8 @@ def book_slot(request, slot_id):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your session is booked. Your confirmation is on its way to your phone.")
+                if screening.needs_talk(form.screening_answers()):
+                    messages.info(request, SCREENING_TALK)
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
     context = {
@@ -257,7 +265,7 @@ def _too_many_requests(request):
 def _booking_or_404(token: str) -> Booking:
     if len(token) > 64:
         raise Http404
-    return get_object_or_404(Booking.objects.with_related(), manage_token=token)
+    return get_object_or_404(Booking.objects.with_related().select_related("screening"), manage_token=token)
 
 
 @never_cache
