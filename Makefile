@@ -34,7 +34,7 @@ bench: $(VENV)/.installed-dev
 ## messages: update the Urdu catalogue (locale/ur/LC_MESSAGES/django.po) from the code and templates, and compile it
 ##   Then translate what tests/test_translations.py lists as untranslated, and run `make messages` again.
 messages: $(VENV)/.installed-dev
-	$(BIN)/python manage.py makemessages --locale ur --no-obsolete --no-fuzzy-matching --add-location file $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages --locale ur --no-obsolete --add-location file $(MESSAGES_IGNORE)
 	$(BIN)/python scripts/compile_messages.py
 
 # Reception's admin stays English: its templates are left out of the patients' catalogue.

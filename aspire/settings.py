@@ -345,6 +345,8 @@ ASPIRE_MIN_NOTICE_MINUTES = int(os.environ.get("ASPIRE_MIN_NOTICE_MINUTES", "120
 ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "60"))
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
 ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
+# After this many no-shows (since reception last reset the count) a number books by calling the clinic.
+ASPIRE_NO_SHOWS_BEFORE_CALL = int(os.environ.get("ASPIRE_NO_SHOWS_BEFORE_CALL", "2"))
 
 # Reminders and aftercare go out only between these hours, Karachi time (from 09:00, until 21:00).
 ASPIRE_MESSAGE_HOURS_START = int(os.environ.get("ASPIRE_MESSAGE_HOURS_START", "9"))

@@ -1,17 +1,20 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from aspire import views
 from bookings import webhooks
-from bookings.sitemaps import ClinicSitemap
+from bookings.sitemaps import ClinicSitemap, PhysiotherapistSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
 
 sitemaps = {
     "pages": StaticPageSitemap,
     "conditions": ConditionSitemap,
     "clinics": ClinicSitemap,
+    "physiotherapists": PhysiotherapistSitemap,
 }
 
 urlpatterns = [
@@ -31,6 +34,9 @@ urlpatterns += i18n_patterns(
     path("", include("content.urls")),
     prefix_default_language=False,
 )
+
+# Uploaded files (the physiotherapists' photos) in development; in production the web server serves MEDIA_ROOT.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "aspire.views.bad_request"
 handler404 = "aspire.views.page_not_found"

@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from bookings import availability, privacy, selectors, services, staff
+from bookings import availability, photos, privacy, screening, selectors, services, staff
 from bookings.admin_views import slot_search_terms, week_summary, weekly_hours_url
 from bookings.admin_widgets import TamperProofAutocompleteMixin
 from bookings.availability import Channel
@@ -36,6 +37,7 @@ from bookings.models import (
     Patient,
     Physiotherapist,
     Receptionist,
+    SafetyScreening,
     SessionType,
     Slot,
     TimeOff,
@@ -176,6 +178,11 @@ class PhysiotherapistAdmin(TranslationAdmin):
     # The week is set on its own page (bookings_weekly_hours), which puts the times on sale at once.
     readonly_fields = ["weekly_hours"]
     actions = ["generate_slots"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "photo" in form.changed_data:
+            photos.photo_variants_make(physiotherapist=obj)
 
     def get_queryset(self, request):
         current = WeeklyAvailability.objects.exclude(valid_until__lt=local_today()).select_related("clinic")
@@ -614,12 +621,23 @@ class PrivateTitlesMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+def no_shows_html(patient: Patient) -> str:
+    """The no-shows counted against a patient booking online, whether they block it, and the reset link."""
+    count = services.patient_no_show_count(patient=patient)
+    limit = settings.ASPIRE_NO_SHOWS_BEFORE_CALL
+    if not count:
+        return "None"
+    url = reverse("admin:bookings_patient_reset_no_shows", args=[patient.pk])
+    state = "books by phone only" if count >= limit else f"online booking stops at {limit}"
+    return format_html('<strong class="no-show-count">{}</strong> ({}) · <a href="{}">Reset</a>', count, state, url)
+
+
 @admin.register(Patient)
 class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["name", "phone_display", "email", "booking_count", "sessions_attended", "created_at"]
     search_fields = ["name", "email"]
-    readonly_fields = ["created_at"]
-    fields = ["name", "phone", "email", "notes", "created_at"]
+    readonly_fields = ["created_at", "no_shows"]
+    fields = ["name", "phone", "email", "notes", "no_shows", "created_at"]
     inlines = [BookingInline]
 
     def get_queryset(self, request):
@@ -659,6 +677,11 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         return [
             path("<path:object_id>/export/", view(self.export_view), name="bookings_patient_export"),
             path("<path:object_id>/erase/", view(self.erase_view), name="bookings_patient_erase"),
+            path(
+                "<path:object_id>/reset-no-shows/",
+                view(self.reset_no_shows_view),
+                name="bookings_patient_reset_no_shows",
+            ),
             *super().get_urls(),
         ]
 
@@ -721,6 +744,33 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
             "refusal": None if patient.erased_at else privacy.erase_refusal(patient=patient),
         }
         return TemplateResponse(request, "admin/bookings/patient/erase_confirmation.html", context)
+
+    def reset_no_shows_view(self, request, object_id):
+        """Show the count and what a reset does; on POST, reset it (recorded in the admin log)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        patient = self.get_object(request, unquote(object_id))
+        if patient is None:
+            raise Http404(f"No patient #{object_id}.")
+        if request.method == "POST":
+            forgiven = services.patient_reset_no_shows(patient=patient, by=request.user)
+            self.message_user(
+                request, f"Reset: {forgiven} no-show(s) forgiven. This number can book online again.", messages.SUCCESS
+            )
+            return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[patient.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "patient": patient,
+            "title": f"Reset the no-shows of patient #{patient.pk}",
+            "no_shows": services.patient_no_show_count(patient=patient),
+            "limit": settings.ASPIRE_NO_SHOWS_BEFORE_CALL,
+        }
+        return TemplateResponse(request, "admin/bookings/patient/reset_no_shows.html", context)
+
+    @admin.display(description="no-shows")
+    def no_shows(self, patient):
+        return no_shows_html(patient)
 
     @admin.display(description="bookings", ordering="n_bookings")
     def booking_count(self, patient):
@@ -805,11 +855,12 @@ class BookingAdmin(
     readonly_fields = [
         "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "consent",
         "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
-        "move_offered_at", "patient_confirmed_at", "message_states",
+        "move_offered_at", "patient_confirmed_at", "message_states", "patient_no_shows", "safety_screening",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
-        ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent"]}),
+        ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent", "patient_no_shows"]}),
+        ("Safety questions", {"fields": ["safety_screening"]}),
         ("Messages", {"fields": ["patient_confirmed_at", "message_states"]}),
         (
             "Record",
@@ -896,6 +947,36 @@ class BookingAdmin(
     @admin.display(description="status", ordering="status")
     def status_badge(self, booking):
         return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
+
+    @admin.display(description="answers")
+    def safety_screening(self, booking):
+        """The safety answers (health data: this page is only for the staff of the booking's clinic)."""
+        try:
+            answers = booking.screening
+        except SafetyScreening.DoesNotExist:
+            return "Not asked (booked by the desk, or before the questions were online)."
+        summary = (
+            "Talk before needling: a “yes” below."
+            if answers.needs_talk
+            else "Not answered: ask them at the desk before needling."
+            if answers.not_answered
+            else "All “no”."
+        )
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", screening.readable(answers.answers))
+        agreed = timezone.localtime(answers.consented_at)
+        consent = f"Consent version {answers.consent_version}, agreed {agreed:%d %b %Y %H:%M}"
+        first = "First visit." if answers.first_visit else "Has attended before."
+        return format_html(
+            '<p class="screening-summary"><strong>{}</strong> {} {}.</p><table class="screening-answers">{}</table>',
+            summary,
+            first,
+            consent,
+            rows,
+        )
+
+    @admin.display(description="no-shows")
+    def patient_no_shows(self, booking):
+        return no_shows_html(booking.patient)
 
     @admin.display(description="patient")
     def patient_link(self, booking):

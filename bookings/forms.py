@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from bookings import screening
 from bookings.models import Booking, BookingSource, CancelReason, Clinic, ClinicClosure, Slot, TimeOff
 from bookings.phones import InvalidPhone, normalize_mobile, normalize_phone
 
@@ -210,7 +211,7 @@ class PatientBookingForm(forms.Form):
         help_text=_("A line or two helps your physiotherapist prepare."),
     )
     consent = forms.BooleanField(
-        label=_("I have read the safety information and agree to be assessed for dry needling."),
+        label=screening.CONSENT_TEXT,  # versioned: the booking keeps screening.CONSENT_VERSION
         error_messages={"required": _("Please confirm you have read the safety information.")},
     )
     # The form's one-time key (drawn afresh for every form, never cached): sending the same
@@ -230,8 +231,39 @@ class PatientBookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         session_types = SessionType.objects.active()
         self.fields["session_type"].queryset = session_types
+        # The fee is part of the choice: a patient sees what a session costs before booking it.
+        self.fields["session_type"].label_from_instance = lambda st: f"{st.name} · {st.fee}"
         # Looked up only when a blank form is drawn (not for a posted one, nor a cached blank one).
         self.fields["session_type"].initial = lambda: session_types.values_list("pk", flat=True).first()
+        for question in screening.QUESTIONS:
+            self.fields[f"screen_{question.key}"] = forms.TypedChoiceField(
+                label=question.text,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                coerce=lambda value: value == "yes",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def screening_fields(self):
+        return [self[f"screen_{key}"] for key in screening.KEYS]
+
+    def clean(self):
+        cleaned = super().clean()
+        answered = [key for key in screening.KEYS if cleaned.get(f"screen_{key}") is not None]
+        if answered and len(answered) < len(screening.KEYS):
+            for key in screening.KEYS:
+                if cleaned.get(f"screen_{key}") is None:
+                    self.add_error(f"screen_{key}", _("Please answer yes or no."))
+        return cleaned
+
+    def screening_answers(self) -> dict[str, bool]:
+        """Return the safety answers given ({} if the patient left them all blank)."""
+        return {
+            key: self.cleaned_data[f"screen_{key}"]
+            for key in screening.KEYS
+            if self.cleaned_data.get(f"screen_{key}") is not None
+        }
 
     def clean_name(self):
         return clean_person_name(self.cleaned_data["name"])

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -80,6 +81,11 @@ class Clinic(models.Model):
         return f"https://www.google.com/maps/search/?api=1&query={quote_plus(f'{self.address}, Karachi')}"
 
 
+def format_pkr(amount: int) -> str:
+    """Return an amount of rupees as a patient reads it: “PKR 6,000”."""
+    return gettext("PKR %(amount)s") % {"amount": f"{amount:,}"}
+
+
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
@@ -103,6 +109,16 @@ class Physiotherapist(models.Model):
         choices=Gender.choices,
         help_text="Many patients ask for a therapist of their own gender; they can filter by it when booking.",
     )
+    photo = models.ImageField(
+        "photo",
+        upload_to="physiotherapists/",
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        help_text="Optional. A portrait at least 640 pixels wide; smaller copies for phones are made on save.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     is_active = models.BooleanField("active", default=True, help_text="Inactive therapists can't be booked.")
     is_demo = models.BooleanField("demo data", default=False)
 
@@ -115,6 +131,9 @@ class Physiotherapist(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("bookings:physio_detail", kwargs={"slug": self.slug})
 
 
 class SessionTypeQuerySet(models.QuerySet):
@@ -149,6 +168,11 @@ class SessionType(models.Model):
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def fee(self) -> str:
+        """The fee as patients read it: “PKR 6,000”."""
+        return format_pkr(self.price_pkr)
 
 
 class Weekday(models.IntegerChoices):
@@ -414,6 +438,13 @@ class Patient(models.Model):
         blank=True,
         help_text="The patient sent STOP: no WhatsApp or text message goes to this number but answers to theirs.",
     )
+    no_shows_forgiven_at = models.DateTimeField(
+        "no-shows reset at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Reception reset the no-show count then: only no-shows after it count against booking online.",
+    )
     created_at = models.DateTimeField("first seen", auto_now_add=True)
     erased_at = models.DateTimeField(
         "personal data erased at",
@@ -643,3 +674,38 @@ class Receptionist(User):
         permissions = [("manage_receptionists", "Can create receptionist logins and assign their clinics")]
         verbose_name = "receptionist login"
         verbose_name_plural = "receptionist logins"
+
+
+class SafetyScreening(models.Model):
+    """
+    The safety questions a patient answered when booking online, and the consent they
+    gave. Health data: shown only to the staff of the booking's clinic, never put in a
+    message, exported and erased with the patient (bookings.privacy).
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="screening", verbose_name="booking")
+    answers = models.JSONField(
+        "answers", default=dict, blank=True, help_text="Each question's key (bookings.screening) and the yes/no given."
+    )
+    first_visit = models.BooleanField(
+        "first visit", default=False, help_text="No attended session for this phone number before this booking."
+    )
+    needs_talk = models.BooleanField(
+        "talk before needling",
+        default=False,
+        help_text="An answer rules needling out or needs a conversation: the physiotherapist talks it through first.",
+    )
+    consent_version = models.CharField("consent text version", max_length=20)
+    consented_at = models.DateTimeField("agreed at")
+
+    class Meta:
+        verbose_name = "safety screening"
+        verbose_name_plural = "safety screenings"
+
+    def __str__(self):
+        return f"Screening of booking {self.booking_id}"
+
+    @property
+    def not_answered(self) -> bool:
+        """A first visit booked without the questions answered: the desk asks them."""
+        return self.first_visit and not self.answers

@@ -71,6 +71,7 @@ def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra
     with translation.override(language):
         when = format_date(start, pgettext("a session's day and time in a message", "D d M, H:i"))
         manage_path = booking.get_absolute_url()
+        fee = booking.session_type.fee
     return {
         "first_name": booking.name.split()[0] if booking.name.split() else "",
         "when": when,
@@ -78,6 +79,7 @@ def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra
         "clinic": booking.slot.clinic.name,
         "therapist": booking.slot.physiotherapist.name,
         "reference": booking.reference,
+        "fee": fee,  # as it was when booked: a later change of price doesn't rewrite it
         "manage_path": manage_path,
         "phone": settings.ASPIRE_PHONE_DISPLAY,
         "language": message_language(language),
@@ -156,6 +158,7 @@ def _context(message: Message) -> dict:
         "subject": MESSAGES[message.kind]["subject"].format(**words),
         "intro": MESSAGES[message.kind]["intro"].format(**words),
         "previous": params.get("previous", ""),
+        "fee": params.get("fee", ""),
     }
 
 

@@ -184,14 +184,20 @@ def send(message: Message) -> str:
             if message.kind in ANSWERS:
                 return whatsapp.send_text(to_e164=message.recipient, body=message.params["text"])
             template = whatsapp_templates.template_for(kind=message.kind, language=message.language)
+            # A message queued before its template carried the fee still goes: the booking's fee fills it in.
+            params = message.params if "fee" in message.params else {**message.params, "fee": _fee(message)}
             return whatsapp.send_template(
-                to_e164=message.recipient, template=template.name, language=template.language, params=message.params
+                to_e164=message.recipient, template=template.name, language=template.language, params=params
             )
     except channels.PermanentError as exc:
         if exc.not_on_whatsapp:
             raise NotOnWhatsApp(str(exc)) from exc
         raise PermanentFailure(str(exc)) from exc
     raise PermanentFailure(f"No channel {message.channel!r} is set up.")
+
+
+def _fee(message: Message) -> str:
+    return message.booking.session_type.fee if message.booking_id else ""
 
 
 def fall_back_to_text(message: Message) -> Message | None:

@@ -26,7 +26,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter
+from bookings import screening
+from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter, SafetyScreening
 from bookings.services import new_manage_token
 
 EXPORT_FORMAT = "aspire-patient-data"
@@ -89,6 +90,7 @@ def _export_patient(patient: Patient) -> dict[str, Any]:
         "email": patient.email,
         "notes": patient.notes,
         "first_seen_at": _when(patient.created_at),
+        "no_shows_reset_at": _when(patient.no_shows_forgiven_at),
         "erased_at": _when(patient.erased_at),
     }
 
@@ -134,6 +136,23 @@ def _export_rate_limit_counters(patient: Patient) -> list[dict[str, Any]]:
     return [{"key": c.key, "count": c.count, "expires_at": _when(c.expires_at)} for c in counters]
 
 
+def _export_safety_screenings(patient: Patient) -> list[dict[str, Any]]:
+    rows = SafetyScreening.objects.filter(booking__patient=patient).select_related("booking").order_by("pk")
+    return [
+        {
+            "booking": row.booking.reference,
+            "answers": [
+                {"question": question, "answer": answer} for question, answer in screening.readable(row.answers)
+            ],
+            "first_visit": row.first_visit,
+            "talk_before_needling": row.needs_talk,
+            "consent_version": row.consent_version,
+            "consented_at": _when(row.consented_at),
+        }
+        for row in rows
+    ]
+
+
 # One function per kind of data held about a patient: a new kind (the messages sent
 # to them) is one more function here.
 EXPORT_SECTIONS: dict[str, Callable[[Patient], Any]] = {
@@ -141,6 +160,7 @@ EXPORT_SECTIONS: dict[str, Callable[[Patient], Any]] = {
     "bookings": _export_bookings,
     "booking_history": _export_booking_history,
     "rate_limit_counters": _export_rate_limit_counters,
+    "safety_screenings": _export_safety_screenings,
 }
 
 
@@ -214,6 +234,8 @@ def _anonymise_bookings(bookings, *, by: AbstractBaseUser | None, reason: str, n
     # Locked first: a second run at the same moment waits here, then finds them erased.
     changed = list(bookings.exclude(_ANONYMOUS).order_by().select_for_update(of=("self",)))
     booking_ids = bookings.values("pk")
+    # The safety answers are health data: they go entirely, with the consent record they came with.
+    SafetyScreening.objects.filter(booking__in=booking_ids).delete()
     history_rows = Booking.history.model.objects.filter(id__in=booking_ids).exclude(_ANONYMOUS).update(**_ERASED_VALUES)
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Booking),

@@ -56,7 +56,7 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     active = Prefetch(
         "bookings",
         queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)
-        .select_related("patient", "session_type")
+        .select_related("patient", "session_type", "screening")
         .prefetch_related(reminders),
         to_attr="active_bookings",
     )
@@ -348,3 +348,58 @@ def therapists_offered(*, clinic=None, now=None) -> QuerySet[Physiotherapist]:
 
     slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
     return Physiotherapist.objects.filter(Exists(slots)).order_by("name")
+
+
+# The team -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Workplace:
+    clinic: Clinic
+    weekdays: list[str]
+
+
+def _workplaces(hours: list[WeeklyAvailability]) -> list[Workplace]:
+    by_clinic: dict[int, Workplace] = {}
+    for row in sorted(hours, key=lambda row: (row.clinic.name, row.weekday)):
+        place = by_clinic.setdefault(row.clinic_id, Workplace(clinic=row.clinic, weekdays=[]))
+        day = row.get_weekday_display()
+        if day not in place.weekdays:
+            place.weekdays.append(day)
+    return list(by_clinic.values())
+
+
+def team(*, slug: str = "", now=None) -> list[Physiotherapist]:
+    """
+    Return the active therapists (or the one with `slug`), each with `.workplaces` (the
+    clinics and weekdays of their current weekly hours) and `.next_free` (the start of
+    their next time a patient can book online, or None). Two queries, whatever the size
+    of the team or the schedule: the first free time is read off the slot index.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from bookings.timeutils import local_today
+
+    current = (
+        WeeklyAvailability.objects.exclude(valid_until__lt=local_today())
+        .filter(clinic__is_active=True)
+        .select_related("clinic")
+    )
+    first_free = (
+        online_slots(now=now).filter(physiotherapist=OuterRef("pk")).order_by("starts_at").values("starts_at")[:1]
+    )
+    therapists = Physiotherapist.objects.active().annotate(next_free=Subquery(first_free))
+    if slug:
+        therapists = therapists.filter(slug=slug)
+    therapists = list(
+        therapists.prefetch_related(Prefetch("availabilities", queryset=current.order_by(), to_attr="current_hours"))
+    )
+    for therapist in therapists:
+        therapist.workplaces = _workplaces(therapist.current_hours)
+    return therapists
+
+
+def next_free_slots_of(*, physiotherapist: Physiotherapist, limit: int = 6, now=None) -> list[Slot]:
+    """Return the therapist's next bookable times, at any of their clinics, soonest first."""
+    slots = online_slots(physio_slug=physiotherapist.slug, now=now).filter(physiotherapist=physiotherapist)
+    return list(slots.select_related("clinic").order_by("starts_at")[:limit])

@@ -14,13 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings import availability, notifications
+from bookings import availability, notifications, screening
 from bookings.availability import Channel
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -32,6 +34,7 @@ from bookings.models import (
     ClinicClosure,
     Patient,
     Physiotherapist,
+    SafetyScreening,
     SessionType,
     Slot,
     TimeOff,
@@ -91,15 +94,17 @@ def _check_slot_free(
         raise SlotUnavailable(reason)
 
 
-def _too_many_bookings() -> TooManyBookings:
-    # The limit, not the count: whoever types a number learns nothing more of its bookings.
+def _too_many_bookings(clinic: Clinic) -> TooManyBookings:
+    # One answer for every reason a number can't book online (the upcoming-session limit, too many
+    # no-shows): whoever types someone else's number learns no more than that the limit exists.
     limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+    phone = clinic.phone.as_national if clinic.phone else settings.ASPIRE_PHONE_DISPLAY
     return TooManyBookings(
         gettext(
-            "One phone number can hold %(limit)s upcoming sessions booked online. To book more, "
-            "please call us on %(phone)s."
+            "One phone number can hold %(limit)s upcoming sessions booked online, and some numbers book "
+            "by phone only. To book this time, please call Aspire Wellness %(clinic)s on %(phone)s."
         )
-        % {"limit": limit, "phone": settings.ASPIRE_PHONE_DISPLAY}
+        % {"limit": limit, "clinic": clinic.name, "phone": phone}
     )
 
 
@@ -116,7 +121,7 @@ def _overlapping(slot: Slot) -> Q:
     return Q(status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
 
 
-def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> None:
+def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> dict[str, int]:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
     the number of upcoming sessions one phone number may hold. Both are counted in one query,
@@ -126,11 +131,50 @@ def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, o
     counts = Booking.objects.filter(patient=patient).aggregate(
         clashes=Count("pk", filter=_overlapping(slot)),
         upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
+        no_shows=Count("pk", filter=_counted_no_shows(patient)),
+        attended=Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
     )
     if counts["clashes"]:
         raise _patient_busy()
-    if online and counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE:
-        raise _too_many_bookings()
+    if online and (
+        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+        or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
+    ):
+        raise _too_many_bookings(slot.clinic)
+    return counts
+
+
+def _counted_no_shows(patient: Patient) -> Q:
+    """The patient's no-shows that count against booking online: those since reception last reset the count."""
+    if patient.no_shows_forgiven_at is None:
+        return Q(status=BookingStatus.NO_SHOW)
+    return Q(status=BookingStatus.NO_SHOW, no_show_at__gt=patient.no_shows_forgiven_at)
+
+
+def patient_no_show_count(*, patient: Patient) -> int:
+    """Return how many no-shows count against the patient booking online (what reception sees)."""
+    return Booking.objects.filter(_counted_no_shows(patient), patient=patient).count()
+
+
+@transaction.atomic
+def patient_reset_no_shows(*, patient: Patient, by: AbstractBaseUser, now: dt.datetime | None = None) -> int:
+    """
+    Forgive the patient's no-shows so far: they can book online again. Recorded in the admin
+    log with who did it and how many were forgiven. Return that number.
+    """
+    now = now or timezone.now()
+    patient = _lock_patient(patient.pk)
+    forgiven = patient_no_show_count(patient=patient)
+    Patient.objects.filter(pk=patient.pk).update(no_shows_forgiven_at=now)
+    LogEntry.objects.create(
+        user_id=by.pk,
+        content_type=ContentType.objects.get_for_model(Patient),
+        object_id=str(patient.pk),
+        object_repr=f"Patient #{patient.pk}",
+        action_flag=CHANGE,
+        change_message=f"Reset the no-show count ({forgiven} forgiven): the number can book online again.",
+    )
+    return forgiven
 
 
 def _opt_in(*, channel: str, source: str, now: dt.datetime) -> dict:
@@ -245,6 +289,7 @@ def booking_create(
     now: dt.datetime | None = None,
     apply_online_rules: bool = True,
     notify: bool = True,
+    screening_answers: dict[str, bool] | None = None,
 ) -> Booking:
     """
     Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
@@ -255,6 +300,9 @@ def booking_create(
     sent twice (a double click, a resent POST) gets the booking it already made. Only
     the browser that drew the form knows its key; a phone number alone never leads
     to anyone's booking.
+
+    `screening_answers` (the online form's safety questions, {} if left blank) are kept
+    with the consent version agreed to, and whether this is the number's first visit.
     """
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
@@ -269,7 +317,7 @@ def booking_create(
     # The opt-in is written with the patient's row, in one statement; a refusal below rolls both back.
     opt_in = _opt_in(channel=contact_channel, source=source, now=now) if contact_channel else None
     patient = patient_get_or_create(phone=e164, name=name, email=email, changes=opt_in)
-    _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
+    counts = _check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
@@ -294,6 +342,15 @@ def booking_create(
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
+    if screening_answers is not None:
+        SafetyScreening.objects.create(
+            booking=booking,
+            answers=screening_answers,
+            first_visit=not counts["attended"],
+            needs_talk=screening.needs_talk(screening_answers),
+            consent_version=screening.CONSENT_VERSION,
+            consented_at=now,
+        )
     if notify:
         notifications.booking_confirmed(booking=booking)
     return booking

@@ -1,6 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 
-from bookings.models import Clinic
+from bookings.models import Clinic, Physiotherapist
 
 
 class ClinicSitemap(Sitemap):
@@ -13,3 +13,11 @@ class ClinicSitemap(Sitemap):
 
     def items(self):
         return Clinic.objects.active()
+
+
+class PhysiotherapistSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return Physiotherapist.objects.active()

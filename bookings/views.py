@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,12 +23,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
-from bookings import availability, ratelimit, selectors, services
+from bookings import availability, photos, ratelimit, screening, selectors, services
 from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
 from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
 from bookings.timeutils import local_today
+
+SCREENING_TALK = gettext_lazy(
+    "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
+    "with you before any needling."
+)
 
 
 @require_safe
@@ -56,6 +61,41 @@ def clinic_detail(request, slug):
         "json_ld": clinic_json_ld(request, clinic),
     }
     return render(request, "bookings/clinic_detail.html", context)
+
+
+@require_safe
+@shared_page(CONTENT, AVAILABILITY)  # each therapist's next free time
+def physio_list(request):
+    therapists = selectors.team()
+    for therapist in therapists:
+        therapist.photos = photos.variants(therapist)
+    context = {
+        "title": _("Our physiotherapists | Aspire Wellness"),
+        "description": _(
+            "Meet the Aspire Wellness physiotherapists in Karachi: their training, where and when they work, "
+            "and their next free times for dry needling."
+        ),
+        "therapists": therapists,
+    }
+    return render(request, "bookings/physio_list.html", context)
+
+
+@require_safe
+@shared_page(CONTENT, AVAILABILITY)
+def physio_detail(request, slug):
+    therapists = selectors.team(slug=slug[:80])
+    if not therapists:
+        raise Http404
+    [therapist] = therapists
+    context = {
+        "title": _("%(name)s, physiotherapist | Aspire Wellness") % {"name": therapist.name},
+        "description": _("%(name)s (%(credentials)s): dry needling at Aspire Wellness, Karachi.")
+        % {"name": therapist.name, "credentials": therapist.credentials},
+        "therapist": therapist,
+        "free_slots": selectors.next_free_slots_of(physiotherapist=therapist),
+        "photos": photos.variants(therapist),
+    }
+    return render(request, "bookings/physio_detail.html", context)
 
 
 def _filters(request) -> tuple[str, str]:
@@ -241,6 +281,7 @@ def book_slot(request, slot_id):
                     form_key=form.cleaned_data["form_key"],
                     contact_channel=form.cleaned_data["contact_channel"],
                     language=get_language(),  # the page's: the patient's messages will be in it
+                    screening_answers=form.screening_answers(),
                 )
             except services.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
@@ -248,6 +289,8 @@ def book_slot(request, slot_id):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
+                if screening.needs_talk(form.screening_answers()):
+                    messages.info(request, SCREENING_TALK)
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
     context = {
@@ -269,7 +312,7 @@ def _too_many_requests(request):
 def _booking_or_404(token: str) -> Booking:
     if len(token) > 64:
         raise Http404
-    return get_object_or_404(Booking.objects.with_related(), manage_token=token)
+    return get_object_or_404(Booking.objects.with_related().select_related("screening"), manage_token=token)
 
 
 @never_cache

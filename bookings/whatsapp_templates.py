@@ -74,7 +74,8 @@ class WhatsAppTemplate:
         return self.params + extra
 
 
-QUESTIONS = "Questions? Call us on {{6}} and we will help."
+# The booked templates carry the fee ({{6}}) and then the phone number ({{7}}).
+QUESTIONS = "Questions? Call us on {{7}} and we will help."
 
 _ENGLISH = [
     WhatsAppTemplate(
@@ -83,11 +84,11 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, your session at Aspire Wellness is booked.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "Please arrive 10 minutes early. To see, move or cancel your booking, tap Manage booking below. "
             + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
         link_param="manage_path",
     ),
@@ -97,10 +98,10 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, your session at Aspire Wellness has moved to a new time.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "To see, move or cancel your booking, tap Manage booking below. " + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("Manage booking", "manage_path"),),
         link_param="manage_path",
     ),
@@ -120,10 +121,10 @@ _ENGLISH = [
         language="en",
         body=(
             "Hello {{1}}, a reminder of your coming session at Aspire Wellness.\n\n"
-            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\nFee: {{6}}\n\n"
             "Please arrive 10 minutes early, and let us know if you are coming or need another time. " + QUESTIONS
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(
             QuickReply("Confirm", CONFIRM + ":{reference}"),
             QuickReply("Change or cancel", CHANGE + ":{reference}"),
@@ -158,7 +159,8 @@ _ENGLISH = [
     ),
 ]
 
-QUESTIONS_UR = "کوئی سوال ہو تو ہمیں {{6}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+# As in English: the fee is {{6}} and the phone number {{7}}.
+QUESTIONS_UR = "کوئی سوال ہو تو ہمیں {{7}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
 
 _URDU = [
     WhatsAppTemplate(
@@ -167,11 +169,11 @@ _URDU = [
         language="ur",
         body=(
             "السلام علیکم {{1}}، Aspire Wellness میں آپ کا سیشن بُک ہو گیا ہے۔\n\n"
-            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\nفیس: {{6}}\n\n"
             "براہِ کرم 10 منٹ پہلے تشریف لائیں۔ بکنگ دیکھنے، وقت بدلنے یا منسوخ کرنے کے لیے نیچے "
             '"بکنگ دیکھیں" پر ٹیپ کریں۔ ' + QUESTIONS_UR
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
         link_param="manage_path",
     ),
@@ -181,10 +183,10 @@ _URDU = [
         language="ur",
         body=(
             "السلام علیکم {{1}}، Aspire Wellness میں آپ کا سیشن نئے وقت پر منتقل ہو گیا ہے۔\n\n"
-            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\nفیس: {{6}}\n\n"
             'بکنگ دیکھنے، وقت بدلنے یا منسوخ کرنے کے لیے نیچے "بکنگ دیکھیں" پر ٹیپ کریں۔ ' + QUESTIONS_UR
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
         link_param="manage_path",
     ),
@@ -204,10 +206,10 @@ _URDU = [
         language="ur",
         body=(
             "السلام علیکم {{1}}، Aspire Wellness میں آپ کے آنے والے سیشن کی یاد دہانی۔\n\n"
-            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\nفیس: {{6}}\n\n"
             "براہِ کرم 10 منٹ پہلے تشریف لائیں، اور ہمیں بتا دیں کہ آپ آ رہے ہیں یا کوئی اور وقت چاہیے۔ " + QUESTIONS_UR
         ),
-        params=("first_name", "when", "clinic", "therapist", "reference", "phone"),
+        params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
         buttons=(
             QuickReply("میں آؤں گا / آؤں گی", CONFIRM + ":{reference}"),
             QuickReply("وقت بدلیں یا منسوخ کریں", CHANGE + ":{reference}"),

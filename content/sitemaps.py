@@ -18,6 +18,7 @@ class StaticPageSitemap(Sitemap):
             ("content:condition_list", 0.8),
             ("content:faq", 0.7),
             ("bookings:clinic_list", 0.7),
+            ("bookings:physio_list", 0.7),
             ("bookings:book", 0.9),
         ]
 

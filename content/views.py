@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from aspire.page_cache import CONTENT, shared_page
+from bookings.models import SessionType
 from content import selectors
 from content.markdown import render_markdown
 from content.models import Condition, Page
@@ -38,6 +40,7 @@ def home(request):
 @shared_page(CONTENT)
 def dry_needling(request):
     page = selectors.page_get(key=Page.DRY_NEEDLING)
+    session_types = list(SessionType.objects.active())
     context = {
         "title": page.title,
         "description": page.meta_description,
@@ -53,8 +56,19 @@ def dry_needling(request):
                 "@type": "MedicalTherapy",
                 "name": "Dry needling",
                 "alternateName": ["Trigger point dry needling", "Intramuscular stimulation (IMS)"],
+                "offers": [
+                    {
+                        "@type": "Offer",
+                        "name": session_type.name,
+                        "price": str(session_type.price_pkr),
+                        "priceCurrency": "PKR",
+                        "url": request.build_absolute_uri(reverse("bookings:book")),
+                    }
+                    for session_type in session_types
+                ],
             },
         },
+        "session_types": session_types,
     }
     return render(request, "content/dry_needling.html", context)
 

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from bookings.models import WeeklyAvailability
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 
 
@@ -27,6 +28,10 @@ def build_public_site() -> dict[str, str]:
         manage_token="public-site-token",
     )
     token = booking.manage_token
+    WeeklyAvailability.objects.create(
+        physiotherapist=sana, clinic=clinic, weekday=day.weekday(), start_time=dt.time(9), end_time=dt.time(18),
+        valid_from=timezone.localdate(),
+    )  # fmt: skip
     return {
         "home": "/",
         "dry-needling": "/dry-needling/",
@@ -36,6 +41,8 @@ def build_public_site() -> dict[str, str]:
         "clinics": "/clinics/",
         "clinic": "/clinics/clifton/",
         "book": "/book/",
+        "team": "/physiotherapists/",
+        "physio": "/physiotherapists/sana-malik/",
         "book-clinic": f"/book/clifton/?date={day:%Y-%m-%d}",
         "book-clinic-empty-day": f"/book/clifton/?date={day + dt.timedelta(days=1):%Y-%m-%d}",
         "book-slot": f"/book/slot/{free.pk}/",

@@ -422,6 +422,7 @@ def test_at_most_n_upcoming_bookings_per_phone(client, clinic, session_type, set
     response = client.post(book_url(slots[2]), form_data(session_type))
     assert response.status_code == 400
     assert "One phone number can hold 2 upcoming sessions booked online" in response.content.decode()
+    assert "please call Aspire Wellness Clifton" in response.content.decode()
 
 
 def test_a_failing_email_never_loses_the_booking(client, slot, session_type, monkeypatch):

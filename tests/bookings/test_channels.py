@@ -28,6 +28,7 @@ PARAMS = {
     "clinic": "Clifton",
     "therapist": "Sara Khan",
     "reference": "AB12CD",
+    "fee": "PKR 6,000",
     "phone": "0309-5885076",
     "manage_path": "booking/tok123/",
 }
@@ -67,6 +68,7 @@ def test_template_message_is_the_request_meta_documents(providers):
                         {"type": "text", "text": "Clifton"},
                         {"type": "text", "text": "Sara Khan"},
                         {"type": "text", "text": "AB12CD"},
+                        {"type": "text", "text": "PKR 6,000"},
                         {"type": "text", "text": "0309-5885076"},
                     ],
                 },

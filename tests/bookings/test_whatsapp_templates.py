@@ -15,6 +15,7 @@ PARAMS = {
     "clinic": "Clifton",
     "therapist": "Sara Khan",
     "reference": "AB12CD",
+    "fee": "PKR 6,000",
     "phone": "0309-5885076",
     "manage_path": "booking/tok123/",
 }
