@@ -17,6 +17,9 @@ class ClinicSitemap(Sitemap):
 
 class PhysiotherapistSitemap(Sitemap):
     changefreq = "weekly"
+    i18n = True
+    alternates = True
+    x_default = True
     priority = 0.6
 
     def items(self):

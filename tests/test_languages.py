@@ -83,6 +83,15 @@ def test_sitemap_lists_both_languages_with_alternates(client):
     assert 'hreflang="x-default" href="http://testserver/conditions/sciatica/"' in xml
 
 
+def test_the_team_is_in_the_sitemap_in_both_languages(client):
+    from tests.factories import PhysiotherapistFactory
+
+    PhysiotherapistFactory(name="Dr. Sana Malik", slug="sana-malik")
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<loc>http://testserver/physiotherapists/sana-malik/</loc>" in xml
+    assert 'hreflang="ur" href="http://testserver/ur/physiotherapists/sana-malik/"' in xml
+
+
 def test_robots_keeps_the_urdu_private_pages_out_too(client):
     body = client.get("/robots.txt").content.decode()
     assert "Disallow: /ur/booking/" in body and "Disallow: /ur/book/slot/" in body

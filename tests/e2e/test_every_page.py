@@ -18,6 +18,8 @@ PAGE_NAMES = [
     "clinics",
     "clinic",
     "book",
+    "team",
+    "physio",
     "book-clinic",
     "book-clinic-empty-day",
     "book-slot",
