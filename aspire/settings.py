@@ -327,6 +327,8 @@ PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 ASPIRE_MIN_NOTICE_MINUTES = int(os.environ.get("ASPIRE_MIN_NOTICE_MINUTES", "120"))
 ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "60"))
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
+# How long a time offered from the waitlist is held for the patient before it passes to the next.
+ASPIRE_WAITLIST_HOLD_MINUTES = int(os.environ.get("ASPIRE_WAITLIST_HOLD_MINUTES", "15"))
 ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
 
 # Reminders and aftercare go out only between these hours, Karachi time (from 09:00, until 21:00).

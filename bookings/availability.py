@@ -9,6 +9,9 @@ may take never disagree. The conditions are written once, as query expressions:
 the queryset filters on them, and a single slot's refusal reads the same
 expressions back as annotations.
 
+A slot is taken while it has an active booking; a time held for a patient on the
+waitlist (bookings.waitlist) is taken until its hold ends, for every channel.
+
 A slot is off sale while it is blocked by reception, inside its therapist's time
 off, inside a closure of its clinic, or while the therapist or clinic is inactive.
 Nothing is copied onto the slot when leave or a closure is entered: entering it is
@@ -25,7 +28,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef,
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from bookings.models import ACTIVE_STATUSES, Booking, ClinicClosure, Slot, TimeOff
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, ClinicClosure, Slot, TimeOff
 
 
 class Channel(StrEnum):
@@ -43,8 +46,18 @@ def booking_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 # The conditions, each once -------------------------------------------------------------------
 
 
-def _taken() -> Exists:
-    return Exists(Booking.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES))
+def holds_slot(now: dt.datetime) -> Q:
+    """The bookings that hold their slot at `now`: the active ones, but a waitlist hold only until it ends."""
+    return Q(status__in=ACTIVE_STATUSES) & (~Q(status=BookingStatus.HELD) | Q(held_until__gt=now))
+
+
+def holds(booking: Booking, now: dt.datetime) -> bool:
+    """Return whether `booking` holds its slot at `now` (as `holds_slot`, for a booking already read)."""
+    return booking.status in ACTIVE_STATUSES and (booking.status != BookingStatus.HELD or booking.held_until > now)
+
+
+def _taken(now: dt.datetime) -> Exists:
+    return Exists(Booking.objects.filter(holds_slot(now), slot=OuterRef("pk")))
 
 
 def _time_off():
@@ -75,7 +88,9 @@ def _in_time(channel: Channel, now: dt.datetime) -> Q:
 def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Slot]:
     """Return the slots that can be booked now through `channel`."""
     now = now or timezone.now()
-    return Slot.objects.filter(_ON_SALE, _in_time(channel, now), ~_taken(), ~Exists(_time_off()), ~Exists(_closures()))
+    return Slot.objects.filter(
+        _ON_SALE, _in_time(channel, now), ~_taken(now), ~Exists(_time_off()), ~Exists(_closures())
+    )
 
 
 def with_flags(slots: QuerySet[Slot]) -> QuerySet[Slot]:
@@ -101,7 +116,8 @@ def refusal(
     Return why `slot` can't be booked now through `channel`, or None if it can. The
     message is fit to show a patient or a receptionist. `active_bookings`, if given,
     are the slot's active bookings, already read; `exclude_booking` is the booking
-    being moved (its own slot doesn't count as taken by it).
+    being moved (its own slot doesn't count as taken by it). A waitlist hold that
+    has ended doesn't count either: the service booking the slot lets it lapse.
     """
     now = now or timezone.now()
     if not hasattr(slot, "closure_reason"):
@@ -124,8 +140,11 @@ def refusal(
     elif slot.ends_at <= now:
         return "That time has already passed."
     if active_bookings is None:
-        active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk"))
-    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in active_bookings):
+        active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk", "status", "held_until"))
+    holding = [booking for booking in active_bookings if holds(booking, now)]
+    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in holding):
+        if any(booking.status == BookingStatus.HELD for booking in holding):
+            return "That time is held for a patient on the waitlist for a few minutes."
         return "That time was just taken."
     return None
 
@@ -137,7 +156,7 @@ def refusal(
 class SlotState:
     """A slot as the front desk sees it: one word for its colour, and what can be done with it."""
 
-    key: str  # free, booked, attended, no_show, blocked, time_off, closed, past
+    key: str  # free, booked, held, attended, no_show, blocked, time_off, closed, past
     label: str
     note: str = ""  # the reason: why blocked, whose leave, which holiday
     can_book: bool = False  # the desk may book it now
@@ -159,6 +178,8 @@ def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> Slot
         off = SlotState("blocked", "Blocked", slot.block_reason)
     else:
         off = None
+    if booking is not None and not holds(booking, now):
+        booking = None  # a waitlist hold that has ended: the time is free again
     if booking is not None:
         key = {"confirmed": "booked"}.get(booking.status, booking.status)
         affected = off is not None and booking.status == "confirmed"

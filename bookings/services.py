@@ -110,14 +110,19 @@ def _overlapping(slot: Slot) -> Q:
     return Q(status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
 
 
-def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> None:
+def _check_patient_can_book(
+    *, patient: Patient, slot: Slot, now: dt.datetime, online: bool, exclude_booking: Booking | None = None
+) -> None:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
     the number of upcoming sessions one phone number may hold. Both are counted in one query,
     under the patient's row lock that the caller holds, so simultaneous bookings of one number
     are counted one after another and can't all slip through.
     """
-    counts = Booking.objects.filter(patient=patient).aggregate(
+    mine = Booking.objects.filter(patient=patient)
+    if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
+        mine = mine.exclude(pk=exclude_booking.pk)
+    counts = mine.aggregate(
         clashes=Count("pk", filter=_overlapping(slot)),
         upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
     )
@@ -242,7 +247,7 @@ def booking_create(
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
     e164 = normalize_phone(phone)
-    active = list(slot.bookings.filter(status__in=ACTIVE_STATUSES))
+    active = _lapse_ended_holds(list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
     if form_key:
         for mine in active:
             if mine.form_key == form_key:
@@ -281,6 +286,18 @@ def booking_create(
     return booking
 
 
+def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booking]:
+    """
+    Of a locked slot's active bookings, let the waitlist holds that have ended lapse (the
+    database's one-per-slot rule still counts them until then) and return the others.
+    Nothing is written unless a hold has ended.
+    """
+    ended = [b.pk for b in active if b.status == BookingStatus.HELD and not availability.holds(b, now)]
+    if ended:
+        Booking.objects.filter(pk__in=ended, status=BookingStatus.HELD).update(status=BookingStatus.LAPSED)
+    return [b for b in active if b.pk not in ended]
+
+
 def _lock_booking(booking: Booking) -> Booking:
     """
     Lock the booking's own row, then read it afresh with its slot. Locking through a
@@ -317,6 +334,7 @@ def booking_cancel(
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     notifications.booking_cancelled(booking=booking, by_patient=by_patient)
+    announce_schedule_changed()  # a time is free: the waitlist hears of it
     return booking
 
 
@@ -406,7 +424,8 @@ def booking_move(
             f"please call us on {settings.ASPIRE_PHONE_DISPLAY}."
         )
     channel = Channel.ONLINE if by_patient else Channel.STAFF
-    _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking)
+    active = _lapse_ended_holds(list(new_slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
+    _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
     _check_patient_free(patient=_lock_patient(booking.patient_id), slot=new_slot, exclude_booking=booking)
     previous_start = booking.slot.starts_at
     booking.slot = new_slot
@@ -415,6 +434,7 @@ def booking_move(
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable("That time was just taken.") from exc
     notifications.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
+    announce_schedule_changed()  # its old time is free: the waitlist hears of it
     return booking
 
 
@@ -470,6 +490,7 @@ def slot_save(*, slot: Slot) -> Slot:
     if not slot.is_blocked:
         slot.block_reason = ""
     slot.save()
+    announce_schedule_changed()  # a new or unblocked time: the waitlist hears of it
     return slot
 
 
@@ -495,6 +516,7 @@ def time_off_save(*, time_off: TimeOff) -> list[Booking]:
     it, which reception should move.
     """
     time_off.save()
+    announce_schedule_changed()  # an edit that shortens leave frees times
     return list(bookings_inside(time_off=time_off))
 
 
@@ -502,6 +524,7 @@ def time_off_save(*, time_off: TimeOff) -> list[Booking]:
 def time_off_delete(*, time_off: TimeOff) -> None:
     """Remove leave: its free times are offered again."""
     time_off.delete()
+    announce_schedule_changed()
 
 
 @transaction.atomic
@@ -509,12 +532,14 @@ def closure_save(*, closure: ClinicClosure, clinics: Iterable[Clinic]) -> list[B
     """Save a closure of one or more clinics; return the confirmed bookings inside it (as time_off_save)."""
     closure.save()
     closure.clinics.set(list(clinics))
+    announce_schedule_changed()  # an edit that shortens a closure frees times
     return list(bookings_inside(closure=closure))
 
 
 @transaction.atomic
 def closure_delete(*, closure: ClinicClosure) -> None:
     closure.delete()
+    announce_schedule_changed()
 
 
 def bookings_offer_move(*, bookings: Iterable[Booking], now: dt.datetime | None = None) -> int:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -21,7 +22,7 @@ from bookings import availability, ratelimit, selectors, services
 from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
-from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
+from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.timeutils import local_today
 
 
@@ -229,6 +230,7 @@ def _booking_or_404(token: str) -> Booking:
 def manage(request, token):
     booking = _booking_or_404(token)
     context = {
+        "held": booking.status == BookingStatus.HELD and booking.held_until > timezone.now(),
         "title": f"Your booking {booking.reference} | Aspire Wellness",
         "description": "Your dry needling session: time, place, how to prepare, and how to change it.",
         "booking": booking,
@@ -305,6 +307,32 @@ def manage_move_to(request, token, slot_id):
         messages.error(request, str(exc))
         return redirect(booking)
     messages.success(request, "Your session has moved to the new time.")
+    return redirect(booking)
+
+
+@require_POST
+def manage_claim(request, token):
+    """Book the time held for a waitlist patient: one tap on the offer's page."""
+    from bookings import waitlist
+
+    booking = _booking_or_404(token)
+    try:
+        waitlist.waitlist_claim(booking=booking)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("Your session is booked. Your confirmation is on its way to your phone."))
+    return redirect(booking)
+
+
+@require_POST
+def manage_decline(request, token):
+    """Let a held time go at once, for the next patient waiting."""
+    from bookings import waitlist
+
+    booking = _booking_or_404(token)
+    waitlist.waitlist_decline(booking=booking)
+    messages.info(request, gettext("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
     return redirect(booking)
 
 

@@ -142,6 +142,20 @@ _ENGLISH = [
         params=("first_name", "clinic", "phone"),
     ),
     WhatsAppTemplate(
+        kind="waitlist_offer",
+        name="aspire_waitlist_time_free",
+        language="en",
+        body=(
+            "Hello {{1}}, a time you asked for at Aspire Wellness has come free.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\n\n"
+            "It is held for you until {{5}}; after that it passes to the next person waiting. "
+            "To take it, tap Book this time below. " + QUESTIONS
+        ),
+        params=("first_name", "when", "clinic", "therapist", "held_until", "phone"),
+        buttons=(UrlButton("Book this time", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
         kind="offer_move",
         name="aspire_session_needs_new_time",
         language="en",
