@@ -12,6 +12,7 @@ urlpatterns = [
     path("book/<slug:clinic_slug>/", views.book_clinic, name="book_clinic"),
     path("booking/<str:token>/", views.manage, name="manage"),
     path("booking/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
+    path("booking/<str:token>/next/<int:slot_id>/", views.manage_next, name="manage_next"),
     path("booking/<str:token>/claim/", views.manage_claim, name="manage_claim"),
     path("booking/<str:token>/decline/", views.manage_decline, name="manage_decline"),
     path("booking/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),

@@ -228,8 +228,14 @@ def _booking_or_404(token: str) -> Booking:
 @never_cache
 @require_safe
 def manage(request, token):
+    from bookings import courses
+
     booking = _booking_or_404(token)
+    offered = courses.next_session_offered(booking)
     context = {
+        "course_position": courses.course_position(booking),
+        "next_session_offered": offered,
+        "next_times": courses.next_session_times(booking) if offered else [],
         "held": booking.status == BookingStatus.HELD and booking.held_until > timezone.now(),
         "title": f"Your booking {booking.reference} | Aspire Wellness",
         "description": "Your dry needling session: time, place, how to prepare, and how to change it.",
@@ -308,6 +314,21 @@ def manage_move_to(request, token, slot_id):
         return redirect(booking)
     messages.success(request, "Your session has moved to the new time.")
     return redirect(booking)
+
+
+@require_POST
+def manage_next(request, token, slot_id):
+    """Book the next session at one of the offered times: one tap, the same details."""
+    from bookings import courses
+
+    booking = _booking_or_404(token)
+    try:
+        new = courses.next_session_book(booking=booking, slot_id=slot_id)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(booking)
+    messages.success(request, gettext("Your next session is booked. Your confirmation is on its way to your phone."))
+    return redirect(new)
 
 
 @require_POST
