@@ -1,4 +1,4 @@
-"""After a session is attended, its page offers the next one with the same therapist; a course shows 'session n of m'."""
+"""After an attended session its page offers the next one with the same therapist; a course says "session n of m"."""
 
 import datetime as dt
 
