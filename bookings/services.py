@@ -216,6 +216,11 @@ def _lock_slot(slot_id: int) -> Slot:
         raise SlotUnavailable("That time no longer exists.") from None
 
 
+def _lock_slots(slot_ids: list[int]) -> None:
+    """Lock several slots' rows, in the order given (callers sort them: two such locks can't deadlock)."""
+    list(Slot.objects.select_for_update(of=("self",)).filter(pk__in=slot_ids).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def booking_create(
     *,
