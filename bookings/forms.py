@@ -87,6 +87,18 @@ class DeskBookingForm(forms.Form):
         return cleaned
 
 
+class DeskCourseForm(DeskBookingForm):
+    """A course booked in one go: the first session's time, how many sessions, and how many days apart."""
+
+    sessions = forms.IntegerField(label="Sessions", min_value=2, max_value=12, initial=4)
+    every_days = forms.IntegerField(
+        label="Every (days)", min_value=1, max_value=28, initial=7,
+        help_text="The same therapist, clinic and time of day each time.",
+    )  # fmt: skip
+
+    field_order = ["slot", "sessions", "every_days", "session_type", "source", "phone", "name", "email", "notes"]
+
+
 class BookingMoveForm(forms.Form):
     """Move a booking to another time; the patient is told."""
 

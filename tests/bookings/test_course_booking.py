@@ -158,3 +158,25 @@ def test_control_without_the_locks_and_constraint_double_books(race_slots, monke
                 "CREATE UNIQUE INDEX booking_one_active_per_slot ON bookings_booking (slot_id) "
                 "WHERE status IN ('confirmed', 'attended', 'no_show', 'held')"
             )
+
+
+def test_the_desk_previews_the_course_then_books_it(reception_client, daily):
+    from django.urls import reverse
+
+    from tests.factories import SessionTypeFactory as STF
+
+    BookingFactory(slot=daily[14])
+    data = {
+        "slot": daily[0].pk, "sessions": 4, "every_days": 7, "session_type": STF().pk, "source": "phone",
+        "phone": "0300-1234567", "name": "Course Caller", "preview": "1",
+    }  # fmt: skip
+    url = reverse("bookings_course_add")
+    page = reception_client.post(url, data)
+    assert page.status_code == 200 and b"Clash:" in page.content and b"Book all" not in page.content
+    assert Booking.objects.count() == 1  # the preview saved nothing
+    data["every_days"] = 6
+    page = reception_client.post(url, data)
+    assert b"Book all 4 sessions" in page.content
+    response = reception_client.post(url, {**data, "book": "1"})
+    assert response.status_code == 302
+    assert Course.objects.get().bookings.count() == 4
