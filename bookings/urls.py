@@ -10,6 +10,7 @@ urlpatterns = [
     path("book/", views.book_choose_clinic, name="book"),
     path("book/slot/<int:slot_id>/", views.book_slot, name="book_slot"),
     path("book/<slug:clinic_slug>/", views.book_clinic, name="book_clinic"),
+    path("waitlist/<slug:clinic_slug>/", views.waitlist_join, name="waitlist_join"),
     path("booking/<str:token>/", views.manage, name="manage"),
     path("booking/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("booking/<str:token>/next/<int:slot_id>/", views.manage_next, name="manage_next"),

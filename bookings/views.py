@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -314,6 +314,47 @@ def manage_move_to(request, token, slot_id):
         return redirect(booking)
     messages.success(request, "Your session has moved to the new time.")
     return redirect(booking)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_join(request, clinic_slug):
+    """Ask to be told when a time frees at a clinic: days, part of the day, therapist or gender, phone."""
+    from bookings import waitlist
+    from bookings.forms import WaitlistForm
+
+    clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
+    day = _requested_day(request, default=local_today())
+    physio, gender = _filters(request)
+    initial = {"first_day": day, "last_day": day + dt.timedelta(days=6), "physio": physio, "gender": gender}
+    form = WaitlistForm(request.POST or None, initial=initial, clinic=clinic)
+    entry = None
+    if request.method == "POST":
+        if form.is_spam():
+            return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
+        if not ratelimit.hit_all(
+            {f"waitlist:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}, window_seconds=3600
+        ):
+            return _too_many_requests(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = waitlist.waitlist_join(
+                    clinic=clinic, name=data["name"], phone=data["phone"], session_type=data["session_type"],
+                    first_day=data["first_day"], last_day=data["last_day"], part_of_day=data["part_of_day"],
+                    physiotherapist=data["physio"], gender=data["gender"], language=(get_language() or "en")[:2],
+                )  # fmt: skip
+            except services.BookingError as exc:
+                form.add_error(None, str(exc))
+    context = {
+        "title": gettext("Join the waitlist at %(clinic)s | Aspire Wellness") % {"clinic": clinic.name},
+        "description": gettext("Be told by message when a time frees at %(clinic)s.") % {"clinic": clinic.name},
+        "clinic": clinic,
+        "form": form,
+        "entry": entry,
+        "hold_minutes": settings.ASPIRE_WAITLIST_HOLD_MINUTES,
+    }
+    return render(request, "bookings/waitlist_join.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

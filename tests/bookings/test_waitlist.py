@@ -257,3 +257,48 @@ def test_a_receptionist_sees_only_their_clinics_waitlist(db, client, django_asse
         page = client.get(reverse("admin:bookings_waitlistentry_changelist"))
     assert page.status_code == 200
     assert b"Mine 7" in page.content and b"Not Mine" not in page.content
+
+
+# The public form --------------------------------------------------------------------------------------
+
+
+def test_the_waitlist_form_puts_the_patient_on_the_list(client, db):
+    slot = SlotFactory()
+    session_type = SessionTypeFactory()
+    day = timezone.localtime(slot.starts_at).date()
+    url = reverse("bookings:waitlist_join", args=[slot.clinic.slug])
+    assert client.get(url + f"?date={day}").status_code == 200
+    response = client.post(url, {
+        "name": "Sana", "phone": "0300-1112233", "first_day": day, "last_day": day + dt.timedelta(days=3),
+        "part_of_day": "evening", "physio": "", "gender": "female", "session_type": session_type.pk, "consent": "on",
+    })  # fmt: skip
+    assert response.status_code == 200 and b"You are on the waitlist" in response.content
+    entry = WaitlistEntry.objects.get()
+    assert (entry.clinic, entry.part_of_day, entry.gender, entry.phone.as_e164) == (
+        slot.clinic,
+        "evening",
+        "female",
+        "+923001112233",
+    )
+
+
+def test_bad_input_on_the_waitlist_form_gets_a_clear_message_and_nothing_written(client, db):
+    slot = SlotFactory()
+    day = timezone.localtime(slot.starts_at).date()
+    url = reverse("bookings:waitlist_join", args=[slot.clinic.slug])
+    response = client.post(url, {
+        "name": "Sana", "phone": "12", "first_day": day, "last_day": day - dt.timedelta(days=1),
+        "part_of_day": "any", "session_type": SessionTypeFactory().pk,
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert b"before the first" in response.content and b"safety information" in response.content
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_day_with_no_times_and_the_clinic_page_link_to_the_waitlist(client, db):
+    slot = SlotFactory()
+    BookingFactory(slot=slot)
+    day = timezone.localtime(slot.starts_at).date()
+    link = reverse("bookings:waitlist_join", args=[slot.clinic.slug]).encode()
+    assert link in client.get(reverse("bookings:book_clinic", args=[slot.clinic.slug]) + f"?date={day}").content
+    assert link in client.get(slot.clinic.get_absolute_url()).content
