@@ -344,6 +344,8 @@ PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 ASPIRE_MIN_NOTICE_MINUTES = int(os.environ.get("ASPIRE_MIN_NOTICE_MINUTES", "120"))
 ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "60"))
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
+# How long a time offered from the waitlist is held for the patient before it passes to the next.
+ASPIRE_WAITLIST_HOLD_MINUTES = int(os.environ.get("ASPIRE_WAITLIST_HOLD_MINUTES", "15"))
 ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
 # After this many no-shows (since reception last reset the count) a number books by calling the clinic.
 ASPIRE_NO_SHOWS_BEFORE_CALL = int(os.environ.get("ASPIRE_NO_SHOWS_BEFORE_CALL", "2"))

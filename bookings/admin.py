@@ -41,6 +41,7 @@ from bookings.models import (
     SessionType,
     Slot,
     TimeOff,
+    WaitlistEntry,
     WeeklyAvailability,
 )
 from bookings.phones import try_normalize_phone
@@ -1121,3 +1122,41 @@ class ReceptionistAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset):
         stopped = staff.receptionists_deactivate(logins=queryset)
         self.message_user(request, f"Deactivated {stopped} login(s): they can no longer sign in.", messages.SUCCESS)
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """Each clinic's waitlist, as its desk sees it: who waits for which days, and what they were offered."""
+
+    list_display = ["name", "phone_display", "clinic", "days", "part_of_day", "wants", "status", "created_at"]
+    list_filter = ["status", ("clinic", ScopedRelatedFilter), "part_of_day"]
+    list_select_related = ["clinic", "physiotherapist"]
+    search_fields = ["name", "phone"]
+    date_hierarchy = "first_day"
+    readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name not in ("status",)]
+    fields = [
+        "clinic", "name", "phone", "email", "session_type", "first_day", "last_day", "part_of_day",
+        "physiotherapist", "gender", "status", "created_at",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(clinic__in=selectors.clinics_for(request.user))
+
+    def has_add_permission(self, request):
+        return False  # patients join on the site; the desk books a caller straight away
+
+    @admin.display(description="phone", ordering="phone")
+    def phone_display(self, obj):
+        return obj.phone.as_national if obj.phone else ""
+
+    @admin.display(description="days", ordering="first_day")
+    def days(self, obj):
+        if obj.first_day == obj.last_day:
+            return f"{obj.first_day:%a %d %b}"
+        return f"{obj.first_day:%d %b} – {obj.last_day:%d %b}"
+
+    @admin.display(description="with")
+    def wants(self, obj):
+        if obj.physiotherapist_id:
+            return obj.physiotherapist.name
+        return obj.get_gender_display() + " therapist" if obj.gender else "Anyone"

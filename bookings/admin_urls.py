@@ -13,6 +13,7 @@ urlpatterns = [
         name="bookings_schedule_act",
     ),
     path("desk/book/", admin.site.admin_view(admin_views.booking_add), name="bookings_booking_add"),
+    path("desk/course/", admin.site.admin_view(admin_views.course_add), name="bookings_course_add"),
     path(
         "desk/booking/<int:booking_id>/move/",
         admin.site.admin_view(admin_views.booking_move),

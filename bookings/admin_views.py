@@ -21,7 +21,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings import selectors, services
-from bookings.forms import BookingMoveForm, CancelForm, DeskBookingForm, ScheduleForm, WeeklyHoursForm
+from bookings.forms import (
+    BookingMoveForm,
+    CancelForm,
+    DeskBookingForm,
+    DeskCourseForm,
+    ScheduleForm,
+    WeeklyHoursForm,
+)
 from bookings.models import (
     Booking,
     BookingSource,
@@ -174,6 +181,52 @@ def booking_add(request):
         "submit": "Book",
     }
     return render(request, "admin/bookings/desk_form.html", context, status=400 if form.errors else 200)
+
+
+@permission_required("bookings.add_booking", raise_exception=True)
+def course_add(request):
+    """
+    Book a course in one go. "Preview" shows every session's time and what stops it (the
+    clashes), and saves nothing; "Book the course" books them all or none.
+    """
+    from bookings import courses
+
+    initial = {"source": BookingSource.PHONE}
+    slot_id = request.GET.get("slot", "")
+    if slot_id.isdigit():
+        initial["slot"] = int(slot_id)
+    form = DeskCourseForm(request.POST or None, initial=initial, patients=selectors.patients_for(request.user))
+    form.fields["slot"].queryset = selectors.slots_for(request.user)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "book" in request.POST:
+            try:
+                course = courses.course_book(
+                    first_slot=data["slot"], sessions=data["sessions"], every_days=data["every_days"],
+                    session_type=data["session_type"], name=data["name"], phone=data["phone"],
+                    email=data["email"], notes=data["notes"], consent=data["consent"], source=data["source"],
+                    created_by=request.user,
+                )  # fmt: skip
+            except services.BookingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Booked {data['sessions']} sessions for {data['name']} ({course}).")
+                day = timezone.localtime(data["slot"].starts_at).date()
+                return HttpResponseRedirect(schedule_url(data["slot"].clinic_id, day))
+        plan = courses.course_plan(
+            first_slot=data["slot"], sessions=data["sessions"], every_days=data["every_days"], phone=data["phone"]
+        )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Book a course of sessions",
+        "form": form,
+        "media": form.media,
+        "opts": Booking._meta,
+        "plan": plan,
+        "can_book": plan is not None and not any(p.problem for p in plan),
+    }
+    return render(request, "admin/bookings/course_form.html", context, status=400 if form.errors else 200)
 
 
 @permission_required("bookings.change_booking", raise_exception=True)

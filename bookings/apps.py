@@ -8,4 +8,7 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self):
-        from bookings import checks  # noqa: F401 - registers the system checks
+        from bookings import (
+            checks,  # noqa: F401 - registers the system checks
+            waitlist,  # noqa: F401 - listens for freed times
+        )

@@ -9,6 +9,9 @@ may take never disagree. The conditions are written once, as query expressions:
 the queryset filters on them, and a single slot's refusal reads the same
 expressions back as annotations.
 
+A slot is taken while it has an active booking; a time held for a patient on the
+waitlist (bookings.waitlist) is taken until its hold ends, for every channel.
+
 A slot is off sale while it is blocked by reception, inside its therapist's time
 off, inside a closure of its clinic, or while the therapist or clinic is inactive.
 Nothing is copied onto the slot when leave or a closure is entered: entering it is
@@ -27,7 +30,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings.models import ACTIVE_STATUSES, Booking, ClinicClosure, Slot, TimeOff
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, ClinicClosure, Slot, TimeOff
 
 
 class Channel(StrEnum):
@@ -45,8 +48,18 @@ def booking_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 # The conditions, each once -------------------------------------------------------------------
 
 
-def _taken() -> Exists:
-    return Exists(Booking.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES))
+def holds_slot(now: dt.datetime) -> Q:
+    """The bookings that hold their slot at `now`: the active ones, but a waitlist hold only until it ends."""
+    return Q(status__in=ACTIVE_STATUSES) & (~Q(status=BookingStatus.HELD) | Q(held_until__gt=now))
+
+
+def holds(booking: Booking, now: dt.datetime) -> bool:
+    """Return whether `booking` holds its slot at `now` (as `holds_slot`, for a booking already read)."""
+    return booking.status in ACTIVE_STATUSES and (booking.status != BookingStatus.HELD or booking.held_until > now)
+
+
+def _taken(now: dt.datetime) -> Exists:
+    return Exists(Booking.objects.filter(holds_slot(now), slot=OuterRef("pk")))
 
 
 def _time_off():
@@ -75,21 +88,22 @@ def _in_time(channel: Channel, now: dt.datetime) -> Q:
 
 
 @functools.cache
-def _on_sale_and_free(timezone_name: str) -> QuerySet[Slot]:
+def _on_sale(timezone_name: str) -> QuerySet[Slot]:
     """
     The conditions that don't depend on the time, resolved once per process: building
-    their three subqueries was half the Python cost of a day of free times (1.5 ms of
-    CPU a query on the benchmark's machine, against 0.1 ms to copy them). Never
+    their subqueries was half the Python cost of a day of free times (1.5 ms of CPU a
+    query for three on the benchmark's machine, against 0.1 ms to copy them). Never
     evaluated itself (its result would be kept): `bookable` returns a filtered copy.
-    One per time zone, as a closure's days are read in the current one.
+    One per time zone, as a closure's days are read in the current one. Whether a
+    slot is taken depends on the time (a waitlist hold ends), so `bookable` adds it.
     """
-    return Slot.objects.filter(_ON_SALE, ~_taken(), ~Exists(_time_off()), ~Exists(_closures()))
+    return Slot.objects.filter(_ON_SALE, ~Exists(_time_off()), ~Exists(_closures()))
 
 
 def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Slot]:
     """Return the slots that can be booked now through `channel`."""
     now = now or timezone.now()
-    return _on_sale_and_free(timezone.get_current_timezone_name()).filter(_in_time(channel, now))
+    return _on_sale(timezone.get_current_timezone_name()).filter(_in_time(channel, now), ~_taken(now))
 
 
 def with_flags(slots: QuerySet[Slot]) -> QuerySet[Slot]:
@@ -115,7 +129,8 @@ def refusal(
     Return why `slot` can't be booked now through `channel`, or None if it can. The
     message is fit to show a patient or a receptionist. `active_bookings`, if given,
     are the slot's active bookings, already read; `exclude_booking` is the booking
-    being moved (its own slot doesn't count as taken by it).
+    being moved (its own slot doesn't count as taken by it). A waitlist hold that
+    has ended doesn't count either: the service booking the slot lets it lapse.
     """
     now = now or timezone.now()
     if not hasattr(slot, "closure_reason"):
@@ -140,8 +155,11 @@ def refusal(
     elif slot.ends_at <= now:
         return gettext("That time has already passed.")
     if active_bookings is None:
-        active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk"))
-    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in active_bookings):
+        active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk", "status", "held_until"))
+    holding = [booking for booking in active_bookings if holds(booking, now)]
+    if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in holding):
+        if any(booking.status == BookingStatus.HELD for booking in holding):
+            return gettext("That time is held for a patient on the waitlist for a few minutes.")
         return gettext("That time was just taken.")
     return None
 
@@ -153,7 +171,7 @@ def refusal(
 class SlotState:
     """A slot as the front desk sees it: one word for its colour, and what can be done with it."""
 
-    key: str  # free, booked, attended, no_show, blocked, time_off, closed, past
+    key: str  # free, booked, held, attended, no_show, blocked, time_off, closed, past
     label: str
     note: str = ""  # the reason: why blocked, whose leave, which holiday
     can_book: bool = False  # the desk may book it now
@@ -175,6 +193,8 @@ def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> Slot
         off = SlotState("blocked", "Blocked", slot.block_reason)
     else:
         off = None
+    if booking is not None and not holds(booking, now):
+        booking = None  # a waitlist hold that has ended: the time is free again
     if booking is not None:
         key = {"confirmed": "booked"}.get(booking.status, booking.status)
         affected = off is not None and booking.status == "confirmed"

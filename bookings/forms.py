@@ -89,6 +89,18 @@ class DeskBookingForm(forms.Form):
         return cleaned
 
 
+class DeskCourseForm(DeskBookingForm):
+    """A course booked in one go: the first session's time, how many sessions, and how many days apart."""
+
+    sessions = forms.IntegerField(label="Sessions", min_value=2, max_value=12, initial=4)
+    every_days = forms.IntegerField(
+        label="Every (days)", min_value=1, max_value=28, initial=7,
+        help_text="The same therapist, clinic and time of day each time.",
+    )  # fmt: skip
+
+    field_order = ["slot", "sessions", "every_days", "session_type", "source", "phone", "name", "email", "notes"]
+
+
 class BookingMoveForm(forms.Form):
     """Move a booking to another time; the patient is told."""
 
@@ -444,3 +456,63 @@ class WeeklyHoursForm(forms.Form):
             days[n] = hours
         cleaned["days"] = days
         return cleaned
+
+
+class WaitlistForm(forms.Form):
+    """What a patient tells us to be told when a time frees at a clinic."""
+
+    name = forms.CharField(label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_("We send the free time here. For example 0309-5885076."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    part_of_day = forms.ChoiceField(label=_("Part of the day"), widget=forms.RadioSelect, initial="any")
+    physio = forms.ChoiceField(label=_("Physiotherapist"), required=False)
+    gender = forms.ChoiceField(label=_("Or a therapist who is"), required=False)
+    session_type = forms.ModelChoiceField(label=_("Session"), queryset=None, empty_label=None, widget=forms.RadioSelect)
+    consent = forms.BooleanField(
+        label=_("I have read the safety information and agree to be assessed for dry needling."),
+        error_messages={"required": _("Please confirm you have read the safety information.")},
+    )
+    website = forms.CharField(
+        required=False, label="Leave this empty", max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, clinic, **kwargs):
+        from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
+
+        super().__init__(*args, **kwargs)
+        self.fields["session_type"].queryset = SessionType.objects.active()
+        self.fields["part_of_day"].choices = PartOfDay.choices
+        therapists = Physiotherapist.objects.active().filter(availabilities__clinic=clinic).distinct()
+        self.therapists = {t.slug: t for t in therapists}
+        self.fields["physio"].choices = [("", _("Anyone"))] + [(t.slug, t.name) for t in self.therapists.values()]
+        self.fields["gender"].choices = [("", _("Either"))] + list(Gender.choices)
+
+    def clean_name(self):
+        return clean_person_name(self.cleaned_data["name"])
+
+    def clean_phone(self):
+        try:
+            return normalize_mobile(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc), code="invalid_phone") from None
+
+    def clean_physio(self):
+        slug = self.cleaned_data["physio"]
+        return self.therapists.get(slug)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", ValidationError(_("The last day can't be before the first."), code="order"))
+        return cleaned
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))

@@ -140,6 +140,10 @@ class SessionTypeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def for_next_session(self, previous: "SessionType") -> "SessionType":
+        """Return the type a next session is booked as: the active follow-up type, else `previous`."""
+        return self.active().filter(is_follow_up=True).order_by("order", "pk").first() or previous
+
 
 class SessionType(models.Model):
     name = models.CharField("name", max_length=120, unique=True)
@@ -151,6 +155,12 @@ class SessionType(models.Model):
     price_pkr = models.PositiveIntegerField("price (PKR)")
     order = models.PositiveSmallIntegerField("order", default=0)
     is_active = models.BooleanField("active", default=True)
+    is_follow_up = models.BooleanField(
+        "for next sessions",
+        default=False,
+        help_text="Booked when a patient books their next session or reception books a course "
+        "(e.g. “Follow-up dry needling”).",
+    )
 
     objects = SessionTypeQuerySet.as_manager()
 
@@ -309,10 +319,14 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     ATTENDED = "attended", _("Attended")
     NO_SHOW = "no_show", _("No-show")
+    # A time offered to a patient on the waitlist, kept for them until `held_until` (bookings.waitlist).
+    HELD = "held", _("Held for the waitlist")
+    LAPSED = "lapsed", _("Offer not taken")
 
 
-# A booking in any of these holds its slot; only cancelling frees it.
-ACTIVE_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+# A booking in any of these holds its slot; cancelling frees it, and a hold frees it when it lapses
+# (the availability policy offers a time again as soon as its hold's `held_until` has passed).
+ACTIVE_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.HELD]
 
 
 class CancelReason(models.TextChoices):
@@ -534,6 +548,30 @@ class Booking(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text="The language of the page the patient booked on; every message to them is in it.",
     )
+    course = models.ForeignKey(
+        "Course",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name="course",
+        help_text="The course of treatment this session belongs to (“session 2 of 4”).",
+    )
+    waitlist_entry = models.ForeignKey(
+        "WaitlistEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name="offered from the waitlist",
+    )
+    held_until = models.DateTimeField(
+        "held until",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A time offered from the waitlist is kept for the patient until then.",
+    )
 
     history = HistoricalRecords(excluded_fields=["manage_token", "form_key"])
     objects = BookingQuerySet.as_manager()
@@ -548,6 +586,16 @@ class Booking(models.Model):
                 fields=["slot"],
                 condition=models.Q(status__in=ACTIVE_STATUSES),
                 name="booking_one_active_per_slot",
+            ),
+            # One open offer per waitlist entry: two matching runs at once can't both offer it a time.
+            models.UniqueConstraint(
+                fields=["waitlist_entry"],
+                condition=models.Q(status="held"),
+                name="booking_one_hold_per_waitlist_entry",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(held_until__isnull=False),
+                name="booking_hold_has_end",
             ),
         ]
 
@@ -709,3 +757,94 @@ class SafetyScreening(models.Model):
     def not_answered(self) -> bool:
         """A first visit booked without the questions answered: the desk asks them."""
         return self.first_visit and not self.answers
+
+
+class Course(models.Model):
+    """
+    A course of treatment: sessions of one patient with one therapist, booked together at
+    the desk (n sessions every k days) or one after another (“book your next session”).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="courses", verbose_name="patient")
+    physiotherapist = models.ForeignKey(
+        Physiotherapist, on_delete=models.PROTECT, related_name="courses", verbose_name="physiotherapist"
+    )
+    every_days = models.PositiveSmallIntegerField(
+        "every (days)", null=True, blank=True, help_text="Booked at the desk as one session every so many days."
+    )
+    created_at = models.DateTimeField("started", auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="booked by"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "course of treatment"
+        verbose_name_plural = "courses of treatment"
+
+    def __str__(self):
+        return f"{self.patient.name} with {self.physiotherapist.name}"
+
+
+class PartOfDay(models.TextChoices):
+    # The same parts as the day's times on the booking page (bookings.selectors.FreeTimes.on).
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (before 12:00)")
+    AFTERNOON = "afternoon", _("Afternoon (12:00–17:00)")
+    EVENING = "evening", _("Evening (from 17:00)")
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    BOOKED = "booked", "Booked"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class WaitlistEntryQuerySet(models.QuerySet):
+    def waiting(self, *, today):
+        """Return the entries still waiting for a time, whose last day has not passed, oldest first."""
+        return self.filter(status=WaitlistStatus.WAITING, last_day__gte=today).order_by("created_at", "pk")
+
+
+class WaitlistEntry(models.Model):
+    """A patient asking to be told when a time frees at a clinic: which days, what part of the day, with whom."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="waitlist", verbose_name="clinic")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist", verbose_name="patient")
+    name = models.CharField("name as given", max_length=120)
+    phone = PhoneNumberField("phone as given")
+    email = models.EmailField("email as given", blank=True)
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, verbose_name="session type")
+    first_day = models.DateField("from")
+    last_day = models.DateField("until", help_text="The entry expires after this day.")
+    part_of_day = models.CharField("part of the day", max_length=10, choices=PartOfDay.choices, default="any")
+    physiotherapist = models.ForeignKey(
+        Physiotherapist,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="physiotherapist",
+        help_text="Empty: any therapist (of the gender, if one is given).",
+    )
+    gender = models.CharField("therapist's gender", max_length=10, choices=Gender.choices, blank=True)
+    language = models.CharField("language", max_length=8, default="en")
+    status = models.CharField("status", max_length=10, choices=WaitlistStatus.choices, default="waiting")
+    created_at = models.DateTimeField("joined", auto_now_add=True)
+
+    objects = WaitlistEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = "waitlist entry"
+        verbose_name_plural = "waitlist"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="waitlist_last_day_not_before_first"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "last_day"], name="waitlist_status_idx")]
+
+    def __str__(self):
+        return f"{self.name}: {self.clinic}, {self.first_day:%d %b}–{self.last_day:%d %b}"

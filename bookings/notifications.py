@@ -44,6 +44,11 @@ MESSAGES = {
             "and we will find one with you."
         ),
     },
+    "waitlist_offer": {
+        "subject": "A time has come free: {when}",
+        "intro": "Good news, {first_name}: a time you asked for has come free. It is held for you until "
+        "{held_until}; after that it passes to the next person waiting.",
+    },
     "aftercare": {
         "subject": _("After your session: how to feel your best"),
         "intro": _("Thank you for coming in today. A few tips for the next day or two:"),
@@ -136,6 +141,11 @@ def booking_offer_move(*, booking: Booking) -> None:
     _to_patient(booking, "offer_move")
 
 
+def waitlist_offer(*, booking: Booking) -> None:
+    """Offer a waitlist patient the time held for them, with the link that books it."""
+    _to_patient(booking, "waitlist_offer", held_until=f"{timezone.localtime(booking.held_until):%H:%M}")
+
+
 def booking_aftercare(*, booking: Booking) -> None:
     _to_patient(booking, "aftercare")
 
@@ -146,7 +156,12 @@ def booking_aftercare(*, booking: Booking) -> None:
 def _context(message: Message) -> dict:
     booking = message.booking
     params = message.params
-    words = {"when": params.get("when", ""), "time": params.get("time", ""), "first_name": params.get("first_name", "")}
+    words = {
+        "when": params.get("when", ""),
+        "time": params.get("time", ""),
+        "first_name": params.get("first_name", ""),
+        "held_until": params.get("held_until", ""),
+    }
     return {
         "kind": message.kind,
         "booking": booking,
@@ -159,6 +174,7 @@ def _context(message: Message) -> dict:
         "intro": MESSAGES[message.kind]["intro"].format(**words),
         "previous": params.get("previous", ""),
         "fee": params.get("fee", ""),
+        "held_until": params.get("held_until", ""),
     }
 
 

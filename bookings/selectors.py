@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from bookings import availability
 from bookings.availability import Channel
@@ -65,9 +66,11 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
     column = {therapist.pk: i for i, therapist in enumerate(therapists)}
     rows: dict[dt.datetime, ScheduleRow] = {}
-    counts = dict.fromkeys(["free", "booked", "attended", "no_show", "blocked", "time_off", "closed", "past"], 0)
+    keys = ["free", "booked", "held", "attended", "no_show", "blocked", "time_off", "closed", "past"]
+    counts = dict.fromkeys(keys, 0)
     for slot in slots:
-        slot.booking = slot.active_bookings[0] if slot.active_bookings else None
+        # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.
+        slot.booking = next((b for b in slot.active_bookings if availability.holds(b, now)), None)
         if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
             slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
         slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
@@ -245,7 +248,7 @@ class FreeTimes:
 
     def on(self, day: dt.date) -> list[DayPart]:
         """Return `day`'s times grouped into morning, afternoon and evening (parts with none left out)."""
-        parts = [DayPart("Morning", []), DayPart("Afternoon", []), DayPart("Evening", [])]
+        parts = [DayPart(gettext("Morning"), []), DayPart(gettext("Afternoon"), []), DayPart(gettext("Evening"), [])]
         for time in self.by_day.get(day, ()):
             hour = time.starts_at.hour
             parts[0 if hour < 12 else 1 if hour < 17 else 2].slots.append(time)

@@ -117,19 +117,25 @@ def _patient_busy() -> PatientBusy:
     )
 
 
-def _overlapping(slot: Slot) -> Q:
-    return Q(status__in=ACTIVE_STATUSES, slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
+def _overlapping(slot: Slot, now: dt.datetime) -> Q:
+    # A waitlist hold that has ended doesn't put its patient anywhere.
+    return availability.holds_slot(now) & Q(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
 
 
-def _check_patient_can_book(*, patient: Patient, slot: Slot, now: dt.datetime, online: bool) -> dict[str, int]:
+def _check_patient_can_book(
+    *, patient: Patient, slot: Slot, now: dt.datetime, online: bool, exclude_booking: Booking | None = None
+) -> dict[str, int]:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
     the number of upcoming sessions one phone number may hold. Both are counted in one query,
     under the patient's row lock that the caller holds, so simultaneous bookings of one number
     are counted one after another and can't all slip through.
     """
-    counts = Booking.objects.filter(patient=patient).aggregate(
-        clashes=Count("pk", filter=_overlapping(slot)),
+    mine = Booking.objects.filter(patient=patient)
+    if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
+        mine = mine.exclude(pk=exclude_booking.pk)
+    counts = mine.aggregate(
+        clashes=Count("pk", filter=_overlapping(slot, now)),
         upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
         no_shows=Count("pk", filter=_counted_no_shows(patient)),
         attended=Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
@@ -188,13 +194,15 @@ def _lock_patient(patient_id: int) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient_id)
 
 
-def _check_patient_free(*, patient: Patient, slot: Slot, exclude_booking: Booking | None = None) -> None:
+def _check_patient_free(
+    *, patient: Patient, slot: Slot, now: dt.datetime, exclude_booking: Booking | None = None
+) -> None:
     """
     Refuse a booking that would put one person in two places at once: an active booking
     of theirs overlapping `slot`, with any therapist at any clinic. The caller holds the
     patient's row lock, so two simultaneous bookings of one number can't both pass.
     """
-    clash = Booking.objects.filter(_overlapping(slot), patient=patient)
+    clash = Booking.objects.filter(_overlapping(slot, now), patient=patient)
     if exclude_booking is not None:
         clash = clash.exclude(pk=exclude_booking.pk)
     if clash.exists():
@@ -271,6 +279,11 @@ def _lock_slot(slot_id: int) -> Slot:
         raise SlotUnavailable(gettext("That time no longer exists.")) from None
 
 
+def _lock_slots(slot_ids: list[int]) -> None:
+    """Lock several slots' rows, in the order given (callers sort them: two such locks can't deadlock)."""
+    list(Slot.objects.select_for_update(of=("self",)).filter(pk__in=slot_ids).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def booking_create(
     *,
@@ -307,7 +320,7 @@ def booking_create(
     now = now or timezone.now()
     slot = _lock_slot(slot_id)
     e164 = normalize_phone(phone)
-    active = list(slot.bookings.filter(status__in=ACTIVE_STATUSES))
+    active = _lapse_ended_holds(list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
     if form_key:
         for mine in active:
             if mine.form_key == form_key:
@@ -364,6 +377,16 @@ def booking_set_language(*, booking: Booking, language: str) -> Booking:
         booking.language = language
         booking.save(update_fields=["language", "updated_at"])
     return booking
+def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booking]:
+    """
+    Of a locked slot's active bookings, let the waitlist holds that have ended lapse (the
+    database's one-per-slot rule still counts them until then) and return the others.
+    Nothing is written unless a hold has ended.
+    """
+    ended = [b.pk for b in active if b.status == BookingStatus.HELD and not availability.holds(b, now)]
+    if ended:
+        Booking.objects.filter(pk__in=ended, status=BookingStatus.HELD).update(status=BookingStatus.LAPSED)
+    return [b for b in active if b.pk not in ended]
 
 
 def _lock_booking(booking: Booking) -> Booking:
@@ -402,6 +425,7 @@ def booking_cancel(
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     notifications.booking_cancelled(booking=booking, by_patient=by_patient)
+    announce_schedule_changed()  # a time is free: the waitlist hears of it
     return booking
 
 
@@ -494,8 +518,9 @@ def booking_move(
             % {"phone": settings.ASPIRE_PHONE_DISPLAY}
         )
     channel = Channel.ONLINE if by_patient else Channel.STAFF
-    _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking)
-    _check_patient_free(patient=_lock_patient(booking.patient_id), slot=new_slot, exclude_booking=booking)
+    active = _lapse_ended_holds(list(new_slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
+    _check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
+    _check_patient_free(patient=_lock_patient(booking.patient_id), slot=new_slot, now=now, exclude_booking=booking)
     previous_start = booking.slot.starts_at
     booking.slot = new_slot
     try:
@@ -503,6 +528,7 @@ def booking_move(
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
     notifications.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
+    announce_schedule_changed()  # its old time is free: the waitlist hears of it
     return booking
 
 
@@ -558,6 +584,7 @@ def slot_save(*, slot: Slot) -> Slot:
     if not slot.is_blocked:
         slot.block_reason = ""
     slot.save()
+    announce_schedule_changed()  # a new or unblocked time: the waitlist hears of it
     return slot
 
 
@@ -583,6 +610,7 @@ def time_off_save(*, time_off: TimeOff) -> list[Booking]:
     it, which reception should move.
     """
     time_off.save()
+    announce_schedule_changed()  # an edit that shortens leave frees times
     return list(bookings_inside(time_off=time_off))
 
 
@@ -590,6 +618,7 @@ def time_off_save(*, time_off: TimeOff) -> list[Booking]:
 def time_off_delete(*, time_off: TimeOff) -> None:
     """Remove leave: its free times are offered again."""
     time_off.delete()
+    announce_schedule_changed()
 
 
 @transaction.atomic
@@ -597,12 +626,14 @@ def closure_save(*, closure: ClinicClosure, clinics: Iterable[Clinic]) -> list[B
     """Save a closure of one or more clinics; return the confirmed bookings inside it (as time_off_save)."""
     closure.save()
     closure.clinics.set(list(clinics))
+    announce_schedule_changed()  # an edit that shortens a closure frees times
     return list(bookings_inside(closure=closure))
 
 
 @transaction.atomic
 def closure_delete(*, closure: ClinicClosure) -> None:
     closure.delete()
+    announce_schedule_changed()
 
 
 def bookings_offer_move(*, bookings: Iterable[Booking], now: dt.datetime | None = None) -> int:

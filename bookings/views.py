@@ -27,7 +27,7 @@ from bookings import availability, photos, ratelimit, screening, selectors, serv
 from bookings.availability import Channel
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.forms import PatientBookingForm
-from bookings.models import Booking, Clinic, Gender, Physiotherapist, Slot
+from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.timeutils import local_today
 
 SCREENING_TALK = gettext_lazy(
@@ -318,8 +318,15 @@ def _booking_or_404(token: str) -> Booking:
 @never_cache
 @require_safe
 def manage(request, token):
+    from bookings import courses
+
     booking = _booking_or_404(token)
+    offered = courses.next_session_offered(booking)
     context = {
+        "course_position": courses.course_position(booking),
+        "next_session_offered": offered,
+        "next_times": courses.next_session_times(booking) if offered else [],
+        "held": booking.status == BookingStatus.HELD and booking.held_until > timezone.now(),
         "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),
         "booking": booking,
@@ -413,6 +420,88 @@ def manage_move_to(request, token, slot_id):
         messages.error(request, str(exc))
         return redirect(booking)
     messages.success(request, _("Your session has moved to the new time."))
+    return redirect(booking)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_join(request, clinic_slug):
+    """Ask to be told when a time frees at a clinic: days, part of the day, therapist or gender, phone."""
+    from bookings import waitlist
+    from bookings.forms import WaitlistForm
+
+    clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
+    day = _requested_day(request, default=local_today())
+    physio, gender = _filters(request)
+    initial = {"first_day": day, "last_day": day + dt.timedelta(days=6), "physio": physio, "gender": gender}
+    form = WaitlistForm(request.POST or None, initial=initial, clinic=clinic)
+    entry = None
+    if request.method == "POST":
+        if form.is_spam():
+            return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
+        if not ratelimit.hit_all(
+            {f"waitlist:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}, window_seconds=3600
+        ):
+            return _too_many_requests(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = waitlist.waitlist_join(
+                    clinic=clinic, name=data["name"], phone=data["phone"], session_type=data["session_type"],
+                    first_day=data["first_day"], last_day=data["last_day"], part_of_day=data["part_of_day"],
+                    physiotherapist=data["physio"], gender=data["gender"], language=(get_language() or "en")[:2],
+                )  # fmt: skip
+            except services.BookingError as exc:
+                form.add_error(None, str(exc))
+    context = {
+        "title": _("Join the waitlist at %(clinic)s | Aspire Wellness") % {"clinic": clinic.name},
+        "description": _("Be told by message when a time frees at %(clinic)s.") % {"clinic": clinic.name},
+        "clinic": clinic,
+        "form": form,
+        "entry": entry,
+        "hold_minutes": settings.ASPIRE_WAITLIST_HOLD_MINUTES,
+    }
+    return render(request, "bookings/waitlist_join.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def manage_next(request, token, slot_id):
+    """Book the next session at one of the offered times: one tap, the same details."""
+    from bookings import courses
+
+    booking = _booking_or_404(token)
+    try:
+        new = courses.next_session_book(booking=booking, slot_id=slot_id)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(booking)
+    messages.success(request, _("Your next session is booked. Your confirmation is on its way to your phone."))
+    return redirect(new)
+
+
+@require_POST
+def manage_claim(request, token):
+    """Book the time held for a waitlist patient: one tap on the offer's page."""
+    from bookings import waitlist
+
+    booking = _booking_or_404(token)
+    try:
+        waitlist.waitlist_claim(booking=booking)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
+    return redirect(booking)
+
+
+@require_POST
+def manage_decline(request, token):
+    """Let a held time go at once, for the next patient waiting."""
+    from bookings import waitlist
+
+    booking = _booking_or_404(token)
+    waitlist.waitlist_decline(booking=booking)
+    messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
     return redirect(booking)
 
 

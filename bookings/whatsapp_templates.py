@@ -145,6 +145,20 @@ _ENGLISH = [
         params=("first_name", "clinic", "phone"),
     ),
     WhatsAppTemplate(
+        kind="waitlist_offer",
+        name="aspire_waitlist_time_free",
+        language="en",
+        body=(
+            "Hello {{1}}, a time you asked for at Aspire Wellness has come free.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\n\n"
+            "It is held for you until {{5}}; after that it passes to the next person waiting. "
+            "To take it, tap Book this time below. Questions? Call us on {{6}} and we will help."
+        ),
+        params=("first_name", "when", "clinic", "therapist", "held_until", "phone"),
+        buttons=(UrlButton("Book this time", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
         kind="offer_move",
         name="aspire_session_needs_new_time",
         language="en",
@@ -226,6 +240,21 @@ _URDU = [
             "ہلکا درد عموماً 1-2 دن میں ختم ہو جاتا ہے۔ کوئی سوال ہو تو ہمیں {{3}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
         ),
         params=("first_name", "clinic", "phone"),
+    ),
+    WhatsAppTemplate(
+        kind="waitlist_offer",
+        name="aspire_waitlist_time_free",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں آپ کا مطلوبہ وقت خالی ہو گیا ہے۔\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\n\n"
+            "یہ وقت {{5}} تک آپ کے لیے رکھا گیا ہے؛ اس کے بعد انتظار کرنے والے اگلے فرد کو دے دیا جائے گا۔ "
+            'بُک کرنے کے لیے نیچے "یہ وقت بُک کریں" پر ٹیپ کریں۔ '
+            "کوئی سوال ہو تو ہمیں {{6}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+        ),
+        params=("first_name", "when", "clinic", "therapist", "held_until", "phone"),
+        buttons=(UrlButton("یہ وقت بُک کریں", "manage_path"),),
+        link_param="manage_path",
     ),
     WhatsAppTemplate(
         kind="offer_move",

@@ -43,6 +43,7 @@ def build_public_site() -> dict[str, str]:
         "book": "/book/",
         "team": "/physiotherapists/",
         "physio": "/physiotherapists/sana-malik/",
+        "waitlist": "/waitlist/clifton/",
         "book-clinic": f"/book/clifton/?date={day:%Y-%m-%d}",
         "book-clinic-empty-day": f"/book/clifton/?date={day + dt.timedelta(days=1):%Y-%m-%d}",
         "book-slot": f"/book/slot/{free.pk}/",

@@ -115,6 +115,16 @@ def _slot():
     return SlotFactory(clinic=ClinicFactory(slug="clifton"), physiotherapist=PhysiotherapistFactory(), starts_at=start)
 
 
+def test_urdu_day_of_times_names_the_parts_of_the_day_in_urdu(client):
+    from django.utils import timezone
+
+    start = timezone.localtime(_slot().starts_at)
+    part = "صبح" if start.hour < 12 else "دوپہر" if start.hour < 17 else "شام"
+    html = client.get(f"/ur/book/clifton/?date={start:%Y-%m-%d}").content.decode()
+    assert f'<h3 class="day-part-name">{part}</h3>' in html
+    assert not {"Morning", "Afternoon", "Evening"} & set(re.findall(r"[A-Z][a-z]+", html))
+
+
 def test_urdu_booking_form_and_its_errors_are_in_urdu(client):
     slot = _slot()
     html = client.get(f"/ur/book/slot/{slot.pk}/").content.decode()

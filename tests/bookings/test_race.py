@@ -92,7 +92,7 @@ def test_control_without_lock_and_constraint_double_books(widened_window, monkey
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE UNIQUE INDEX booking_one_active_per_slot ON bookings_booking (slot_id) "
-                "WHERE status IN ('confirmed', 'attended', 'no_show')"
+                "WHERE status IN ('confirmed', 'attended', 'no_show', 'held')"
             )
 
 

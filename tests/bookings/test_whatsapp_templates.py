@@ -7,10 +7,11 @@ import pytest
 from bookings import whatsapp_templates as wt
 from bookings.whatsapp_templates import PLACEHOLDER, TEMPLATES, QuickReply, UrlButton
 
-KINDS = ["confirmed", "moved", "cancelled", "reminder", "aftercare", "offer_move"]
+KINDS = ["confirmed", "moved", "cancelled", "reminder", "aftercare", "offer_move", "waitlist_offer"]
 ALL = list(TEMPLATES.values())
 PARAMS = {
     "first_name": "Ayesha",
+    "held_until": "17:45",
     "when": "Tue 14 Oct, 17:30",
     "clinic": "Clifton",
     "therapist": "Sara Khan",
@@ -97,7 +98,7 @@ def test_unknown_names_and_kinds_are_refused():
     with pytest.raises(LookupError):
         wt.get_template("aspire_booking_confirmed", "pa")
     with pytest.raises(LookupError):
-        wt.template_for(kind="waitlist_offer", language="en")
+        wt.template_for(kind="no_such_kind", language="en")
 
 
 def test_render_text_fills_the_body_and_gives_the_link_an_sms_needs(settings):

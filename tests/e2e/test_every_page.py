@@ -20,6 +20,7 @@ PAGE_NAMES = [
     "book",
     "team",
     "physio",
+    "waitlist",
     "book-clinic",
     "book-clinic-empty-day",
     "book-slot",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bookings import outbox, services
+from bookings import outbox, services, waitlist
 
 
 class Command(BaseCommand):
@@ -13,6 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         reminded = services.reminders_send()
         aftercare = services.aftercare_send()
+        # The waitlist's safety net: holds that ended pass on, entries past their last day expire.
+        run = waitlist.waitlist_run()
         # Also a safety net: whatever is due in the outbox (a wake lost to a crash) goes now.
         outbox.wake_worker()
-        self.stdout.write(f"Queued {reminded} reminders and {aftercare} aftercare messages.")
+        self.stdout.write(
+            f"Queued {reminded} reminders and {aftercare} aftercare messages; "
+            f"{run['offered']} waitlist offers, {run['lapsed']} lapsed, {run['expired']} entries expired."
+        )

@@ -1,0 +1,277 @@
+"""
+The waitlist: a patient asks to be told when a time frees at a clinic (which days, what
+part of the day, a therapist or a therapist's gender). When a matching time frees, the
+earliest waiting patient is offered it: the time is held for them, as a booking in status
+"held" that the one-per-slot constraint counts, for ASPIRE_WAITLIST_HOLD_MINUTES, and a
+message with the booking's link is queued in the same transaction. The link's page books
+it with one tap (`waitlist_claim`); when the hold ends unclaimed it lapses and the time
+passes to the next waiting patient.
+
+Every service that frees a time announces it (bookings.signals.schedule_changed); the
+matching run listens there, runs again when a hold ends (a task deferred to that moment)
+and from the periodic `send_reminders` job, so a lost wake-up only delays an offer.
+"""
+
+import datetime as dt
+import threading
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django_tasks import task
+
+from bookings import availability, notifications, selectors, services
+from bookings.availability import Channel
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Clinic,
+    PartOfDay,
+    Physiotherapist,
+    SessionType,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from bookings.signals import announce_schedule_changed, schedule_changed
+from bookings.timeutils import day_bounds
+
+MAX_WAITING_PER_PHONE = 3
+
+
+class WaitlistError(services.BookingError):
+    code = "waitlist"
+
+
+class OfferEnded(services.BookingError):
+    code = "offer_ended"
+
+
+def hold_minutes() -> int:
+    return settings.ASPIRE_WAITLIST_HOLD_MINUTES
+
+
+# Joining ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def waitlist_join(
+    *,
+    clinic: Clinic,
+    name: str,
+    phone: str,
+    session_type: SessionType,
+    first_day: dt.date,
+    last_day: dt.date,
+    part_of_day: str = PartOfDay.ANY,
+    physiotherapist: Physiotherapist | None = None,
+    gender: str = "",
+    email: str = "",
+    language: str = "en",
+    now: dt.datetime | None = None,
+) -> WaitlistEntry:
+    """
+    Put a patient on a clinic's waitlist for the days from `first_day` to `last_day`.
+    The same request sent twice gives the same entry; one phone number waits for at most
+    MAX_WAITING_PER_PHONE lists at a time.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    if first_day < today:
+        raise WaitlistError("Choose days from today on.")
+    if last_day < first_day:
+        raise WaitlistError("The last day can't be before the first.")
+    if last_day > today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS):
+        raise WaitlistError(f"Times are offered up to {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead.")
+    patient = services.patient_get_or_create(phone=phone, name=name, email=email)  # locked: counted one at a time
+    waiting = WaitlistEntry.objects.waiting(today=today).filter(patient=patient)
+    same = waiting.filter(
+        clinic=clinic, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
+        physiotherapist=physiotherapist, gender=gender,
+    ).first()  # fmt: skip
+    if same is not None:
+        return same
+    if waiting.count() >= MAX_WAITING_PER_PHONE:
+        raise WaitlistError(
+            f"One phone number can wait for {MAX_WAITING_PER_PHONE} lists at a time. Please call us on "
+            f"{settings.ASPIRE_PHONE_DISPLAY}."
+        )
+    entry = WaitlistEntry.objects.create(
+        clinic=clinic, patient=patient, name=name.strip(), phone=patient.phone, email=email,
+        session_type=session_type, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
+        physiotherapist=physiotherapist, gender="" if physiotherapist else gender, language=language,
+    )  # fmt: skip
+    wake()  # a time may be free already
+    return entry
+
+
+# Matching -------------------------------------------------------------------------------------------
+
+
+def _part(part_of_day: str) -> Q:
+    # Karachi hours (the lookups use the current time zone), as the booking page groups a day.
+    return {
+        PartOfDay.MORNING: Q(starts_at__hour__lt=12),
+        PartOfDay.AFTERNOON: Q(starts_at__hour__gte=12, starts_at__hour__lt=17),
+        PartOfDay.EVENING: Q(starts_at__hour__gte=17),
+    }.get(part_of_day, Q())
+
+
+def matching_slots(entry: WaitlistEntry, *, now: dt.datetime):
+    """
+    Return the times that `entry` may be offered now, soonest first: bookable online (the
+    availability policy), in its days, part of the day and therapist or gender, never offered
+    to it before, and not overlapping a session the patient already has.
+    """
+    slots = selectors.online_slots(now=now).filter(
+        _part(entry.part_of_day),
+        clinic_id=entry.clinic_id,
+        starts_at__gte=day_bounds(entry.first_day)[0],
+        starts_at__lt=day_bounds(entry.last_day)[1],
+    )
+    if entry.physiotherapist_id:
+        slots = slots.filter(physiotherapist_id=entry.physiotherapist_id)
+    elif entry.gender:
+        slots = slots.filter(physiotherapist__gender=entry.gender)
+    offered = Booking.objects.filter(waitlist_entry=entry, slot=OuterRef("pk"))
+    busy = Booking.objects.filter(
+        patient_id=entry.patient_id, status__in=ACTIVE_STATUSES,
+        slot__starts_at__lt=OuterRef("ends_at"), slot__ends_at__gt=OuterRef("starts_at"),
+    )  # fmt: skip
+    return slots.exclude(Exists(offered)).exclude(Exists(busy)).order_by("starts_at")
+
+
+def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
+    """Hold the earliest matching time for one waiting entry and queue its message; return the hold."""
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(skip_locked=True)
+            .filter(pk=entry_id, status=WaitlistStatus.WAITING)
+            .select_related("patient")
+            .first()
+        )
+        if entry is None or entry.offers.filter(status=BookingStatus.HELD).exists():
+            return None  # another run has it, or it holds a time already (until that lapses)
+        for slot_id in matching_slots(entry, now=now).values_list("pk", flat=True)[:5]:
+            try:
+                with transaction.atomic():
+                    slot = services._lock_slot(slot_id)
+                    active = services._lapse_ended_holds(
+                        list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now
+                    )
+                    if availability.refusal(slot, channel=Channel.ONLINE, now=now, active_bookings=active):
+                        continue  # taken since it was read
+                    hold = Booking.objects.create(
+                        reference=services.new_reference(), manage_token=services.new_manage_token(),
+                        slot=slot, session_type=entry.session_type, patient=entry.patient, name=entry.name,
+                        phone=entry.phone, email=entry.email, consent=True, source=BookingSource.ONLINE,
+                        status=BookingStatus.HELD, held_until=now + dt.timedelta(minutes=hold_minutes()),
+                        waitlist_entry=entry,
+                    )  # fmt: skip
+            except services.SlotUnavailable:
+                continue
+            except IntegrityError:
+                continue  # booked in the instant between (SQLite has no row locks)
+            notifications.waitlist_offer(booking=hold)
+            announce_schedule_changed()
+            wake(at=hold.held_until)  # then it passes on, if not taken
+            return hold
+    return None
+
+
+_running = threading.local()
+
+
+def waitlist_run(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """
+    Expire the entries whose last day has passed, let ended holds lapse, and offer each
+    waiting entry (the earliest first) the first time that matches it. Safe to run twice or
+    concurrently: an entry is offered one time at a time (a lock, and a unique constraint on
+    its open hold), and a time is held once (the one-per-slot constraint).
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    expired = WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING, last_day__lt=today).update(
+        status=WaitlistStatus.EXPIRED
+    )
+    lapsed = Booking.objects.filter(status=BookingStatus.HELD, held_until__lte=now).update(status=BookingStatus.LAPSED)
+    if lapsed:
+        announce_schedule_changed()
+    offered = 0
+    open_hold = Booking.objects.filter(waitlist_entry=OuterRef("pk"), status=BookingStatus.HELD)
+    waiting = WaitlistEntry.objects.waiting(today=today).exclude(Exists(open_hold)).values_list("pk", flat=True)
+    _running.active = True
+    try:
+        for entry_id in list(waiting):
+            offered += _offer_to(entry_id, now=now) is not None
+    finally:
+        _running.active = False
+    return {"expired": expired, "lapsed": lapsed, "offered": offered}
+
+
+@task()
+def run_waitlist() -> dict[str, int]:
+    """The worker's task: one matching run."""
+    return waitlist_run()
+
+
+def wake(*, at: dt.datetime | None = None) -> None:
+    """Enqueue a matching run once the current transaction commits (at `at`, if the backend can wait)."""
+    run = run_waitlist
+    if at is not None:
+        if not run.get_backend().supports_defer:
+            return  # a backend that runs tasks at once can't wait: the periodic job passes it on
+        run = run.using(run_after=at)
+    transaction.on_commit(run.enqueue)
+
+
+def _on_schedule_changed(**kwargs) -> None:
+    # Already after the commit. A run's own offers announce too: the run in progress covers them.
+    if not getattr(_running, "active", False):
+        run_waitlist.enqueue()
+
+
+schedule_changed.connect(_on_schedule_changed, weak=False, dispatch_uid="waitlist:schedule")
+
+
+# Claiming ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """
+    Book the time held for a waitlist patient: the hold becomes their confirmed booking.
+    Under the booking's lock, so two claims at once give one booking and one confirmation
+    (the second finds it booked and gets it back), and a claim and the hold's end can't
+    both win.
+    """
+    now = now or timezone.now()
+    booking = services._lock_booking(booking)
+    if booking.status == BookingStatus.CONFIRMED and booking.waitlist_entry_id:
+        return booking  # claimed already (a double tap, a second device)
+    if booking.status != BookingStatus.HELD or booking.held_until <= now:
+        raise OfferEnded(
+            "This time was held for you for a few minutes and has passed to the next patient waiting. "
+            "You stay on the waitlist: we will send you the next time that comes free."
+        )
+    patient = services._lock_patient(booking.patient_id)
+    services._check_patient_can_book(patient=patient, slot=booking.slot, now=now, online=True, exclude_booking=booking)
+    booking.status = BookingStatus.CONFIRMED
+    booking.save(update_fields=["status", "updated_at"])
+    WaitlistEntry.objects.filter(pk=booking.waitlist_entry_id).update(status=WaitlistStatus.BOOKED)
+    booking = Booking.objects.with_related().get(pk=booking.pk)
+    notifications.booking_confirmed(booking=booking)
+    return booking
+
+
+@transaction.atomic
+def waitlist_decline(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """Let a held time go at once (the patient tapped "No thanks"): it passes to the next patient waiting."""
+    booking = services._lock_booking(booking)
+    if booking.status == BookingStatus.HELD:
+        booking.status = BookingStatus.LAPSED
+        booking.save(update_fields=["status", "updated_at"])
+        announce_schedule_changed()
+    return booking

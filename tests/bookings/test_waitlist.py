@@ -1,0 +1,304 @@
+"""The waitlist: a freed time is held for the earliest waiting patient, offered by message, and claimed once."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import availability, services, waitlist
+from bookings.availability import Channel
+from bookings.models import Booking, BookingStatus, Message, WaitlistEntry, WaitlistStatus
+from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
+
+
+def _join(slot, phone, name="Waiting Patient", **kwargs):
+    day = timezone.localtime(slot.starts_at).date()
+    return waitlist.waitlist_join(
+        clinic=slot.clinic, name=name, phone=phone, session_type=SessionTypeFactory(),
+        first_day=day, last_day=day, **kwargs,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def full_day(db):
+    """A slot booked by someone, and two patients waiting for that day (A first)."""
+    slot = SlotFactory()
+    booking = BookingFactory(slot=slot)
+    first = _join(slot, "03001112233", "Amna First")
+    second = _join(slot, "03004445566", "Bilal Second")
+    return slot, booking, first, second
+
+
+def test_a_cancellation_offers_the_time_to_the_earliest_waiting_patient(full_day):
+    slot, booking, first, second = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    result = waitlist.waitlist_run()
+    assert result["offered"] == 1
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    assert hold.waitlist_entry == first and hold.name == "Amna First"
+    assert hold.held_until - timezone.now() <= dt.timedelta(minutes=15)
+    offer = Message.objects.get(booking=hold, kind="waitlist_offer")
+    assert offer.params["held_until"] and offer.params["manage_path"] == hold.get_absolute_url()
+    assert not second.offers.exists()
+
+
+def test_the_cancel_itself_wakes_the_waitlist(full_day, django_capture_on_commit_callbacks):
+    slot, booking, first, _ = full_day
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=booking, reason="patient_asked")
+    assert Booking.objects.get(slot=slot, status=BookingStatus.HELD).waitlist_entry == first
+
+
+def test_a_held_time_is_not_bookable_by_anyone_else(full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    for channel in Channel:
+        assert not availability.bookable(channel=channel).filter(pk=slot.pk).exists()
+    with pytest.raises(services.SlotUnavailable, match="held"):
+        services.booking_create(slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877")
+    with pytest.raises(services.SlotUnavailable):
+        services.booking_create(
+            slot_id=slot.pk, session_type=SessionTypeFactory(), name="Desk", phone="03009998877", source="phone"
+        )
+
+
+def test_after_the_hold_ends_the_time_passes_to_the_next_patient(full_day):
+    slot, booking, first, second = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    later = timezone.now() + dt.timedelta(minutes=16)
+    # Once the hold has ended the time is on sale again, before any job has run.
+    assert availability.bookable(channel=Channel.ONLINE, now=later).filter(pk=slot.pk).exists()
+    result = waitlist.waitlist_run(now=later)
+    assert result["lapsed"] == 1 and result["offered"] == 1
+    assert Booking.objects.get(slot=slot, waitlist_entry=first).status == BookingStatus.LAPSED
+    assert Booking.objects.get(slot=slot, status=BookingStatus.HELD).waitlist_entry == second
+    assert WaitlistEntry.objects.get(pk=first.pk).status == WaitlistStatus.WAITING  # still waiting for another
+
+
+def test_a_booking_after_the_hold_ended_lets_it_lapse(full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    later = timezone.now() + dt.timedelta(minutes=16)
+    taken = services.booking_create(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877", now=later
+    )
+    assert taken.status == BookingStatus.CONFIRMED
+    assert Booking.objects.filter(slot=slot, status=BookingStatus.LAPSED).count() == 1
+
+
+def test_claiming_books_the_held_time_once(full_day):
+    slot, booking, first, _ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    claimed = waitlist.waitlist_claim(booking=hold)
+    again = waitlist.waitlist_claim(booking=hold)
+    assert claimed.pk == again.pk == hold.pk and claimed.status == BookingStatus.CONFIRMED
+    assert Message.objects.filter(booking=hold, kind="confirmed", audience="patient", channel="sms").count() == 1
+    assert WaitlistEntry.objects.get(pk=first.pk).status == WaitlistStatus.BOOKED
+
+
+def test_a_claim_after_the_hold_ended_is_refused(full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    with pytest.raises(waitlist.OfferEnded):
+        waitlist.waitlist_claim(booking=hold, now=timezone.now() + dt.timedelta(minutes=15, seconds=1))
+
+
+def test_the_offer_page_books_with_one_tap(client, full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    page = client.get(hold.get_absolute_url())
+    assert b"Book this time" in page.content and b"held" in page.content.lower()
+    response = client.post(reverse("bookings:manage_claim", args=[hold.manage_token]), follow=True)
+    assert b"Your session is booked" in response.content
+    assert Booking.objects.get(pk=hold.pk).status == BookingStatus.CONFIRMED
+
+
+def test_no_thanks_passes_the_time_on_at_once(client, full_day):
+    slot, booking, first, second = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    client.post(reverse("bookings:manage_decline", args=[hold.manage_token]))
+    waitlist.waitlist_run()
+    assert Booking.objects.get(slot=slot, status=BookingStatus.HELD).waitlist_entry == second
+
+
+def test_entries_match_part_of_day_and_therapist(db):
+    slot = SlotFactory()
+    BookingFactory(slot=slot)
+    hour = timezone.localtime(slot.starts_at).hour
+    other_part = "evening" if hour < 12 else "morning"
+    entry = _join(slot, "03001112233", part_of_day=other_part)
+    assert not waitlist.matching_slots(entry, now=timezone.now()).exists()
+    other = _join(slot, "03004445566", physiotherapist=SlotFactory().physiotherapist)
+    assert not waitlist.matching_slots(other, now=timezone.now()).exists()
+
+
+def test_entries_expire_after_their_last_day(full_day):
+    *_, first, second = full_day
+    after = timezone.now() + dt.timedelta(days=60)
+    assert waitlist.waitlist_run(now=after)["expired"] == 2
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {WaitlistStatus.EXPIRED}
+
+
+def test_joining_twice_gives_one_entry_and_a_limit_per_phone(db):
+    slot = SlotFactory()
+    assert _join(slot, "03001112233").pk == _join(slot, "0300-1112233").pk
+    for _i in range(waitlist.MAX_WAITING_PER_PHONE - 1):
+        _join(SlotFactory(), "03001112233")
+    with pytest.raises(waitlist.WaitlistError, match="at a time"):
+        _join(SlotFactory(), "03001112233")
+
+
+def test_joining_refuses_days_in_the_past(db):
+    slot = SlotFactory()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(waitlist.WaitlistError):
+        waitlist.waitlist_join(
+            clinic=slot.clinic, name="A", phone="03001112233", session_type=SessionTypeFactory(),
+            first_day=yesterday, last_day=yesterday,
+        )  # fmt: skip
+
+
+# Two claims at once (PostgreSQL, real connections) ------------------------------------------------------
+
+
+def _claim_race(hold, threads=8):
+    barrier = threading.Barrier(threads)
+    outcomes, lock = [], threading.Lock()
+
+    def claim():
+        try:
+            barrier.wait(timeout=30)
+            result = ("booked", waitlist.waitlist_claim(booking=Booking.objects.get(pk=hold.pk)).pk)
+        except services.BookingError as exc:
+            result = ("refused", str(exc))
+        except Exception as exc:  # noqa: BLE001
+            result = ("error", repr(exc))
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=claim) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def held(transactional_db, monkeypatch):
+    slot = SlotFactory()
+    _join(slot, "03001112233")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    # Widen the window between the claim's check and its write, so the claims really overlap.
+    check = services._check_patient_can_book
+
+    def slow(*args, **kwargs):
+        check(*args, **kwargs)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(services, "_check_patient_can_book", slow)
+    yield hold
+    Message.objects.all().delete()
+    Booking.objects.all().delete()
+
+
+@pytest.mark.postgres
+def test_two_claims_at_once_give_one_booking_and_one_confirmation(held):
+    outcomes = _claim_race(held)
+    assert [o for o in outcomes if o[0] != "booked"] == []
+    assert {pk for _, pk in outcomes} == {held.pk}
+    assert Booking.objects.filter(slot=held.slot, status=BookingStatus.CONFIRMED).count() == 1
+    assert Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count() == 1
+
+
+@pytest.mark.postgres
+def test_control_without_the_lock_claims_twice(held, monkeypatch):
+    """The same race without the booking's lock: the claim is made (and confirmed) more than once."""
+    monkeypatch.setattr(
+        services, "_lock_booking", lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)
+    )
+    outcomes = _claim_race(held)
+    assert [o for o in outcomes if o[0] == "error"] == []
+    assert Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count() > 1
+
+
+# Reception's list -------------------------------------------------------------------------------------
+
+
+def test_a_receptionist_sees_only_their_clinics_waitlist(db, client, django_assert_max_num_queries):
+    from tests.bookings.conftest import staff_user
+
+    mine, theirs = SlotFactory(), SlotFactory()
+    user = staff_user("Receptionist", "desk-one")
+    mine.clinic.front_desk.add(user)
+    for i in range(8):
+        _join(SlotFactory(clinic=mine.clinic), f"0300{2000000 + i}", f"Mine {i}")
+    _join(theirs, "03007778899", "Not Mine")
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("admin:bookings_waitlistentry_changelist"))
+    assert page.status_code == 200
+    assert b"Mine 7" in page.content and b"Not Mine" not in page.content
+
+
+# The public form --------------------------------------------------------------------------------------
+
+
+def test_the_waitlist_form_puts_the_patient_on_the_list(client, db):
+    slot = SlotFactory()
+    session_type = SessionTypeFactory()
+    day = timezone.localtime(slot.starts_at).date()
+    url = reverse("bookings:waitlist_join", args=[slot.clinic.slug])
+    assert client.get(url + f"?date={day}").status_code == 200
+    response = client.post(url, {
+        "name": "Sana", "phone": "0300-1112233", "first_day": day, "last_day": day + dt.timedelta(days=3),
+        "part_of_day": "evening", "physio": "", "gender": "female", "session_type": session_type.pk, "consent": "on",
+    })  # fmt: skip
+    assert response.status_code == 200 and b"You are on the waitlist" in response.content
+    entry = WaitlistEntry.objects.get()
+    assert (entry.clinic, entry.part_of_day, entry.gender, entry.phone.as_e164) == (
+        slot.clinic,
+        "evening",
+        "female",
+        "+923001112233",
+    )
+
+
+def test_bad_input_on_the_waitlist_form_gets_a_clear_message_and_nothing_written(client, db):
+    slot = SlotFactory()
+    day = timezone.localtime(slot.starts_at).date()
+    url = reverse("bookings:waitlist_join", args=[slot.clinic.slug])
+    response = client.post(url, {
+        "name": "Sana", "phone": "12", "first_day": day, "last_day": day - dt.timedelta(days=1),
+        "part_of_day": "any", "session_type": SessionTypeFactory().pk,
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert b"before the first" in response.content and b"safety information" in response.content
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_day_with_no_times_and_the_clinic_page_link_to_the_waitlist(client, db):
+    slot = SlotFactory()
+    BookingFactory(slot=slot)
+    day = timezone.localtime(slot.starts_at).date()
+    link = reverse("bookings:waitlist_join", args=[slot.clinic.slug]).encode()
+    assert link in client.get(reverse("bookings:book_clinic", args=[slot.clinic.slug]) + f"?date={day}").content
+    assert link in client.get(slot.clinic.get_absolute_url()).content
