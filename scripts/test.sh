@@ -12,11 +12,14 @@ have_postgres() { command -v pg_virtualenv >/dev/null && compgen -G "/usr/lib/po
 have_chromium() { [ -x "${ASPIRE_CHROMIUM:-/usr/bin/chromium}" ]; }
 # The Nu HTML checker (tests/test_valid_html.py) is a Java program.
 have_java() { command -v java >/dev/null; }
+# makemessages (tests/test_translations.py extracts the strings afresh) needs GNU gettext.
+have_gettext() { command -v msgmerge >/dev/null; }
 
 missing=()
 have_postgres || missing+=(postgresql postgresql-contrib)
 have_chromium || missing+=(chromium)
 have_java || missing+=(default-jre-headless)
+have_gettext || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "==> Installing Debian packages: ${missing[*]}"

@@ -5,10 +5,16 @@ here in locale/ur/LC_MESSAGES/django.po (and clear any "fuzzy" flag), then `make
 """
 
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import polib
 import pytest
+
+from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "ur" / "LC_MESSAGES" / "django.po"
@@ -90,3 +96,33 @@ def _untranslated_text(source: str) -> list[str]:
 def test_patient_template_has_no_string_outside_translate(path):
     words = _untranslated_text(path.read_text())
     assert not words, f"{path.relative_to(ROOT)}: text outside {{% translate %}}: {' '.join(words)}"
+
+
+def test_catalogue_holds_every_string_the_code_marks():
+    """
+    A string marked in code or a template but never extracted is English on every Urdu page,
+    and the checks above can't see it: extract afresh (makemessages, as `make messages` does,
+    in a copy of the project) and compare with the committed catalogue.
+    """
+    if shutil.which("msgmerge") is None:
+        missing("GNU gettext (msgmerge, for makemessages)")
+    copy = Path(tempfile.mkdtemp()) / "project"
+    skip = shutil.ignore_patterns(".git", ".venv", "staticfiles", "var", "node_modules", "*.pyc", "__pycache__")
+    shutil.copytree(ROOT, copy, ignore=skip)
+    makefile = (ROOT / "Makefile").read_text()
+    ignores = re.findall(r"--ignore '([^']+)'", makefile)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--locale", "ur", "--no-obsolete", "--add-location", "file"]
+        + [arg for pattern in ignores for arg in ("--ignore", pattern)],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
+
+    def keys(path):
+        return {(e.msgctxt, e.msgid) for e in polib.pofile(str(path)) if not e.obsolete}
+
+    fresh, committed = keys(copy / "locale/ur/LC_MESSAGES/django.po"), keys(PO)
+    shutil.rmtree(copy.parent)
+    assert fresh - committed == set(), "Run `make messages` and translate the new entries"
+    assert committed - fresh == set(), "Run `make messages`: these are no longer used"
