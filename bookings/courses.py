@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings import availability, selectors, services
 from bookings.availability import Channel
@@ -60,9 +61,13 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
     now = now or timezone.now()
     booking = services._lock_booking(booking)  # one next session at a time from one page
     if not next_session_offered(booking):
-        raise services.InvalidTransition("A next session can be booked from a session once it is attended.")
+        raise services.InvalidTransition(gettext("A next session can be booked from a session once it is attended."))
+    form_key = f"next:{booking.pk}"
+    repeat = Booking.objects.filter(form_key=form_key, slot_id=slot_id, status__in=ACTIVE_STATUSES).first()
+    if repeat is not None:
+        return repeat  # the same tap again (a double tap): the booking it made, not "no longer free"
     if not any(slot.pk == slot_id for slot in next_session_times(booking, now=now, limit=1000)):
-        raise services.SlotUnavailable("That time is no longer free.")
+        raise services.SlotUnavailable(gettext("That time is no longer free."))
     new = services.booking_create(
         slot_id=slot_id,
         session_type=SessionType.objects.for_next_session(booking.session_type),
@@ -70,7 +75,8 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
         phone=booking.phone.as_e164,
         email=booking.email,
         consent=True,
-        form_key=f"next:{booking.pk}",
+        form_key=form_key,
+        language=booking.language,
         now=now,
     )
     course_id = booking.course_id

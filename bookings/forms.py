@@ -475,7 +475,7 @@ class WaitlistForm(forms.Form):
     gender = forms.ChoiceField(label=_("Or a therapist who is"), required=False)
     session_type = forms.ModelChoiceField(label=_("Session"), queryset=None, empty_label=None, widget=forms.RadioSelect)
     consent = forms.BooleanField(
-        label=_("I have read the safety information and agree to be assessed for dry needling."),
+        label=screening.CONSENT_TEXT,  # the same versioned text as the booking form's: a claimed time keeps it
         error_messages={"required": _("Please confirm you have read the safety information.")},
     )
     website = forms.CharField(

@@ -134,20 +134,35 @@ def _check_patient_can_book(
     mine = Booking.objects.filter(patient=patient)
     if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
         mine = mine.exclude(pk=exclude_booking.pk)
-    counts = mine.aggregate(
-        clashes=Count("pk", filter=_overlapping(slot, now)),
-        upcoming=Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
-        no_shows=Count("pk", filter=_counted_no_shows(patient)),
-        attended=Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
-    )
+    counts = mine.aggregate(clashes=Count("pk", filter=_overlapping(slot, now)), **_online_counts(patient, now))
     if counts["clashes"]:
         raise _patient_busy()
-    if online and (
-        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
-        or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
-    ):
+    if online and _over_online_limits(counts):
         raise _too_many_bookings(slot.clinic)
     return counts
+
+
+def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
+    """What the online limits count of a patient's bookings (aggregates, to read in one query)."""
+    return {
+        "upcoming": Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
+        "no_shows": Count("pk", filter=_counted_no_shows(patient)),
+        "attended": Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
+    }
+
+
+def _over_online_limits(counts: dict[str, int]) -> bool:
+    """The rule: a number holding the most upcoming sessions, or with too many no-shows, books by calling."""
+    return (
+        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+        or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
+    )
+
+
+def check_patient_may_book_online(*, patient: Patient, clinic: Clinic, now: dt.datetime) -> None:
+    """Raise TooManyBookings if the patient can't book online now (before any time is chosen: the waitlist)."""
+    if _over_online_limits(Booking.objects.filter(patient=patient).aggregate(**_online_counts(patient, now))):
+        raise _too_many_bookings(clinic)
 
 
 def _counted_no_shows(patient: Patient) -> Q:

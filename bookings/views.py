@@ -439,9 +439,10 @@ def waitlist_join(request, clinic_slug):
     if request.method == "POST":
         if form.is_spam():
             return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
-        if not ratelimit.hit_all(
-            {f"waitlist:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}, window_seconds=3600
-        ):
+        limits = {f"waitlist:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}
+        if form.is_valid():  # a number is counted too, so no one address-hopping texts a stranger's phone
+            limits[f"waitlist:phone:{form.cleaned_data['phone']}"] = settings.ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR
+        if not ratelimit.hit_all(limits, window_seconds=3600):
             return _too_many_requests(request)
         if form.is_valid():
             data = form.cleaned_data
@@ -449,7 +450,7 @@ def waitlist_join(request, clinic_slug):
                 entry = waitlist.waitlist_join(
                     clinic=clinic, name=data["name"], phone=data["phone"], session_type=data["session_type"],
                     first_day=data["first_day"], last_day=data["last_day"], part_of_day=data["part_of_day"],
-                    physiotherapist=data["physio"], gender=data["gender"], language=(get_language() or "en")[:2],
+                    physiotherapist=data["physio"], gender=data["gender"], language=get_language(),
                 )  # fmt: skip
             except services.BookingError as exc:
                 form.add_error(None, str(exc))
@@ -500,8 +501,12 @@ def manage_decline(request, token):
     from bookings import waitlist
 
     booking = _booking_or_404(token)
-    waitlist.waitlist_decline(booking=booking)
-    messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
+    try:
+        waitlist.waitlist_decline(booking=booking)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
     return redirect(booking)
 
 

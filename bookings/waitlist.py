@@ -19,9 +19,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import task
 
-from bookings import availability, notifications, selectors, services
+from bookings import availability, notifications, screening, selectors, services
 from bookings.availability import Channel
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -31,6 +32,7 @@ from bookings.models import (
     Clinic,
     PartOfDay,
     Physiotherapist,
+    SafetyScreening,
     SessionType,
     WaitlistEntry,
     WaitlistStatus,
@@ -39,6 +41,9 @@ from bookings.signals import announce_schedule_changed, schedule_changed
 from bookings.timeutils import day_bounds
 
 MAX_WAITING_PER_PHONE = 3
+# Offers an entry may let lapse before it ends: a number typed by someone else, or a patient who
+# no longer reads their messages, is not texted for every time that frees for weeks.
+MAX_OFFERS_NOT_TAKEN = 3
 
 
 class WaitlistError(services.BookingError):
@@ -69,23 +74,27 @@ def waitlist_join(
     physiotherapist: Physiotherapist | None = None,
     gender: str = "",
     email: str = "",
-    language: str = "en",
+    language: str = settings.LANGUAGE_CODE,
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
     """
     Put a patient on a clinic's waitlist for the days from `first_day` to `last_day`.
     The same request sent twice gives the same entry; one phone number waits for at most
-    MAX_WAITING_PER_PHONE lists at a time.
+    MAX_WAITING_PER_PHONE lists at a time, and only a number that may book online may wait
+    (an offer it could not take would keep the time from everyone else).
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     if first_day < today:
-        raise WaitlistError("Choose days from today on.")
+        raise WaitlistError(gettext("Choose days from today on."))
     if last_day < first_day:
-        raise WaitlistError("The last day can't be before the first.")
+        raise WaitlistError(gettext("The last day can't be before the first."))
     if last_day > today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS):
-        raise WaitlistError(f"Times are offered up to {settings.ASPIRE_BOOKING_WINDOW_DAYS} days ahead.")
+        raise WaitlistError(
+            gettext("Times are offered up to %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
+        )
     patient = services.patient_get_or_create(phone=phone, name=name, email=email)  # locked: counted one at a time
+    services.check_patient_may_book_online(patient=patient, clinic=clinic, now=now)
     waiting = WaitlistEntry.objects.waiting(today=today).filter(patient=patient)
     same = waiting.filter(
         clinic=clinic, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
@@ -95,16 +104,21 @@ def waitlist_join(
         return same
     if waiting.count() >= MAX_WAITING_PER_PHONE:
         raise WaitlistError(
-            f"One phone number can wait for {MAX_WAITING_PER_PHONE} lists at a time. Please call us on "
-            f"{settings.ASPIRE_PHONE_DISPLAY}."
+            gettext("One phone number can wait for %(count)s lists at a time. Please call us on %(phone)s.")
+            % {"count": MAX_WAITING_PER_PHONE, "phone": settings.ASPIRE_PHONE_DISPLAY}
         )
     entry = WaitlistEntry.objects.create(
         clinic=clinic, patient=patient, name=name.strip(), phone=patient.phone, email=email,
         session_type=session_type, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
-        physiotherapist=physiotherapist, gender="" if physiotherapist else gender, language=language,
+        physiotherapist=physiotherapist, gender="" if physiotherapist else gender, language=_language(language),
     )  # fmt: skip
     wake()  # a time may be free already
     return entry
+
+
+def _language(language: str) -> str:
+    """One of the site's languages (an entry made before they were checked may say "en")."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 # Matching -------------------------------------------------------------------------------------------
@@ -122,13 +136,15 @@ def _part(part_of_day: str) -> Q:
 def matching_slots(entry: WaitlistEntry, *, now: dt.datetime):
     """
     Return the times that `entry` may be offered now, soonest first: bookable online (the
-    availability policy), in its days, part of the day and therapist or gender, never offered
-    to it before, and not overlapping a session the patient already has.
+    availability policy) and still so when the hold ends, in its days, part of the day and
+    therapist or gender, never offered to it before, and not overlapping a session the
+    patient already has.
     """
+    claimable = now + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES + hold_minutes())
     slots = selectors.online_slots(now=now).filter(
         _part(entry.part_of_day),
         clinic_id=entry.clinic_id,
-        starts_at__gte=day_bounds(entry.first_day)[0],
+        starts_at__gte=max(claimable, day_bounds(entry.first_day)[0]),
         starts_at__lt=day_bounds(entry.last_day)[1],
     )
     if entry.physiotherapist_id:
@@ -154,6 +170,13 @@ def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
         )
         if entry is None or entry.offers.filter(status=BookingStatus.HELD).exists():
             return None  # another run has it, or it holds a time already (until that lapses)
+        if entry.offers.filter(status=BookingStatus.LAPSED).count() >= MAX_OFFERS_NOT_TAKEN:
+            WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.EXPIRED)
+            return None
+        try:
+            services.check_patient_may_book_online(patient=entry.patient, clinic=entry.clinic, now=now)
+        except services.TooManyBookings:
+            return None  # they couldn't take it; it may change (a session attended, the count reset)
         for slot_id in matching_slots(entry, now=now).values_list("pk", flat=True)[:5]:
             try:
                 with transaction.atomic():
@@ -168,7 +191,7 @@ def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
                         slot=slot, session_type=entry.session_type, patient=entry.patient, name=entry.name,
                         phone=entry.phone, email=entry.email, consent=True, source=BookingSource.ONLINE,
                         status=BookingStatus.HELD, held_until=now + dt.timedelta(minutes=hold_minutes()),
-                        waitlist_entry=entry,
+                        waitlist_entry=entry, language=_language(entry.language),
                     )  # fmt: skip
             except services.SlotUnavailable:
                 continue
@@ -189,7 +212,9 @@ def waitlist_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     Expire the entries whose last day has passed, let ended holds lapse, and offer each
     waiting entry (the earliest first) the first time that matches it. Safe to run twice or
     concurrently: an entry is offered one time at a time (a lock, and a unique constraint on
-    its open hold), and a time is held once (the one-per-slot constraint).
+    its open hold), and a time is held once (the one-per-slot constraint). Offers go out only
+    in the message hours (ASPIRE_MESSAGE_HOURS_*): a time held for a sleeping patient would
+    lapse before they read of it; the first run of the morning (the periodic job) offers it.
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -200,6 +225,8 @@ def waitlist_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     if lapsed:
         announce_schedule_changed()
     offered = 0
+    if not services.within_message_hours(now):
+        return {"expired": expired, "lapsed": lapsed, "offered": offered}
     open_hold = Booking.objects.filter(waitlist_entry=OuterRef("pk"), status=BookingStatus.HELD)
     waiting = WaitlistEntry.objects.waiting(today=today).exclude(Exists(open_hold)).values_list("pk", flat=True)
     _running.active = True
@@ -253,14 +280,28 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
         return booking  # claimed already (a double tap, a second device)
     if booking.status != BookingStatus.HELD or booking.held_until <= now:
         raise OfferEnded(
-            "This time was held for you for a few minutes and has passed to the next patient waiting. "
-            "You stay on the waitlist: we will send you the next time that comes free."
+            gettext(
+                "This time was held for you for a few minutes and has passed to the next person waiting. "
+                "You stay on the waitlist: we will send you the next time that comes free."
+            )
         )
+    # The time may have gone off sale while held (leave, a closure, a block): the same rules as any booking.
+    slot = services._lock_slot(booking.slot_id)
+    reason = availability.refusal(slot, channel=Channel.ONLINE, now=now, exclude_booking=booking)
+    if reason:
+        raise services.SlotUnavailable(reason)
     patient = services._lock_patient(booking.patient_id)
-    services._check_patient_can_book(patient=patient, slot=booking.slot, now=now, online=True, exclude_booking=booking)
+    counts = services._check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=booking)
     booking.status = BookingStatus.CONFIRMED
     booking.save(update_fields=["status", "updated_at"])
-    WaitlistEntry.objects.filter(pk=booking.waitlist_entry_id).update(status=WaitlistStatus.BOOKED)
+    entry = WaitlistEntry.objects.get(pk=booking.waitlist_entry_id)
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED)
+    # The consent was given when joining the list, in the booking form's words; the safety questions
+    # are asked at the desk (the schedule shows "not answered" for a first visit).
+    SafetyScreening.objects.create(
+        booking=booking, answers={}, first_visit=not counts["attended"], needs_talk=False,
+        consent_version=screening.CONSENT_VERSION, consented_at=entry.created_at,
+    )  # fmt: skip
     booking = Booking.objects.with_related().get(pk=booking.pk)
     notifications.booking_confirmed(booking=booking)
     return booking
@@ -270,6 +311,9 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
 def waitlist_decline(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
     """Let a held time go at once (the patient tapped "No thanks"): it passes to the next patient waiting."""
     booking = services._lock_booking(booking)
+    if booking.status == BookingStatus.CONFIRMED:
+        # Claimed already (on another device): "No thanks" now would leave a booking the patient thinks is gone.
+        raise services.InvalidTransition(gettext("This time is booked for you. To let it go, cancel it on this page."))
     if booking.status == BookingStatus.HELD:
         booking.status = BookingStatus.LAPSED
         booking.save(update_fields=["status", "updated_at"])

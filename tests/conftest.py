@@ -98,6 +98,21 @@ def staff_groups(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """
+    Each test starts in the site's language: a request to an Urdu page leaves Urdu active in
+    the thread (LocaleMiddleware activates, nothing deactivates), and a later test's
+    reverse() would then give /ur/ addresses.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits count in the cache; one test's posts must not count against the next."""
     from django.core.cache import cache

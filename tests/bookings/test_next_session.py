@@ -100,3 +100,24 @@ def test_the_manage_page_query_budget_does_not_grow_with_the_course(client, atte
 def test_follow_up_type_falls_back_to_the_previous_one(db):
     first = SessionTypeFactory(name="First visit")
     assert SessionType.objects.for_next_session(first) == first
+
+
+def test_a_second_tap_goes_to_the_booking_it_made_not_an_error(client, attended):
+    """The browser shows the last answer: a double tap must not say "no longer free" for a booked time."""
+    booking, times = attended
+    url = reverse("bookings:manage_next", args=[booking.manage_token, times[4].pk])
+    client.post(url)
+    again = client.post(url)
+    new = Booking.objects.get(slot=times[4])
+    assert again.status_code == 302 and again["Location"] == new.get_absolute_url()
+
+
+def test_the_next_session_keeps_the_patients_language(client, attended):
+    from bookings.models import Message
+
+    booking, times = attended
+    Booking.objects.filter(pk=booking.pk).update(language="ur")
+    booking.refresh_from_db()
+    new = courses.next_session_book(booking=booking, slot_id=times[4].pk)
+    assert new.language == "ur"
+    assert {m.language for m in Message.objects.filter(booking=new, audience="patient")} == {"ur"}

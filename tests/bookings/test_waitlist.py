@@ -15,6 +15,12 @@ from bookings.models import Booking, BookingStatus, Message, WaitlistEntry, Wait
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
 
 
+@pytest.fixture(autouse=True)
+def messages_at_any_hour(settings):
+    """Offers go out only in the message hours; these tests run at any hour (one below keeps the hours)."""
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 0, 24
+
+
 def _join(slot, phone, name="Waiting Patient", **kwargs):
     day = timezone.localtime(slot.starts_at).date()
     return waitlist.waitlist_join(
@@ -302,3 +308,115 @@ def test_a_day_with_no_times_and_the_clinic_page_link_to_the_waitlist(client, db
     link = reverse("bookings:waitlist_join", args=[slot.clinic.slug]).encode()
     assert link in client.get(reverse("bookings:book_clinic", args=[slot.clinic.slug]) + f"?date={day}").content
     assert link in client.get(slot.clinic.get_absolute_url()).content
+
+
+# Found by a hostile probe of the merged waitlist (each failed before its fix) -------------------------
+
+
+def test_a_number_that_cant_book_online_cant_join_or_be_offered_a_time(full_day, settings):
+    """A hold it could never claim would keep the time from everyone else for 15 minutes, again and again."""
+    slot, booking, first, _ = full_day
+    settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
+    BookingFactory(patient=first.patient, phone=first.patient.phone, status=BookingStatus.NO_SHOW)
+    with pytest.raises(services.TooManyBookings):
+        _join(SlotFactory(clinic=slot.clinic), "03001112233")
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    assert not first.offers.exists()  # skipped: the next patient waiting gets the time
+    assert Booking.objects.get(slot=slot, status=BookingStatus.HELD).waitlist_entry != first
+
+
+def test_an_entry_stops_after_three_offers_not_taken(db):
+    """A number typed by someone else is not texted for every time that frees, for weeks."""
+    first = SlotFactory()
+    slots = [first] + [SlotFactory(clinic=first.clinic) for _ in range(4)]
+    entry = waitlist.waitlist_join(
+        clinic=slots[0].clinic, name="Not Reading", phone="03001112233", session_type=SessionTypeFactory(),
+        first_day=timezone.localdate(), last_day=timezone.localdate() + dt.timedelta(days=55),
+    )  # fmt: skip
+    now = timezone.now()
+    for _ in range(5):
+        waitlist.waitlist_run(now=now)
+        now += dt.timedelta(minutes=16)  # each hold lapses
+    waitlist.waitlist_run(now=now)
+    assert entry.offers.count() == waitlist.MAX_OFFERS_NOT_TAKEN
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.EXPIRED
+
+
+def test_a_claim_inside_leave_that_began_after_the_offer_is_refused(full_day):
+    from bookings.models import TimeOff
+
+    slot, booking, first, _ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    TimeOff.objects.create(physiotherapist=slot.physiotherapist, starts_at=slot.starts_at, ends_at=slot.ends_at)
+    with pytest.raises(services.SlotUnavailable, match="not working"):
+        waitlist.waitlist_claim(booking=hold)
+    assert Booking.objects.get(pk=hold.pk).status == BookingStatus.HELD
+
+
+def test_only_times_still_bookable_when_the_hold_ends_are_offered(db, settings):
+    """A time 2 h 5 min away, held 15 minutes, would be inside the 2-hour notice when claimed."""
+    soon = SlotFactory(starts_at=timezone.now() + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES + 5))
+    _join(soon, "03001112233")
+    assert waitlist.waitlist_run()["offered"] == 0
+
+
+def test_an_urdu_patients_offer_and_booking_are_in_urdu(full_day):
+    slot, booking, *_ = full_day
+    day = timezone.localtime(slot.starts_at).date()
+    entry = waitlist.waitlist_join(
+        clinic=slot.clinic, name="Urdu Patient", phone="03007778899", session_type=SessionTypeFactory(),
+        first_day=day, last_day=day, language="ur",
+    )  # fmt: skip
+    WaitlistEntry.objects.exclude(pk=entry.pk).update(status=WaitlistStatus.CANCELLED)
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    offer = Message.objects.get(booking=hold, kind="waitlist_offer")
+    assert hold.language == "ur" and offer.language == "ur" and offer.params["manage_path"].startswith("/ur/")
+
+
+def test_the_waitlist_form_keeps_the_pages_language(client, db):
+    slot = SlotFactory()
+    day = timezone.localtime(slot.starts_at).date()
+    data = {
+        "name": "Urdu Patient", "phone": "03007778899", "session_type": SessionTypeFactory().pk,
+        "first_day": day.isoformat(), "last_day": day.isoformat(), "part_of_day": "any", "consent": "on",
+    }  # fmt: skip
+    client.post(f"/ur/waitlist/{slot.clinic.slug}/", data)
+    assert WaitlistEntry.objects.get().language == "ur"
+    assert "Choose days from today on." not in client.post(
+        f"/ur/waitlist/{slot.clinic.slug}/", {**data, "first_day": "2000-01-01", "last_day": "2000-01-02"}
+    ).content.decode()
+
+
+def test_offers_wait_for_the_message_hours(full_day, settings):
+    slot, booking, first, _ = full_day
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 9, 21
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    night = timezone.localtime().replace(hour=3, minute=0) + dt.timedelta(days=0)
+    assert waitlist.waitlist_run(now=night)["offered"] == 0
+    morning = night.replace(hour=9, minute=5)
+    assert waitlist.waitlist_run(now=morning)["offered"] == 1
+
+
+def test_no_thanks_after_claiming_says_it_is_still_booked(client, full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
+    waitlist.waitlist_claim(booking=hold)
+    response = client.post(reverse("bookings:manage_decline", args=[hold.manage_token]), follow=True)
+    assert "This time is booked for you" in response.content.decode()
+    assert Booking.objects.get(pk=hold.pk).status == BookingStatus.CONFIRMED
+
+
+def test_a_claimed_first_visit_shows_the_safety_questions_unanswered(full_day):
+    slot, booking, *_ = full_day
+    services.booking_cancel(booking=booking, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = waitlist.waitlist_claim(booking=Booking.objects.get(slot=slot, status=BookingStatus.HELD))
+    assert hold.screening.not_answered and hold.screening.consent_version

@@ -39,14 +39,15 @@ def test_next_session_with_one_tap(live_server, phone_page, artifacts):
     assert axe_violations(page) == []
 
 
-def test_claiming_a_waitlist_offer(live_server, phone_page, artifacts):
+def test_claiming_a_waitlist_offer(live_server, phone_page, artifacts, settings):
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 0, 24  # offers go out at any hour here
     slot = SlotFactory()
     taken = BookingFactory(slot=slot)
     day = timezone.localtime(slot.starts_at).date()
     waitlist.waitlist_join(clinic=slot.clinic, name="Waiting Patient", phone="03001112233",
                            session_type=SessionTypeFactory(), first_day=day, last_day=day)  # fmt: skip
     services.booking_cancel(booking=taken, reason="patient_asked")
-    waitlist.waitlist_run()
+    waitlist.waitlist_run(now=timezone.now())
     hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
     page = phone_page
     page.goto(live_server.url + hold.get_absolute_url())
