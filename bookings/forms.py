@@ -191,7 +191,7 @@ class PatientBookingForm(forms.Form):
         label=_("Mobile number"),
         max_length=32,
         help_text=_("We send your confirmation and a reminder here. For example 0309-5885076."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
     )
     email = forms.EmailField(
         label=_("Email (optional)"),
@@ -466,7 +466,7 @@ class WaitlistForm(forms.Form):
         label=_("Mobile number"),
         max_length=32,
         help_text=_("We send the free time here. For example 0309-5885076."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
     )
     first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -487,7 +487,9 @@ class WaitlistForm(forms.Form):
         from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
 
         super().__init__(*args, **kwargs)
-        self.fields["session_type"].queryset = SessionType.objects.active()
+        self.fields["session_type"].queryset = session_types = SessionType.objects.active()
+        # As on the booking form, the first session type is chosen (most who wait are new patients).
+        self.fields["session_type"].initial = lambda: session_types.values_list("pk", flat=True).first()
         self.fields["part_of_day"].choices = PartOfDay.choices
         therapists = Physiotherapist.objects.active().filter(availabilities__clinic=clinic).distinct()
         self.therapists = {t.slug: t for t in therapists}

@@ -102,6 +102,22 @@ def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
     return None
 
 
+def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
+    """
+    Return whether a patient should read that the clinic is closed on `day` rather than that it
+    has no free time: a closure, or no slots that day and no one's weekly hours on that weekday.
+    """
+    from bookings.models import ClinicClosure
+    from bookings.timeutils import day_bounds
+
+    if ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day).exists():
+        return True
+    start, end = day_bounds(day)
+    if Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exists():
+        return False  # times that day, all taken: the waitlist is for this
+    return closed_because(clinic=clinic, day=day) is not None
+
+
 # What each member of staff may see ------------------------------------------------------------
 
 

@@ -220,6 +220,8 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
         "next_free_day": None
         if parts
         else selectors.next_free_day(clinic=clinic, after=day, physio_slug=physio, gender=gender),
+        # An empty day says whether the clinic is closed then (a Sunday, a holiday): no waitlist for it.
+        "closed": not parts and selectors.clinic_closed_on(clinic=clinic, day=day),
         "therapists": therapists,
         "genders": Gender.choices,
         "physio": physio,

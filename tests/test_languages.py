@@ -201,3 +201,45 @@ def test_staff_edit_urdu_beside_english_in_the_admin(admin_client):
     html = admin_client.get(f"/admin/content/condition/{condition.pk}/change/").content.decode()
     assert 'name="name_en_gb"' in html and 'name="name_ur"' in html
     assert 'name="about_en_gb"' in html and 'name="about_ur"' in html
+
+
+# Found by a patient's trial of the Urdu pages on a phone -------------------------------------------------
+
+
+def test_urdu_addresses_keep_plot_numbers_left_to_right(client):
+    """In a right-to-left line "14-C" showed as "C-14": a driver goes to the wrong plot."""
+    ClinicFactory(
+        slug="clifton", name="Clifton", area="Clifton", address="Plot 14-C, Block 5", address_ur="پلاٹ 14-C، بلاک 5"
+    )
+    html = client.get("/ur/clinics/clifton/").content.decode()
+    assert "\u206614-C\u2069" in html
+    assert "\u2066" not in client.get("/clinics/clifton/").content.decode()  # left to right needs none
+
+
+def test_an_urdu_phone_field_reads_left_to_right(client):
+    slot = _slot()
+    html = client.get(f"/ur/book/slot/{slot.pk}/").content.decode()
+    assert re.search(r'<input[^>]*name="phone"[^>]*dir="ltr"', html)
+    assert "\u20660309-5885076\u2069" in html  # the example under it, isolated too
+
+
+def test_a_clinic_named_for_its_area_is_not_named_twice(client):
+    ClinicFactory(slug="clifton", name="Clifton", area="Clifton", address="Plot 14-C, Khayaban-e-Roomi, Clifton")
+    for path in ("/book/", "/clinics/", "/book/clifton/"):
+        main = client.get(path).content.decode().split("<main")[1].split("</main>")[0]
+        assert "Clifton, Clifton" not in main and '<p class="clinic-area">Clifton</p>' not in main
+
+
+def test_a_therapists_working_days_are_urdu_on_urdu_pages(client):
+    import datetime as dt
+
+    from bookings.models import WeeklyAvailability
+    from tests.factories import PhysiotherapistFactory
+
+    therapist = PhysiotherapistFactory(slug="sana-malik")
+    WeeklyAvailability.objects.create(
+        physiotherapist=therapist, clinic=ClinicFactory(), weekday=0, start_time=dt.time(10), end_time=dt.time(13),
+        valid_from=dt.date(2026, 1, 1),
+    )  # fmt: skip
+    html = client.get("/ur/physiotherapists/sana-malik/").content.decode()
+    assert "پیر" in html and "Monday" not in html

@@ -1,8 +1,10 @@
+import re
+
 from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_bidi
 
 register = template.Library()
 
@@ -40,3 +42,21 @@ def language_versions(context):
         for code, name in settings.LANGUAGES
     ]
 
+
+
+# A run of Latin letters and digits joined by hyphens or slashes: a plot number ("14-C"), a phone
+# number ("0309-5885076"), a block ("5/A").
+_CODE = re.compile(r"\b[0-9A-Za-z]+(?:[-/][0-9A-Za-z]+)+\b")
+
+
+@register.filter
+def isolate_codes(text):
+    """
+    Keep each code in `text` in its own left-to-right order: in an Urdu (right-to-left) line the
+    bidi algorithm shows "14-C" as "C-14", and a driver goes to the wrong plot. The Unicode
+    isolates (U+2066 ... U+2069) work in HTML and in a plain-text email or SMS alike. Left-to-right
+    text needs none, and gets none.
+    """
+    if not get_language_bidi():
+        return text
+    return _CODE.sub(lambda m: f"\u2066{m.group(0)}\u2069", str(text))

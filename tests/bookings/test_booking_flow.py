@@ -96,10 +96,21 @@ def test_day_strip_starts_today(client, slot):
 
 
 def test_empty_day_points_to_the_next_free_day(client, slot):
+    # Today is a working day at the clinic, with its one time already taken.
+    BookingFactory(slot=SlotFactory(clinic=slot.clinic, starts_at=timezone.now() + dt.timedelta(minutes=5)))
     page = parse(client.get("/book/clifton/", {"date": timezone.localdate().isoformat()}))
     day = timezone.localtime(slot.starts_at).date()
-    assert "No free times on" in page.text
+    assert "No free times on" in page.text and "Tell me when a time frees" in page.text
     assert f"?date={day:%Y-%m-%d}" in page.links()
+
+
+def test_a_day_the_clinic_is_closed_says_so_and_offers_no_waitlist(client, slot):
+    """A closed Sunday is not a fully booked day: no one should wait for a time on it."""
+    page = parse(client.get("/book/clifton/", {"date": timezone.localdate().isoformat()}))
+    day = timezone.localtime(slot.starts_at).date()
+    assert "Aspire Wellness Clifton is closed on" in page.text and "No free times" not in page.text
+    assert "Tell me when a time frees" not in page.text
+    assert f"?date={day:%Y-%m-%d}" in page.links()  # still: the next free day
 
 
 def test_the_next_free_day_may_lie_beyond_the_days_shown(client, clinic):
@@ -695,3 +706,10 @@ def test_messages_wait_for_the_commit(monkeypatch):
         services.booking_create(slot_id=slot.pk, session_type=session_type, name="A", phone="03123344556")
         assert LocmemBackend.outbox == []
     assert len(LocmemBackend.outbox) == 1
+
+
+def test_a_cancelled_bookings_page_offers_another_time_not_aftercare(client, db):
+    booking = BookingFactory(status=BookingStatus.CANCELLED)
+    html = client.get(booking.get_absolute_url()).content.decode()
+    assert "Book another time" in html and booking.slot.clinic.slug in html
+    assert "After your session" not in html and "Language of your messages" not in html

@@ -49,7 +49,7 @@ def test_an_amount_reads_as_rupees_with_thousands_separated():
 def test_the_treatment_page_lists_each_active_fee_with_an_offer(client, shipped_content, first_visit):
     SessionTypeFactory(name="Retired session", price_pkr=999, is_active=False)
     page = parse(client.get(reverse("content:dry_needling")))
-    assert "First visit: assessment and dry needling : PKR 6,000 (60 minutes)" in page.text
+    assert "First visit: assessment and dry needling PKR 6,000 (60 minutes)" in page.text  # name, then fee below it
     assert "999" not in page.text and "Retired session" not in page.text
     [data] = page.json_ld
     [offer] = data["about"]["offers"]

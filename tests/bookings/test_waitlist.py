@@ -1,6 +1,7 @@
 """The waitlist: a freed time is held for the earliest waiting patient, offered by message, and claimed once."""
 
 import datetime as dt
+import re
 import threading
 import time
 
@@ -420,3 +421,11 @@ def test_a_claimed_first_visit_shows_the_safety_questions_unanswered(full_day):
     waitlist.waitlist_run()
     hold = waitlist.waitlist_claim(booking=Booking.objects.get(slot=slot, status=BookingStatus.HELD))
     assert hold.screening.not_answered and hold.screening.consent_version
+
+
+def test_the_waitlist_form_starts_with_the_first_session_type_chosen(client, db):
+    first = SessionTypeFactory(name="First visit", order=0)
+    SessionTypeFactory(name="Follow-up", order=1)
+    html = client.get(f"/waitlist/{SlotFactory().clinic.slug}/").content.decode()
+    chosen = re.findall(r'<input[^>]*name="session_type"[^>]*>', html)
+    assert [tag for tag in chosen if "checked" in tag and f'value="{first.pk}"' in tag], chosen
