@@ -396,15 +396,22 @@ def manage_move(request, token):
     clinic = booking.slot.clinic
     today = local_today()
     day = _requested_day(request, default=timezone.localtime(booking.slot.starts_at).date())
+    # The patient's own therapist's times unless they ask for everyone's: a move should not change
+    # who treats them without their noticing.
+    everyone = request.GET.get("therapists") == "all"
+    physio = "" if everyone else booking.slot.physiotherapist.slug
+    keep = "&therapists=all" if everyone else ""
     context = {
         "title": _("Move booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Choose a new time for your session."),
         "booking": booking,
         "clinic": clinic,
         "day": day,
+        "everyone": everyone,
+        "keep": keep,
         "prev_day": day - dt.timedelta(days=1) if day > today else None,
         "next_day": day + dt.timedelta(days=1),
-        "parts": selectors.free_times_on(clinic=clinic, day=day),
+        "parts": selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio),
     }
     return render(request, "bookings/manage_move.html", context)
 

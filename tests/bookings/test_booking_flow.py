@@ -192,7 +192,7 @@ def test_day_fragment_costs_two_queries_whatever_the_bookings(client, clinic, dj
 def therapist_choices(response) -> list[str]:
     body = response.content.decode()
     select = body[body.index('name="physio"') : body.index("</select>", body.index('name="physio"'))]
-    return [name for name in re.findall(r"<option [^>]*>([^<]*)</option>", select) if name != "Anyone"]
+    return [name for name in re.findall(r"<option [^>]*>([^<]*)</option>", select) if name != "Any therapist"]
 
 
 def test_the_therapists_to_choose_are_those_with_a_time_in_the_days_shown(client, clinic):
@@ -554,7 +554,11 @@ def test_after_the_cutoff_the_page_says_to_call(client, booked):
 
 
 def test_move_to_another_free_time(client, booked):
-    new = SlotFactory(clinic=booked.slot.clinic, starts_at=booked.slot.starts_at + dt.timedelta(hours=2))
+    new = SlotFactory(
+        clinic=booked.slot.clinic,
+        physiotherapist=booked.slot.physiotherapist,  # the move page shows the patient's therapist first
+        starts_at=booked.slot.starts_at + dt.timedelta(hours=2),
+    )
     page = parse(
         client.get(
             reverse("bookings:manage_move", args=[booked.manage_token]),
@@ -713,3 +717,24 @@ def test_a_cancelled_bookings_page_offers_another_time_not_aftercare(client, db)
     html = client.get(booking.get_absolute_url()).content.decode()
     assert "Book another time" in html and booking.slot.clinic.slug in html
     assert "After your session" not in html and "Language of your messages" not in html
+
+
+def test_the_move_page_offers_the_patients_own_therapist_first(client, db):
+    """A patient who chose a therapist was moved to another with one tap: the list mixed everyone."""
+    booking = BookingFactory()
+    day = timezone.localtime(booking.slot.starts_at).date()
+    mine = SlotFactory(clinic=booking.slot.clinic, physiotherapist=booking.slot.physiotherapist,
+                       starts_at=booking.slot.starts_at + dt.timedelta(hours=1))  # fmt: skip
+    other = SlotFactory(clinic=booking.slot.clinic, starts_at=booking.slot.starts_at + dt.timedelta(hours=2))
+    url = reverse("bookings:manage_move", args=[booking.manage_token])
+    html = client.get(url, {"date": day.isoformat()}).content.decode()
+    mine_url = reverse("bookings:manage_move_to", args=[booking.manage_token, mine.pk])
+    other_url = reverse("bookings:manage_move_to", args=[booking.manage_token, other.pk])
+    assert mine_url in html and other_url not in html
+    html = client.get(url, {"date": day.isoformat(), "therapists": "all"}).content.decode()
+    assert mine_url in html and other_url in html
+
+
+def test_the_booking_page_says_where_the_messages_go(client, db):
+    booking = BookingFactory(phone="+923123344556")
+    assert "0312 3344556" in client.get(booking.get_absolute_url()).content.decode()
