@@ -183,13 +183,42 @@ class ScheduleForm(forms.Form):
         return self.clinics[self.cleaned_data["clinic"]]
 
 
-class PatientBookingForm(forms.Form):
+class ErrorSummaryMixin:
+    """The patient forms' summary of what to fix, above the form."""
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """
+        Return (field id, short name, message) for the summary above the form: the safety
+        questions as one line (eleven lines of question and "answer yes or no" buried the rest),
+        and the consent by a short name rather than its whole text.
+        """
+        lines, screening_unanswered = [], None
+        for field in self:
+            for error in field.errors:
+                if field.name.startswith("screen_"):  # radio buttons: the first one's id (a radio's label has none)
+                    screening_unanswered = screening_unanswered or f"{field.auto_id}_0"
+                elif field.name == "consent":
+                    lines.append((field.id_for_label, _("Consent"), error))
+                else:
+                    lines.append((field.id_for_label or f"{field.auto_id}_0", field.label, error))
+        if screening_unanswered:
+            lines.append((screening_unanswered, _("Safety questions"), _("Please answer every question, yes or no.")))
+        return lines
+
+
+class PatientBookingForm(ErrorSummaryMixin, forms.Form):
     """What a patient tells us when booking online."""
 
-    name = forms.CharField(label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
+    )
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=32,
+        error_messages={"required": _("Enter your mobile number.")},
         help_text=_("We send your confirmation and a reminder here. For example 0309-5885076."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
     )
@@ -458,13 +487,19 @@ class WeeklyHoursForm(forms.Form):
         return cleaned
 
 
-class WaitlistForm(forms.Form):
+class WaitlistForm(ErrorSummaryMixin, forms.Form):
     """What a patient tells us to be told when a time frees at a clinic."""
 
-    name = forms.CharField(label=_("Your name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
+    )
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=32,
+        error_messages={"required": _("Enter your mobile number.")},
         help_text=_("We send the free time here. For example 0309-5885076."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
     )

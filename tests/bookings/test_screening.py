@@ -80,7 +80,7 @@ def test_half_answered_questions_are_a_clear_error_and_nothing_is_written(client
     partial = {k: v for k, v in answers().items() if k != "screen_diabetes"}
     response = book(client, slot, session_type, **partial)
     assert response.status_code == 400
-    assert "Do you have diabetes? : Please answer yes or no." in parse(response).text
+    assert "Safety questions : Please answer every question, yes or no." in parse(response).text
     assert not Booking.objects.exists() and not SafetyScreening.objects.exists()
 
 
@@ -154,3 +154,16 @@ def test_export_holds_the_answers_and_erase_removes_them(client, slot, session_t
     )
     privacy.patient_erase(patient=booking.patient, by=None)
     assert not SafetyScreening.objects.exists()
+
+
+def test_the_error_summary_names_the_consent_and_the_safety_questions_shortly(client, db):
+    """Eleven lines of question and 'answer yes or no', and the consent's forty words, buried the rest."""
+    from tests.factories import SessionTypeFactory, SlotFactory
+
+    slot = SlotFactory()
+    data = {"name": "", "phone": "0312 3344556", "session_type": SessionTypeFactory().pk, "screen_pregnant": "no"}
+    html = client.post(f"/book/slot/{slot.pk}/", data).content.decode()
+    summary = html.split('id="form-errors"')[1].split("</ul>")[0]
+    assert summary.count("<li>") == 3, summary  # the name, the consent, the safety questions
+    assert ">Consent</a>" in summary and ">Safety questions</a>: Please answer every question" in summary
+    assert "Enter your name." in summary
