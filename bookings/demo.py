@@ -98,6 +98,17 @@ DEMO_THERAPISTS = [
     ("Dr. Hira Shaikh", "female", "DPT, MS Neuromusculoskeletal Physiotherapy"),
     ("Dr. Faisal Mirza", "male", "DPT, certified in dry needling and sports taping"),
 ]
+# The same credentials as an Urdu page shows them (degree names stay as Pakistani clinics write them).
+DEMO_CREDENTIALS_UR = [
+    "DPT (ضیاء الدین یونیورسٹی)، ڈرائی نیڈلنگ (IMS) کی سند یافتہ",
+    "DPT، MS اسپورٹس فزیوتھراپی، ڈرائی نیڈلنگ کے سند یافتہ",
+    "DPT، ٹرگر پوائنٹ ڈرائی نیڈلنگ کی سند یافتہ",
+    "DPT، MS آرتھوپیڈک مینوئل فزیکل تھراپی",
+    "DPT، ڈرائی نیڈلنگ اور مائیوفیشل ریلیز کی سند یافتہ",
+    "DPT (ڈاؤ یونیورسٹی)، ڈرائی نیڈلنگ (IMS) کے سند یافتہ",
+    "DPT، MS نیورومسکولواسکیلیٹل فزیوتھراپی",
+    "DPT، ڈرائی نیڈلنگ اور اسپورٹس ٹیپنگ کے سند یافتہ",
+]
 
 # The Urdu name and description of each demo session type, by its English name.
 DEMO_SESSION_TYPES_UR = {
@@ -172,6 +183,7 @@ def seed_therapists(clinics) -> list:
                 "name": name,
                 "gender": gender,
                 "credentials": credentials,
+                "credentials_ur": DEMO_CREDENTIALS_UR[i],
                 "is_demo": True,
                 "bio": f"{name.split()[1]} treats neck, back and sports injuries with dry needling and exercise.",
                 "bio_ur": f"{name.split()[1]} گردن، کمر اور کھیل کی چوٹوں کا علاج ڈرائی نیڈلنگ اور ورزش سے "

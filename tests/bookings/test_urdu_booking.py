@@ -149,3 +149,11 @@ def test_demo_clinics_and_session_types_read_in_urdu_on_urdu_pages(client):
     html = client.get("/ur/clinics/clifton/").content.decode()
     assert "خیابانِ رومی" in html and "پیر تا ہفتہ: 10:00 سے 20:00" in html
     assert "Khayaban-e-Roomi" in client.get("/clinics/clifton/").content.decode()
+
+
+def test_demo_therapists_credentials_read_in_urdu_on_urdu_pages(client):
+    from bookings import demo
+
+    demo.seed_therapists(demo.seed_clinics())
+    html = client.get("/ur/physiotherapists/ayesha-siddiqui/").content.decode()
+    assert "ضیاء الدین یونیورسٹی" in html and "Ziauddin University" not in html
