@@ -218,8 +218,9 @@ def held(transactional_db, monkeypatch):
     check = services._check_patient_can_book
 
     def slow(*args, **kwargs):
-        check(*args, **kwargs)
+        counts = check(*args, **kwargs)
         time.sleep(0.05)
+        return counts
 
     monkeypatch.setattr(services, "_check_patient_can_book", slow)
     yield hold
@@ -238,13 +239,18 @@ def test_two_claims_at_once_give_one_booking_and_one_confirmation(held):
 
 @pytest.mark.postgres
 def test_control_without_the_lock_claims_twice(held, monkeypatch):
-    """The same race without the booking's lock: the claim is made (and confirmed) more than once."""
+    """
+    The same race without the booking's lock goes wrong: the claim is confirmed more than once, or
+    (since a claim also writes the booking's one screening row) the losers hit its unique constraint
+    and the patient gets an error page instead of their booking.
+    """
     monkeypatch.setattr(
         services, "_lock_booking", lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)
     )
     outcomes = _claim_race(held)
-    assert [o for o in outcomes if o[0] == "error"] == []
-    assert Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count() > 1
+    errors = [o for o in outcomes if o[0] == "error"]
+    confirmations = Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count()
+    assert confirmations > 1 or errors, (confirmations, outcomes)
 
 
 # Reception's list -------------------------------------------------------------------------------------
