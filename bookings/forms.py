@@ -206,8 +206,10 @@ class ErrorSummaryMixin:
         return lines
 
 
-class PatientBookingForm(ErrorSummaryMixin, forms.Form):
-    """What a patient tells us when booking online."""
+class PatientForm(ErrorSummaryMixin, forms.Form):
+    """What every patient form asks first, with the same checks and words: a name and a mobile number."""
+
+    phone_help = ""  # what the number is for, under it
 
     name = forms.CharField(
         label=_("Your name"),
@@ -219,9 +221,28 @@ class PatientBookingForm(ErrorSummaryMixin, forms.Form):
         label=_("Mobile number"),
         max_length=32,
         error_messages={"required": _("Enter your mobile number.")},
-        help_text=_("We send your confirmation and a reminder here. For example 0309-5885076."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = self.phone_help
+
+    def clean_name(self):
+        return clean_person_name(self.cleaned_data["name"])
+
+    def clean_phone(self):
+        try:
+            return normalize_mobile(self.cleaned_data["phone"])
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc), code="invalid_phone") from None
+
+
+class PatientBookingForm(PatientForm):
+    """What a patient tells us when booking online."""
+
+    phone_help = _("We send your confirmation and a reminder here. For example 0309-5885076.")
+
     email = forms.EmailField(
         label=_("Email (optional)"),
         required=False,
@@ -305,15 +326,6 @@ class PatientBookingForm(ErrorSummaryMixin, forms.Form):
             for key in screening.KEYS
             if self.cleaned_data.get(f"screen_{key}") is not None
         }
-
-    def clean_name(self):
-        return clean_person_name(self.cleaned_data["name"])
-
-    def clean_phone(self):
-        try:
-            return normalize_mobile(self.cleaned_data["phone"])
-        except InvalidPhone as exc:
-            raise ValidationError(str(exc), code="invalid_phone") from None
 
     def clean_contact_channel(self):
         return self.cleaned_data["contact_channel"] or "whatsapp"
@@ -487,22 +499,11 @@ class WeeklyHoursForm(forms.Form):
         return cleaned
 
 
-class WaitlistForm(ErrorSummaryMixin, forms.Form):
+class WaitlistForm(PatientForm):
     """What a patient tells us to be told when a time frees at a clinic."""
 
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=120,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": _("Enter your name.")},
-    )
-    phone = forms.CharField(
-        label=_("Mobile number"),
-        max_length=32,
-        error_messages={"required": _("Enter your mobile number.")},
-        help_text=_("We send the free time here. For example 0309-5885076."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),  # never flipped
-    )
+    phone_help = _("We send the free time here. For example 0309-5885076.")
+
     first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     part_of_day = forms.ChoiceField(label=_("Part of the day"), widget=forms.RadioSelect, initial="any")
@@ -530,15 +531,6 @@ class WaitlistForm(ErrorSummaryMixin, forms.Form):
         self.therapists = {t.slug: t for t in therapists}
         self.fields["physio"].choices = [("", _("Anyone"))] + [(t.slug, t.name) for t in self.therapists.values()]
         self.fields["gender"].choices = [("", _("Either"))] + list(Gender.choices)
-
-    def clean_name(self):
-        return clean_person_name(self.cleaned_data["name"])
-
-    def clean_phone(self):
-        try:
-            return normalize_mobile(self.cleaned_data["phone"])
-        except InvalidPhone as exc:
-            raise ValidationError(str(exc), code="invalid_phone") from None
 
     def clean_physio(self):
         slug = self.cleaned_data["physio"]

@@ -1,15 +1,11 @@
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from aspire.sitemaps import BilingualSitemap
 from content.models import Condition
 
 
-class StaticPageSitemap(Sitemap):
+class StaticPageSitemap(BilingualSitemap):
     changefreq = "monthly"
-    # Each page in English and in Urdu, each naming the other (hreflang), English the default.
-    i18n = True
-    alternates = True
-    x_default = True
 
     def items(self):
         return [
@@ -29,12 +25,8 @@ class StaticPageSitemap(Sitemap):
         return item[1]
 
 
-class ConditionSitemap(Sitemap):
+class ConditionSitemap(BilingualSitemap):
     changefreq = "monthly"
-    # Each page in English and in Urdu, each naming the other (hreflang), English the default.
-    i18n = True
-    alternates = True
-    x_default = True
     priority = 0.8
 
     def items(self):
