@@ -75,3 +75,13 @@ def test_page_is_accessible_fits_and_keeps_to_the_csp(live_server, page_at, arti
     assert width <= WIDTHS[device], f"{path} scrolls sideways at {WIDTHS[device]} px ({width} px)"
     assert axe_violations(page, impacts=None) == []
     assert page.evaluate("window.__cspViolations") == []
+
+
+@pytest.mark.parametrize("prefix", ["", "/ur"], ids=["en", "ur"])
+def test_every_section_of_the_menu_is_in_sight_on_a_small_phone(live_server, page_at, prefix):
+    """At 320 px the menu scrolled sideways with no sign of it: Clinics, Team and FAQ were never found."""
+    page = page_at("phone")
+    page.goto(live_server.url + prefix + "/faq/")
+    for link in page.locator(".site-nav a").all():
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS["phone"], (link.inner_text(), box)
