@@ -251,6 +251,7 @@ def _unavailable(request, slot: Slot, reason: str, status: int = 409):
 def book_slot(request, slot_id):
     # A booking that goes through reads its slot once, locked, in the service: the page
     # reads it only to show it (the form, or why the time can't be had).
+    call_clinic = False
     if request.method == "GET":
         slot = _slot_or_404(slot_id)
         problem = availability.refusal(slot, channel=Channel.ONLINE)
@@ -289,6 +290,7 @@ def book_slot(request, slot_id):
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
             except services.BookingError as exc:  # too many bookings, or one overlapping this time
                 form.add_error(None, str(exc))
+                call_clinic = isinstance(exc, services.TooManyBookings)  # the message says call: one tap to
             else:
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
                 if screening.needs_talk(form.screening_answers()):
@@ -302,6 +304,7 @@ def book_slot(request, slot_id):
         "form": form,
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
         "content_generation": "" if form.is_bound else page_cache.generation(CONTENT),
+        "call_clinic": call_clinic,
     }
     return render(request, "bookings/book_slot.html", context, status=200 if not form.errors else 400)
 

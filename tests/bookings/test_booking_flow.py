@@ -434,6 +434,9 @@ def test_at_most_n_upcoming_bookings_per_phone(client, clinic, session_type, set
     assert response.status_code == 400
     assert "One phone number can hold 2 upcoming sessions booked online" in response.content.decode()
     assert "please call Aspire Wellness Clifton" in response.content.decode()
+    # The number to call is one tap away (it was plain text in the message).
+    call = r'<a class="btn btn-primary" href="tel:[^"]+">Call Aspire Wellness Clifton</a>'
+    assert re.search(call, response.content.decode())
 
 
 def test_a_failing_email_never_loses_the_booking(client, slot, session_type, monkeypatch):
