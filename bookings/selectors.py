@@ -87,11 +87,17 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     )
 
 
+def _closures_on(*, clinic: Clinic, day: dt.date):
+    from bookings.models import ClinicClosure
+
+    return ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day)
+
+
 def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
     """Return why a clinic with no slots on `day` is closed: a closure's reason, or that no one works that weekday."""
-    from bookings.models import ClinicClosure, WeeklyAvailability
+    from bookings.models import WeeklyAvailability
 
-    closure = ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day).first()
+    closure = _closures_on(clinic=clinic, day=day).first()
     if closure:
         return f"Closed: {closure.reason}"
     works = WeeklyAvailability.objects.filter(clinic=clinic, weekday=day.weekday(), valid_from__lte=day).exclude(
@@ -107,15 +113,13 @@ def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
     Return whether a patient should read that the clinic is closed on `day` rather than that it
     has no free time: a closure, or no slots that day and no one's weekly hours on that weekday.
     """
-    from bookings.models import ClinicClosure
     from bookings.timeutils import day_bounds
 
-    if ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day).exists():
-        return True
     start, end = day_bounds(day)
-    if Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exists():
-        return False  # times that day, all taken: the waitlist is for this
-    return closed_because(clinic=clinic, day=day) is not None
+    if not Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exists():
+        return closed_because(clinic=clinic, day=day) is not None  # a closure, or no one's hours that weekday
+    # Times that day: closed only by a closure (if all are taken, the waitlist is for this).
+    return _closures_on(clinic=clinic, day=day).exists()
 
 
 # What each member of staff may see ------------------------------------------------------------
@@ -225,6 +229,11 @@ def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str 
     return timezone.localtime(first).date() if first else None
 
 
+# Where a day's parts meet, in Karachi hours: the booking page groups its times so, and a waitlist
+# entry asks for a part of the day so.
+AFTERNOON_FROM, EVENING_FROM = 12, 17
+
+
 class FreeTime(NamedTuple):
     """A bookable time as a patient's day shows it: the slot's id, its start in Karachi, the therapist.
     A tuple: a fortnight of them is made for every day page, and a frozen dataclass cost four times as much."""
@@ -267,7 +276,7 @@ class FreeTimes:
         parts = [DayPart(gettext("Morning"), []), DayPart(gettext("Afternoon"), []), DayPart(gettext("Evening"), [])]
         for time in self.by_day.get(day, ()):
             hour = time.starts_at.hour
-            parts[0 if hour < 12 else 1 if hour < 17 else 2].slots.append(time)
+            parts[0 if hour < AFTERNOON_FROM else 1 if hour < EVENING_FROM else 2].slots.append(time)
         return [part for part in parts if part.slots]
 
     def therapists(self) -> list[TherapistChoice]:
@@ -420,5 +429,5 @@ def team(*, slug: str = "", now=None) -> list[Physiotherapist]:
 
 def next_free_slots_of(*, physiotherapist: Physiotherapist, limit: int = 6, now=None) -> list[Slot]:
     """Return the therapist's next bookable times, at any of their clinics, soonest first."""
-    slots = online_slots(physio_slug=physiotherapist.slug, now=now).filter(physiotherapist=physiotherapist)
+    slots = online_slots(now=now).filter(physiotherapist=physiotherapist)
     return list(slots.select_related("clinic").order_by("starts_at")[:limit])

@@ -392,6 +392,8 @@ def booking_set_language(*, booking: Booking, language: str) -> Booking:
         booking.language = language
         booking.save(update_fields=["language", "updated_at"])
     return booking
+
+
 def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booking]:
     """
     Of a locked slot's active bookings, let the waitlist holds that have ended lapse (the

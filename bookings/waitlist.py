@@ -126,10 +126,11 @@ def _language(language: str) -> str:
 
 def _part(part_of_day: str) -> Q:
     # Karachi hours (the lookups use the current time zone), as the booking page groups a day.
+    afternoon, evening = selectors.AFTERNOON_FROM, selectors.EVENING_FROM
     return {
-        PartOfDay.MORNING: Q(starts_at__hour__lt=12),
-        PartOfDay.AFTERNOON: Q(starts_at__hour__gte=12, starts_at__hour__lt=17),
-        PartOfDay.EVENING: Q(starts_at__hour__gte=17),
+        PartOfDay.MORNING: Q(starts_at__hour__lt=afternoon),
+        PartOfDay.AFTERNOON: Q(starts_at__hour__gte=afternoon, starts_at__hour__lt=evening),
+        PartOfDay.EVENING: Q(starts_at__hour__gte=evening),
     }.get(part_of_day, Q())
 
 
