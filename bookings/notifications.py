@@ -45,9 +45,11 @@ MESSAGES = {
         ),
     },
     "waitlist_offer": {
-        "subject": "A time has come free: {when}",
-        "intro": "Good news, {first_name}: a time you asked for has come free. It is held for you until "
-        "{held_until}; after that it passes to the next person waiting.",
+        "subject": _("A time has come free: {when}"),
+        "intro": _(
+            "Good news, {first_name}: a time you asked for has come free. It is held for you until "
+            "{held_until}; after that it passes to the next person waiting."
+        ),
     },
     "aftercare": {
         "subject": _("After your session: how to feel your best"),

@@ -450,13 +450,14 @@ def waitlist_join(request, clinic_slug):
     entry = None
     if request.method == "POST":
         if form.is_spam():
-            return render(request, "bookings/spam.html", {"title": "Thank you | Aspire Wellness"}, status=200)
+            return render(request, "bookings/spam.html", {"title": _("Thank you | Aspire Wellness")}, status=200)
         limits = {f"waitlist:ip:{client_ip(request)}": settings.ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR}
-        if form.is_valid():  # a number is counted too, so no one address-hopping texts a stranger's phone
+        valid = form.is_valid()
+        if valid:  # a number is counted too, so no one address-hopping texts a stranger's phone
             limits[f"waitlist:phone:{form.cleaned_data['phone']}"] = settings.ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR
         if not ratelimit.hit_all(limits, window_seconds=3600):
             return _too_many_requests(request)
-        if form.is_valid():
+        if valid:
             data = form.cleaned_data
             try:
                 entry = waitlist.waitlist_join(

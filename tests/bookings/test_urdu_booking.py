@@ -157,3 +157,17 @@ def test_demo_therapists_credentials_read_in_urdu_on_urdu_pages(client):
     demo.seed_therapists(demo.seed_clinics())
     html = client.get("/ur/physiotherapists/ayesha-siddiqui/").content.decode()
     assert "ضیاء الدین یونیورسٹی" in html and "Ziauddin University" not in html
+
+
+def test_every_patient_emails_subject_and_intro_goes_through_the_catalogue():
+    """The waitlist offer's were plain strings: an Urdu patient's offer email came with an English subject."""
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    for kind, words in notifications.MESSAGES.items():
+        for part in ("subject", "intro"):
+            assert isinstance(words[part], Promise), (kind, part)
+            with translation.override("en-gb"):
+                english = str(words[part])
+            with translation.override("ur"):
+                assert str(words[part]) != english, (kind, part)  # translated
