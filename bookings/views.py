@@ -331,7 +331,7 @@ def manage(request, token):
         "course_position": courses.course_position(booking),
         "next_session_offered": offered,
         "next_times": courses.next_session_times(booking) if offered else [],
-        "held": booking.status == BookingStatus.HELD and booking.held_until > timezone.now(),
+        "held": booking.status == BookingStatus.HELD and availability.holds(booking, timezone.now()),
         "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),
         "booking": booking,
