@@ -220,3 +220,33 @@ def test_the_blank_booking_form_is_drawn_once_per_change_of_session_types(client
     # A posted form with mistakes shows what this patient typed, never a cached blank form.
     typed = client.post(path, {"name": "Ayesha Karim", "phone": "12", "session_type": session_type.pk})
     assert typed.status_code == 400 and 'value="Ayesha Karim"' in typed.content.decode()
+
+
+def test_a_page_from_the_database_cache_costs_one_query(transactional_db, client, day_page):
+    """Production keeps pages in a database table: a page served from it is one read, of the page and
+    its generations together, on the clinic list and on a clinic's day."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    path, _ = day_page
+    table = "aspire_test_page_cache"
+    with override_settings(CACHES={"default": {"BACKEND": "aspire.cache.DatabaseCache", "LOCATION": table}}):
+        call_command("createcachetable", verbosity=0)
+        try:
+            for address in ("/clinics/", path):
+                first = client.get(address)
+                with CaptureQueriesContext(connection) as queries:
+                    again = client.get(address)
+                assert again.content == first.content
+                assert len(queries) == 1, [q["sql"] for q in queries]
+            page_cache.changed(page_cache.AVAILABILITY)  # outside a transaction: at once
+            with CaptureQueriesContext(connection) as queries:
+                client.get(path)
+            assert len(queries) > 1  # made again: a changed generation is never served the old page
+        finally:
+            caches["default"].clear()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {table}")
