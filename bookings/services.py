@@ -318,11 +318,16 @@ def booking_create(
     apply_online_rules: bool = True,
     notify: bool = True,
     screening_answers: dict[str, bool] | None = None,
+    hold_until: dt.datetime | None = None,
+    waitlist_entry=None,
 ) -> Booking:
     """
     Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
     is not, and TooManyBookings past the per-phone limit. Online bookings follow
     the online rules (notice, window, limit); staff bookings don't.
+
+    With `hold_until`, the slot is held for a patient on the waitlist (`waitlist_entry`)
+    until then, by the same rules (bookings.waitlist); the patient claims it or it lapses.
 
     `form_key` is the one-time key of the form the booking came from: the same form
     sent twice (a double click, a resent POST) gets the booking it already made. Only
@@ -361,6 +366,9 @@ def booking_create(
         source=source,
         created_by=created_by if created_by and created_by.is_authenticated else None,
         language=language,
+        status=BookingStatus.CONFIRMED if hold_until is None else BookingStatus.HELD,
+        held_until=hold_until,
+        waitlist_entry=waitlist_entry,
     )
     try:
         # No savepoint of its own: a refusal leaves this function, and its atomic() rolls back.

@@ -16,7 +16,7 @@ import datetime as dt
 import threading
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -174,30 +174,17 @@ def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
         if entry.offers.filter(status=BookingStatus.LAPSED).count() >= MAX_OFFERS_NOT_TAKEN:
             WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.EXPIRED)
             return None
-        try:
-            services.check_patient_may_book_online(patient=entry.patient, clinic=entry.clinic, now=now)
-        except services.TooManyBookings:
-            return None  # they couldn't take it; it may change (a session attended, the count reset)
         for slot_id in matching_slots(entry, now=now).values_list("pk", flat=True)[:5]:
             try:
-                with transaction.atomic():
-                    slot = services._lock_slot(slot_id)
-                    active = services._lapse_ended_holds(
-                        list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now
-                    )
-                    if availability.refusal(slot, channel=Channel.ONLINE, now=now, active_bookings=active):
-                        continue  # taken since it was read
-                    hold = Booking.objects.create(
-                        reference=services.new_reference(), manage_token=services.new_manage_token(),
-                        slot=slot, session_type=entry.session_type, patient=entry.patient, name=entry.name,
-                        phone=entry.phone, email=entry.email, consent=True, source=BookingSource.ONLINE,
-                        status=BookingStatus.HELD, held_until=now + dt.timedelta(minutes=hold_minutes()),
-                        waitlist_entry=entry, language=_language(entry.language),
-                    )  # fmt: skip
-            except services.SlotUnavailable:
-                continue
-            except IntegrityError:
-                continue  # booked in the instant between (SQLite has no row locks)
+                hold = services.booking_create(
+                    slot_id=slot_id, session_type=entry.session_type, name=entry.name, phone=entry.phone,
+                    email=entry.email, consent=True, source=BookingSource.ONLINE, language=_language(entry.language),
+                    now=now, notify=False, hold_until=now + dt.timedelta(minutes=hold_minutes()), waitlist_entry=entry,
+                )  # fmt: skip
+            except services.TooManyBookings:
+                return None  # they couldn't take it; it may change (a session attended, the count reset)
+            except services.BookingError:
+                continue  # taken, or off sale, since it was read; or the patient is busy then
             notifications.waitlist_offer(booking=hold)
             announce_schedule_changed()
             wake(at=hold.held_until)  # then it passes on, if not taken

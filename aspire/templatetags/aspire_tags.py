@@ -43,7 +43,6 @@ def language_versions(context):
     ]
 
 
-
 # A run of Latin letters and digits joined by hyphens or slashes: a plot number ("14-C"), a phone
 # number ("0309-5885076"), a block ("5/A").
 _CODE = re.compile(r"\b[0-9A-Za-z]+(?:[-/][0-9A-Za-z]+)+\b")
