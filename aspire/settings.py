@@ -146,7 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aspire.context_processors.site",
-                "bookings.context_processors.clinics",
+                "bookings.pages.context_processors.clinics",
             ],
         },
     },

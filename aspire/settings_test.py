@@ -34,7 +34,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Text messages are kept in bookings.messaging.LocmemBackend.outbox.
-ASPIRE_SMS_CHANNEL = "bookings.messaging.LocmemBackend"
+ASPIRE_SMS_CHANNEL = "bookings.messaging.local_channels.LocmemBackend"
 ASPIRE_SITE_URL = "http://testserver"
 
 # The test client and the live server speak plain HTTP; production redirects to

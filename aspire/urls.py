@@ -6,8 +6,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from aspire import views
-from bookings import webhooks
-from bookings.sitemaps import ClinicSitemap, PhysiotherapistSitemap
+from bookings.messaging import webhooks
+from bookings.pages.sitemaps import ClinicSitemap, PhysiotherapistSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
 
 sitemaps = {
@@ -18,7 +18,7 @@ sitemaps = {
 }
 
 urlpatterns = [
-    path("admin/bookings/", include("bookings.admin_urls")),
+    path("admin/bookings/", include("bookings.desk.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     # Delivery statuses and replies from the message providers (signed; outside any language prefix).
@@ -30,7 +30,7 @@ urlpatterns = [
 
 # The patient's pages: English at the addresses they always had, Urdu under /ur/.
 urlpatterns += i18n_patterns(
-    path("", include("bookings.urls")),
+    path("", include("bookings.pages.urls")),
     path("", include("content.urls")),
     prefix_default_language=False,
 )

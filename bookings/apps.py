@@ -8,7 +8,5 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self):
-        from bookings import (
-            checks,  # noqa: F401 - registers the system checks
-            waitlist,  # noqa: F401 - listens for freed times
-        )
+        from bookings import checks  # noqa: F401 - registers the system checks
+        from bookings.booking import waitlist  # noqa: F401 - listens for freed times

@@ -14,7 +14,7 @@ def patients_can_be_reached(app_configs, **kwargs):
     In production a patient who gives only a phone number (most of them) must get their
     confirmation: refuse a site whose messages would go to the server's console.
     """
-    from bookings.channels import whatsapp_configured
+    from bookings.messaging.channels import whatsapp_configured
 
     if settings.DEBUG or whatsapp_configured() or settings.ASPIRE_SMS_CHANNEL in REAL_SMS_CHANNELS:
         return []

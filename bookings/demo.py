@@ -267,7 +267,7 @@ def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
     """Book `slot` for the patient as reception or the website would have, and play out what happened."""
     import datetime as dt
 
-    from bookings import services
+    from bookings.booking import services
     from bookings.models import Booking, BookingSource, BookingStatus
 
     if walk_in:

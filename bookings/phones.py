@@ -10,7 +10,6 @@ class InvalidPhone(ValueError):
     pass
 
 
-
 # What can take a text or WhatsApp message. Pakistani numbers say which they are; some
 # countries' numbers don't (the US and Canada), so FIXED_LINE_OR_MOBILE counts abroad only.
 MOBILE_TYPES = {PhoneNumberType.MOBILE}

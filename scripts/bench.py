@@ -47,7 +47,7 @@ os.environ.update(
     ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR="100000000",
     ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR="100000000",
     DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-    ASPIRE_SMS_CHANNEL="bookings.messaging.LocmemBackend",
+    ASPIRE_SMS_CHANNEL="bookings.messaging.local_channels.LocmemBackend",
 )
 
 import django  # noqa: E402
@@ -59,7 +59,6 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bookings import selectors, services  # noqa: E402
 from bookings.models import (  # noqa: E402
     Booking,
     BookingStatus,
@@ -70,6 +69,7 @@ from bookings.models import (  # noqa: E402
     Slot,
     WeeklyAvailability,
 )
+from bookings.schedule import selectors, slots  # noqa: E402
 
 CLINICS, THERAPISTS_PER_CLINIC, PAST_DAYS, FUTURE_DAYS = 8, 5, 300, 65
 CONNECTIONS, THREADS, SECONDS = 16, 2, int(os.environ.get("BENCH_SECONDS", "10"))
@@ -123,7 +123,7 @@ def load_year() -> None:
                 for weekday in range(6)
             )
     began = time.perf_counter()
-    made = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
+    made = slots.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
     seconds = time.perf_counter() - began
     bench(
         "slot_generation",
@@ -135,7 +135,7 @@ def load_year() -> None:
     )
     # Run again: idempotent, and how long a daily cron run over a full year costs.
     began = time.perf_counter()
-    again = services.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
+    again = slots.slots_generate(start_date=start, days=PAST_DAYS + FUTURE_DAYS)
     bench(
         "slot_generation_rerun", days=PAST_DAYS + FUTURE_DAYS, slots=again, seconds=f"{time.perf_counter() - began:.2f}"
     )
@@ -145,9 +145,9 @@ def load_year() -> None:
         Patient(name=f"Patient {i}", phone=f"+92300{1000000 + i}") for i in range(20000)
     )
     now = timezone.now()
-    slots = list(Slot.objects.order_by("starts_at").values_list("pk", "starts_at"))
+    slot_times = list(Slot.objects.order_by("starts_at").values_list("pk", "starts_at"))
     bookings = []
-    for i, (slot_id, starts_at) in enumerate(slots):
+    for i, (slot_id, starts_at) in enumerate(slot_times):
         past = starts_at < now
         if (i * 7919) % 100 >= (85 if past else 33):
             continue
@@ -175,7 +175,7 @@ def load_year() -> None:
         "data",
         clinics=CLINICS,
         therapists=CLINICS * THERAPISTS_PER_CLINIC,
-        slots=len(slots),
+        slots=len(slot_times),
         bookings=len(bookings),
         patients=len(patients),
     )

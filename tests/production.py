@@ -26,7 +26,7 @@ def production_env(**extra) -> dict:
             "DJANGO_SECURE_SSL_REDIRECT": "0",  # nginx's job; test requests say X-Forwarded-Proto: https
             "DATABASE_URL": database_url(),
             "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "ASPIRE_SMS_CHANNEL": "bookings.messaging.LocmemBackend",
+            "ASPIRE_SMS_CHANNEL": "bookings.messaging.local_channels.LocmemBackend",
         }
     )
     env.update(extra)

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from bookings.messaging import FileBackend
+from bookings.messaging.local_channels import FileBackend
 
 
 class StallingFileBackend(FileBackend):

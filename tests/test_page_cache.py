@@ -8,8 +8,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from aspire import page_cache
-from bookings import services
 from bookings.models import Booking, Clinic, Slot
+from bookings.schedule import slots
 from content.models import Condition, Page
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 
@@ -99,7 +99,7 @@ def test_a_blocked_time_leaves_the_day_at_once(client, day_page, committed):
     path, slot = day_page
     client.get(path)
     with committed():
-        services.slots_set_blocked(slots=[slot], blocked=True, reason="Staff meeting")
+        slots.slots_set_blocked(slots=[slot], blocked=True, reason="Staff meeting")
     assert f"/book/slot/{slot.pk}/" not in client.get(path).content.decode()
 
 
@@ -120,7 +120,7 @@ def test_generated_slots_show_at_once(client, day_page, committed):
         valid_from=day,
     )
     with committed():
-        assert services.slots_generate(start_date=day, days=1) == 1
+        assert slots.slots_generate(start_date=day, days=1) == 1
     new = Slot.objects.exclude(pk=slot.pk).get()
     assert f"/book/slot/{new.pk}/" in client.get(path).content.decode()
 

@@ -31,7 +31,7 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("channel", ["console", "bookings.messaging.FileBackend"])
+@pytest.mark.parametrize("channel", ["console", "bookings.messaging.local_channels.FileBackend"])
 def test_production_refuses_to_send_texts_to_the_console(channel):
     """Without WhatsApp or a real SMS channel, patients would get nothing: check --deploy says so."""
     env = {**PRODUCTION_ENV, "ASPIRE_WHATSAPP_TOKEN": "", "ASPIRE_SMS_CHANNEL": channel}

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from bookings.messaging import LocmemBackend
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, BookingStatus, Slot
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
@@ -469,7 +469,7 @@ def test_a_failing_text_backend_never_loses_the_booking(client, slot, session_ty
 def test_file_text_backend_writes_one_line_per_message(client, slot, session_type, settings, tmp_path):
     import json
 
-    settings.ASPIRE_SMS_CHANNEL = "bookings.messaging.FileBackend"
+    settings.ASPIRE_SMS_CHANNEL = "bookings.messaging.local_channels.FileBackend"
     settings.ASPIRE_SMS_FILE_PATH = str(tmp_path / "sms.log")
     client.post(book_url(slot), form_data(session_type))
     [line] = (tmp_path / "sms.log").read_text().splitlines()
@@ -648,37 +648,37 @@ def test_reminders_go_once_to_tomorrows_sessions(session_type, any_hour):
 @pytest.mark.parametrize(("hour", "minute", "sent"), [(0, 5, 0), (8, 59, 0), (9, 0, 1), (20, 59, 1), (21, 0, 0)])
 def test_reminders_go_out_only_between_nine_and_nine(session_type, hour, minute, sent):
     """Not just after midnight: the day-before reminder waits for 09:00 and stops at 21:00, Karachi time."""
-    from bookings import services
+    from bookings.messaging import dispatch
 
     today = timezone.localdate()
     booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 23))))
-    assert services.reminders_send(now=at_local(today, hour, minute)) == sent
+    assert dispatch.reminders_send(now=at_local(today, hour, minute)) == sent
 
 
 def test_a_booking_made_less_than_a_day_ahead_gets_no_separate_reminder(session_type):
-    from bookings import services
+    from bookings.messaging import dispatch
 
     today = timezone.localdate()
     late = BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 10)))
     Booking.objects.filter(pk=late.pk).update(created_at=at_local(today, 12))  # 22 hours before
     early = booked_days_ahead(BookingFactory(slot=SlotFactory(starts_at=at_local(today + dt.timedelta(days=1), 11))))
-    assert services.reminders_send(now=at_local(today, 18)) == 1
+    assert dispatch.reminders_send(now=at_local(today, 18)) == 1
     assert [m["to"] for m in LocmemBackend.outbox] == [early.phone.as_e164]
 
 
 def test_aftercare_waits_for_message_hours(session_type):
-    from bookings import services
+    from bookings.messaging import dispatch
 
     today = timezone.localdate()
     BookingFactory(
         slot=SlotFactory(starts_at=at_local(today, 20), ends_at=at_local(today, 20, 45)), status=BookingStatus.ATTENDED
     )
-    assert services.aftercare_send(now=at_local(today, 21, 30)) == 0
-    assert services.aftercare_send(now=at_local(today + dt.timedelta(days=1), 9)) == 1
+    assert dispatch.aftercare_send(now=at_local(today, 21, 30)) == 0
+    assert dispatch.aftercare_send(now=at_local(today + dt.timedelta(days=1), 9)) == 1
 
 
 def test_aftercare_goes_once_after_an_attended_session(session_type, any_hour):
-    from bookings import services
+    from bookings.messaging import dispatch
 
     now = timezone.now()
     attended = BookingFactory(
@@ -689,8 +689,8 @@ def test_aftercare_goes_once_after_an_attended_session(session_type, any_hour):
         slot=SlotFactory(starts_at=now - dt.timedelta(hours=4), ends_at=now - dt.timedelta(hours=3)),
         status=BookingStatus.NO_SHOW,
     )
-    assert services.aftercare_send() == 1
-    assert services.aftercare_send() == 0
+    assert dispatch.aftercare_send() == 1
+    assert dispatch.aftercare_send() == 0
     assert [m["to"] for m in LocmemBackend.outbox] == [attended.phone.as_e164]
 
 
@@ -699,7 +699,7 @@ def test_messages_wait_for_the_commit(monkeypatch):
     """Nothing is sent for a booking whose transaction rolls back; everything after one that commits."""
     from django.db import transaction
 
-    from bookings import services
+    from bookings.booking import services
 
     monkeypatch.undo()
     LocmemBackend.outbox.clear()

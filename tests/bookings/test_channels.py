@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from bookings import channels
-from bookings.channels import (
+from bookings.messaging import channels
+from bookings.messaging.channels import (
     ConsoleSMS,
     HttpGatewaySMS,
     InboundEvent,
@@ -311,8 +311,8 @@ def test_an_unknown_sms_channel_is_a_configuration_error(settings):
 def handed_over(monkeypatch):
     """What the webhooks hand to the outbox."""
     seen = {"statuses": [], "inbound": []}
-    monkeypatch.setattr("bookings.outbox.apply_statuses", lambda events: seen["statuses"].extend(events))
-    monkeypatch.setattr("bookings.outbox.handle_inbound", lambda events: seen["inbound"].extend(events))
+    monkeypatch.setattr("bookings.messaging.inbound.apply_statuses", lambda events: seen["statuses"].extend(events))
+    monkeypatch.setattr("bookings.messaging.inbound.handle_inbound", lambda events: seen["inbound"].extend(events))
     return seen
 
 

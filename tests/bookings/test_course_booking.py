@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from bookings import courses, services
+from bookings.booking import courses, services
 from bookings.models import Booking, BookingStatus, Course, Message
 from bookings.timeutils import at
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
@@ -84,13 +84,13 @@ def test_moving_one_session_leaves_the_others(daily):
 
 def _race(slots, monkeypatch, widen=True):
     if widen:
-        check = services._check_slot_free
+        check = services.check_slot_free
 
         def slow(*args, **kwargs):
             check(*args, **kwargs)
             time.sleep(0.05)
 
-        monkeypatch.setattr(services, "_check_slot_free", slow)
+        monkeypatch.setattr(services, "check_slot_free", slow)
     barrier = threading.Barrier(2)
     outcomes, lock = [], threading.Lock()
 
@@ -141,9 +141,9 @@ def test_control_without_the_locks_and_constraint_double_books(race_slots, monke
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "_lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
     )
-    monkeypatch.setattr(services, "_lock_slots", lambda slot_ids: None)
+    monkeypatch.setattr(services, "lock_slots", lambda slot_ids: None)
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX booking_one_active_per_slot")
     try:

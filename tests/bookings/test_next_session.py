@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import courses, services
+from bookings import errors
+from bookings.booking import courses, services
 from bookings.models import Booking, BookingStatus, SessionType
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
 
@@ -71,7 +72,7 @@ def test_both_sessions_join_one_course_and_the_page_says_session_2_of_2(client, 
 
 def test_a_time_outside_the_window_is_refused(attended):
     booking, times = attended
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         courses.next_session_book(booking=booking, slot_id=times[12].pk)
 
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings.booking import patients, services
 from bookings.models import BookingStatus, Patient
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
@@ -119,7 +119,7 @@ def test_reset_is_confirmed_recorded_and_lets_the_number_book_again(client, rece
     assert response.status_code == 302
     patient.refresh_from_db()
     assert patient.no_shows_forgiven_at is not None
-    assert services.patient_no_show_count(patient=patient) == 0
+    assert patients.patient_no_show_count(patient=patient) == 0
     [entry] = LogEntry.objects.filter(object_id=str(patient.pk))
     assert entry.user == receptionist and "2 forgiven" in entry.change_message
     reception_client.logout()
@@ -132,9 +132,9 @@ def test_no_shows_after_a_reset_count_again(clinic, settings):
     no_show(patient, days_ago=10)
     Patient.objects.filter(pk=patient.pk).update(no_shows_forgiven_at=timezone.now() - dt.timedelta(days=5))
     patient.refresh_from_db()
-    assert services.patient_no_show_count(patient=patient) == 0
+    assert patients.patient_no_show_count(patient=patient) == 0
     no_show(patient, days_ago=2)
-    assert services.patient_no_show_count(patient=patient) == 1
+    assert patients.patient_no_show_count(patient=patient) == 1
 
 
 def test_reset_needs_a_login_that_may_change_patients(client, db):

@@ -15,8 +15,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import outbox, services
-from bookings.messaging import LocmemBackend
+from bookings.booking import services
+from bookings.messaging import outbox
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, Message
 from tests.factories import BookingFactory, ClinicFactory, SessionTypeFactory, SlotFactory
 
@@ -74,7 +75,7 @@ def test_a_booking_post_writes_each_message_and_one_task_in_a_pinned_number_of_s
     """Three messages (text and email to the patient, email to reception) wake the worker once."""
     from django.test.utils import CaptureQueriesContext
 
-    from bookings import ratelimit
+    from bookings.pages import ratelimit
 
     # The first count of a new window forgets the windows that are over, once per process: start
     # from a process that has not yet, so the budget is the same whatever test ran before.
@@ -189,7 +190,7 @@ def test_no_message_carries_the_patients_notes():
     booking = BookingFactory(notes="Lower back pain since the accident", email="a@example.com")
     booking.slot.clinic.email = "clinic@example.com"
     booking.slot.clinic.save()
-    from bookings import notifications
+    from bookings.messaging import events as notifications
 
     notifications.booking_confirmed(booking=booking)
     for message in Message.objects.all():

@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import outbox, whatsapp_templates
-from bookings.messaging import LocmemBackend
+from bookings.messaging import outbox, sending, whatsapp_templates
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Message, format_pkr
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
@@ -99,6 +99,6 @@ def test_a_whatsapp_message_queued_before_the_fee_existed_still_sends(slot, firs
               "reference": "OLD123", "phone": "0309-5885076", "manage_path": "/booking/tok-old/"}  # fmt: skip
     message = outbox.queue(booking=booking, audience="patient", channel="whatsapp", recipient="+923001234567",
                            kind="confirmed", params=params)  # fmt: skip
-    outbox.send(message)
+    sending.send(message)
     body = providers.last().json["template"]["components"][0]["parameters"]
     assert {"type": "text", "text": "PKR 6,000"} in body

@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import privacy, services
+from bookings.booking import privacy, services
 from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter
 from tests.factories import BookingFactory, PatientFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse

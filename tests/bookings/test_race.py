@@ -11,7 +11,9 @@ import time
 import pytest
 from django.db import connection
 
-from bookings import services
+from bookings import errors
+from bookings.booking import services
+from bookings.messaging import dispatch
 from bookings.models import Booking, Message
 from tests.factories import SessionTypeFactory, SlotFactory
 
@@ -30,7 +32,7 @@ def race(slot, session_type, threads=THREADS):
                 slot_id=slot.pk, session_type=session_type, name=f"Patient {i}", phone=f"+92300{5550000 + i}"
             )
             result = ("booked", booking.reference)
-        except services.SlotUnavailable:
+        except errors.SlotUnavailable:
             result = ("taken", None)
         except Exception as exc:  # noqa: BLE001 - any other error is what the test looks for
             result = ("error", repr(exc))
@@ -50,13 +52,13 @@ def race(slot, session_type, threads=THREADS):
 @pytest.fixture
 def widened_window(monkeypatch):
     """Sleep between the re-check and the insert, so that racers really overlap."""
-    check = services._check_slot_free
+    check = services.check_slot_free
 
     def slow_check(*args, **kwargs):
         check(*args, **kwargs)
         time.sleep(0.05)
 
-    monkeypatch.setattr(services, "_check_slot_free", slow_check)
+    monkeypatch.setattr(services, "check_slot_free", slow_check)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,7 +79,7 @@ def test_control_without_lock_and_constraint_double_books(widened_window, monkey
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "_lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX booking_one_active_per_slot")
@@ -103,7 +105,7 @@ def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkey
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "_lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
     )
     slot, session_type = SlotFactory(), SessionTypeFactory()
     outcomes = race(slot, session_type)
@@ -119,7 +121,7 @@ def test_concurrent_reminder_runs_send_each_reminder_once(settings):
 
     from django.utils import timezone
 
-    from bookings.messaging import LocmemBackend
+    from bookings.messaging.local_channels import LocmemBackend
     from tests.factories import BookingFactory
 
     LocmemBackend.outbox.clear()
@@ -134,7 +136,7 @@ def test_concurrent_reminder_runs_send_each_reminder_once(settings):
     def run():
         try:
             barrier.wait(timeout=30)
-            sent.append(services.reminders_send())
+            sent.append(dispatch.reminders_send())
         finally:
             connection.close()
 

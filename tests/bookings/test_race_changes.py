@@ -11,7 +11,8 @@ import time
 import pytest
 from django.db import connection
 
-from bookings import services
+from bookings import errors
+from bookings.booking import patients, services
 from bookings.models import Booking, BookingStatus, Patient, Slot
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, SessionTypeFactory, SlotFactory
 
@@ -25,7 +26,7 @@ def run_together(jobs):
         try:
             barrier.wait(timeout=30)
             outcomes[i] = ("ok", job())
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             outcomes[i] = (type(exc).__name__, str(exc))
         except Exception as exc:  # noqa: BLE001 - any other error is what these tests look for
             outcomes[i] = ("error", repr(exc))
@@ -40,7 +41,7 @@ def run_together(jobs):
     return outcomes
 
 
-def errors(outcomes):
+def failures(outcomes):
     return [o for o in outcomes if o[0] == "error"]
 
 
@@ -58,7 +59,7 @@ def test_the_same_form_sent_at_once_gives_one_booking_to_both():
         return booking.reference
 
     outcomes = run_together([submit] * 6)
-    assert errors(outcomes) == []
+    assert failures(outcomes) == []
     assert {kind for kind, _ in outcomes} == {"ok"}
     assert len({reference for _, reference in outcomes}) == 1
     assert Booking.objects.count() == 1
@@ -72,14 +73,14 @@ LOCK_HELD_SECONDS = 0.2
 @pytest.fixture
 def slow_booking_lock(monkeypatch):
     """Hold each booking's lock a moment, so the second change really waits for the first to commit."""
-    lock = services._lock_booking
+    lock = services.lock_booking
 
     def held(booking):
         locked = lock(booking)
         time.sleep(LOCK_HELD_SECONDS)
         return locked
 
-    monkeypatch.setattr(services, "_lock_booking", held)
+    monkeypatch.setattr(services, "lock_booking", held)
 
 
 def _moves_and_cancels():
@@ -110,7 +111,7 @@ def test_a_double_clicked_move_moves_once(slow_booking_lock):
 def test_two_tabs_moving_to_two_times_end_in_one_of_them(slow_booking_lock):
     booking, a, b, move_to, _ = _moves_and_cancels()
     outcomes = run_together([move_to(a), move_to(b)])
-    assert errors(outcomes) == [] and {kind for kind, _ in outcomes} == {"ok"}
+    assert failures(outcomes) == [] and {kind for kind, _ in outcomes} == {"ok"}
     booking.refresh_from_db()
     assert booking.slot_id in (a.pk, b.pk)
     assert Slot.objects.free().filter(pk__in=[a.pk, b.pk]).count() == 1
@@ -120,7 +121,7 @@ def test_two_tabs_moving_to_two_times_end_in_one_of_them(slow_booking_lock):
 def test_a_cancel_racing_a_move_is_never_lost_behind_an_error(slow_booking_lock):
     booking, a, _, move_to, cancel = _moves_and_cancels()
     outcomes = run_together([move_to(a), cancel])
-    assert errors(outcomes) == []
+    assert failures(outcomes) == []
     booking.refresh_from_db()
     if booking.status == BookingStatus.CANCELLED:
         assert outcomes[1] == ("ok", BookingStatus.CANCELLED)
@@ -138,10 +139,10 @@ def test_control_locking_through_the_join_loses_the_second_change(monkeypatch):
         time.sleep(LOCK_HELD_SECONDS)
         return locked
 
-    monkeypatch.setattr(services, "_lock_booking", lock_through_join)
+    monkeypatch.setattr(services, "lock_booking", lock_through_join)
     booking, a, b, move_to, _ = _moves_and_cancels()
     outcomes = run_together([move_to(a), move_to(b)])
-    assert any("DoesNotExist" in value for kind, value in errors(outcomes))
+    assert any("DoesNotExist" in value for kind, value in failures(outcomes))
 
 
 # One phone number booking several times at once --------------------------------------------
@@ -154,13 +155,13 @@ ATTEMPTS = 8
 def slow_phone_limit(monkeypatch, settings):
     """Pause between counting a number's bookings and writing the new one, so racers overlap."""
     settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = LIMIT
-    check = services._check_patient_can_book
+    check = patients.check_patient_can_book
 
     def slow_check(**kwargs):
         check(**kwargs)
         time.sleep(0.05)
 
-    monkeypatch.setattr(services, "_check_patient_can_book", slow_check)
+    monkeypatch.setattr(services, "check_patient_can_book", slow_check)
 
 
 def _book_each(slots, phone):
@@ -184,7 +185,7 @@ def test_simultaneous_bookings_of_one_number_stop_at_the_limit(slow_phone_limit,
         PatientFactory(phone=phone)
     slots = [SlotFactory() for _ in range(ATTEMPTS)]
     outcomes = run_together(_book_each(slots, phone))
-    assert errors(outcomes) == []
+    assert failures(outcomes) == []
     kinds = [kind for kind, _ in outcomes]
     assert kinds.count("ok") == LIMIT and kinds.count("TooManyBookings") == ATTEMPTS - LIMIT
     assert Booking.objects.filter(patient__phone=phone).count() == LIMIT
@@ -200,5 +201,5 @@ def test_control_without_the_patient_lock_the_limit_is_beaten(slow_phone_limit, 
     monkeypatch.setattr(services, "patient_get_or_create", lambda **kwargs: Patient.objects.get(pk=patient.pk))
     slots = [SlotFactory() for _ in range(ATTEMPTS)]
     outcomes = run_together(_book_each(slots, phone))
-    assert errors(outcomes) == []
+    assert failures(outcomes) == []
     assert Booking.objects.filter(patient=patient).count() > LIMIT

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from bookings import ratelimit
 from bookings.models import RateLimitCounter
+from bookings.pages import ratelimit
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,10 +13,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import availability, services
-from bookings.availability import Channel
-from bookings.messaging import LocmemBackend
+from bookings import errors
+from bookings.booking import patients, services
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, BookingStatus, ClinicClosure, Patient, Slot, TimeOff
+from bookings.schedule import availability, leave, slots
+from bookings.schedule.availability import Channel
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
 from tests.html import parse
 
@@ -129,13 +131,13 @@ def test_leave_takes_free_times_off_the_public_page_at_once_and_returns_the_book
     booked = BookingFactory(slot=afternoon[0])
     assert f"/book/slot/{afternoon[1].pk}/" in day_page(client, clinic, day)
 
-    leave = TimeOff(physiotherapist=therapist, starts_at=at_local(day, 14), ends_at=at_local(day, 19), reason="Ill")
-    affected = services.time_off_save(time_off=leave)
+    time_off = TimeOff(physiotherapist=therapist, starts_at=at_local(day, 14), ends_at=at_local(day, 19), reason="Ill")
+    affected = leave.time_off_save(time_off=time_off)
 
     assert affected == [booked]
     page = day_page(client, clinic, day)
     assert all(f"/book/slot/{slot.pk}/" not in page for slot in afternoon)
-    services.time_off_delete(time_off=leave)
+    leave.time_off_delete(time_off=time_off)
     assert f"/book/slot/{afternoon[1].pk}/" in day_page(client, clinic, day)
 
 
@@ -192,8 +194,8 @@ def test_receptionist_enters_leave_and_tells_the_patients_once(reception_client)
             "reason": "Family wedding",
         },
     )
-    leave = TimeOff.objects.get()
-    url = reverse("bookings_affected", args=["timeoff", leave.pk])
+    time_off = TimeOff.objects.get()
+    url = reverse("bookings_affected", args=["timeoff", time_off.pk])
     assert response["Location"] == url
     assert "Tell 2 patients and offer to move" in reception_client.get(url).content.decode()
     reception_client.post(url)
@@ -201,14 +203,14 @@ def test_receptionist_enters_leave_and_tells_the_patients_once(reception_client)
     assert sorted(m["to"] for m in LocmemBackend.outbox) == sorted(b.phone.as_e164 for b in bookings)
     assert all("Choose a new time" in message["body"] for message in LocmemBackend.outbox)
     assert "Every patient here has been told" in reception_client.get(url).content.decode()
-    assert leave.history.count() == 1
+    assert time_off.history.count() == 1
 
 
 def test_an_affected_booking_is_flagged_on_the_schedule(reception_client):
     therapist = PhysiotherapistFactory()
     day = timezone.localdate() + dt.timedelta(days=2)
     booking = BookingFactory(slot=SlotFactory(physiotherapist=therapist, starts_at=at_local(day, 10)))
-    services.time_off_save(
+    leave.time_off_save(
         time_off=TimeOff(physiotherapist=therapist, starts_at=at_local(day, 9), ends_at=at_local(day, 12), reason="Ill")
     )
     text = parse(
@@ -220,12 +222,12 @@ def test_an_affected_booking_is_flagged_on_the_schedule(reception_client):
 def test_the_desk_cannot_book_inside_leave(reception_client, session_type):
     therapist = PhysiotherapistFactory()
     slot = SlotFactory(physiotherapist=therapist)
-    services.time_off_save(
+    leave.time_off_save(
         time_off=TimeOff(
             physiotherapist=therapist, starts_at=slot.starts_at, ends_at=slot.ends_at + dt.timedelta(hours=1)
         )
     )
-    with pytest.raises(services.SlotUnavailable, match="not working"):
+    with pytest.raises(errors.SlotUnavailable, match="not working"):
         services.booking_create(
             slot_id=slot.pk, session_type=session_type, name="Caller", phone="03001234567", source="phone"
         )
@@ -247,9 +249,9 @@ def test_a_booked_slots_time_therapist_and_clinic_cannot_be_changed_in_place(cli
     )
     slot.refresh_from_db()
     assert slot.clinic != other_clinic and not slot.is_blocked
-    with pytest.raises(services.ScheduleRefused, match="Move the booking"):
+    with pytest.raises(errors.ScheduleRefused, match="Move the booking"):
         slot.starts_at += dt.timedelta(hours=1)
-        services.slot_save(slot=slot)
+        slots.slot_save(slot=slot)
 
 
 def test_a_free_slot_edit_is_recorded(client, manager):
@@ -307,7 +309,7 @@ def test_one_phone_number_never_holds_two_overlapping_sessions(session_type, sou
     services.booking_create(
         slot_id=first.pk, session_type=session_type, name="Sana", phone="03001112223", source=source
     )
-    with pytest.raises(services.PatientBusy, match="overlapping time"):
+    with pytest.raises(errors.PatientBusy, match="overlapping time"):
         services.booking_create(
             slot_id=second.pk, session_type=session_type, name="Sana", phone="0300-1112223", source=source
         )
@@ -319,7 +321,7 @@ def test_a_move_into_an_overlap_with_the_patients_other_booking_is_refused(sessi
     later = SlotFactory(starts_at=first.starts_at + dt.timedelta(days=1))
     a = services.booking_create(slot_id=first.pk, session_type=session_type, name="Sana", phone="03001112223")
     b = services.booking_create(slot_id=later.pk, session_type=session_type, name="Sana", phone="03001112223")
-    with pytest.raises(services.PatientBusy):
+    with pytest.raises(errors.PatientBusy):
         services.booking_move(booking=b, new_slot_id=second.pk)
     # Moving a booking a little, over its own old time, is not a clash with itself.
     nearby = SlotFactory(physiotherapist=first.physiotherapist, starts_at=first.starts_at + dt.timedelta(minutes=45))
@@ -335,13 +337,13 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
     session_type = SessionTypeFactory()
     patient = PatientFactory(phone="+923001112223")
     first, second = overlapping_slots()
-    check = services._check_patient_can_book
+    check = patients.check_patient_can_book
 
     def slow_check(**kwargs):
         check(**kwargs)
         time.sleep(0.1)
 
-    monkeypatch.setattr(services, "_check_patient_can_book", slow_check)
+    monkeypatch.setattr(services, "check_patient_can_book", slow_check)
     if not locked:
         monkeypatch.setattr(services, "patient_get_or_create", lambda **kwargs: Patient.objects.get(pk=patient.pk))
     barrier = threading.Barrier(2)
@@ -352,7 +354,7 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
             barrier.wait(timeout=30)
             services.booking_create(slot_id=slot.pk, session_type=session_type, name="Sana", phone=str(patient.phone))
             outcomes.append("booked")
-        except services.PatientBusy:
+        except errors.PatientBusy:
             outcomes.append("busy")
         except Exception as exc:  # noqa: BLE001
             outcomes.append(repr(exc))

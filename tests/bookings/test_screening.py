@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import notifications, privacy, screening
-from bookings.messaging import LocmemBackend
+from bookings.booking import privacy, screening
+from bookings.messaging import rendering
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, BookingStatus, Message, SafetyScreening
 from tests.bookings.conftest import staff_user
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
@@ -100,7 +101,7 @@ def test_the_answers_never_go_into_a_message(client, slot, session_type):
     book(client, slot, session_type, **answers(pregnant=True))
     texts = [m.body for m in mail.outbox] + [sms["body"] for sms in LocmemBackend.outbox]
     texts += [str(m.params) for m in Message.objects.all()]
-    texts += [notifications.render_text(m) for m in Message.objects.all()]
+    texts += [rendering.render_text(m) for m in Message.objects.all()]
     assert texts
     for text in texts:
         assert "pregnan" not in text.lower() and "talk" not in text.lower() and "safety question" not in text.lower()

@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings import services
+from bookings import errors
+from bookings.booking import patients, services
 from bookings.models import Booking, BookingSource, BookingStatus, Patient
+from bookings.schedule import slots
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +60,7 @@ def test_a_patient_added_by_a_racing_request_is_the_same_patient(monkeypatch):
 
     existing = Patient.objects.create(name="Sana Ahmed", phone="+923095885076", email="sana@example.com")
     monkeypatch.setattr(QuerySet, "first", lambda self: None)  # the look-up misses it
-    patient = services.patient_get_or_create(phone="0309-5885076", name="Someone Else")
+    patient = patients.patient_get_or_create(phone="0309-5885076", name="Someone Else")
     assert patient.pk == existing.pk
     existing.refresh_from_db()
     assert (existing.name, existing.email, Patient.objects.count()) == ("Sana Ahmed", "sana@example.com", 1)
@@ -67,26 +69,26 @@ def test_a_patient_added_by_a_racing_request_is_the_same_patient(monkeypatch):
 def test_taken_slot_raises_slot_unavailable(session_type):
     slot = SlotFactory()
     book(slot, session_type)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         book(slot, session_type, phone="0321-4455667")
     assert Booking.objects.filter(slot=slot).count() == 1
 
 
 def test_blocked_past_or_inactive_slots_cannot_be_booked(session_type):
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         book(SlotFactory(is_blocked=True), session_type)
     past = SlotFactory(starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now())
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         book(past, session_type)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         book(SlotFactory(physiotherapist=PhysiotherapistFactory(is_active=False)), session_type)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         book(SlotFactory(clinic=ClinicFactory(is_active=False)), session_type)
     assert not Booking.objects.exists()
 
 
 def test_missing_slot_raises_slot_unavailable(session_type):
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.booking_create(slot_id=999999, session_type=session_type, name="x", phone="03095885076")
 
 
@@ -94,8 +96,8 @@ def test_database_constraint_is_the_backstop(session_type, monkeypatch):
     """With the re-check switched off, the constraint still refuses, and the caller sees SlotUnavailable."""
     slot = SlotFactory()
     book(slot, session_type)
-    monkeypatch.setattr(services, "_check_slot_free", lambda *a, **k: None)
-    with pytest.raises(services.SlotUnavailable):
+    monkeypatch.setattr(services, "check_slot_free", lambda *a, **k: None)
+    with pytest.raises(errors.SlotUnavailable):
         book(slot, session_type, phone="0321-4455667")
     assert Booking.objects.filter(slot=slot).count() == 1
 
@@ -109,7 +111,7 @@ def test_cancel_frees_the_slot(session_type):
 
 def test_cancel_twice_is_refused(session_type):
     booking = services.booking_cancel(booking=book(SlotFactory(), session_type))
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.booking_cancel(booking=booking)
 
 
@@ -125,9 +127,9 @@ def test_mark_attended_and_no_show(session_type):
 
 def test_future_sessions_cannot_be_marked(session_type):
     booking = book(SlotFactory(starts_at=timezone.now() + dt.timedelta(days=2)), session_type)
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.booking_mark_attended(booking=booking)
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.booking_mark_no_show(booking=booking)
 
 
@@ -136,7 +138,7 @@ def test_no_show_only_once_the_session_started(session_type):
     later_today = SlotFactory(starts_at=now + dt.timedelta(minutes=1), ends_at=now + dt.timedelta(minutes=46))
     booking = BookingFactory(slot=later_today)
     if timezone.localtime(later_today.starts_at).date() == timezone.localdate():
-        with pytest.raises(services.InvalidTransition):
+        with pytest.raises(errors.InvalidTransition):
             services.booking_mark_no_show(booking=booking)
 
 
@@ -145,7 +147,7 @@ def test_cancelled_booking_cannot_be_marked(session_type):
     booking = BookingFactory(
         slot=SlotFactory(starts_at=now - dt.timedelta(hours=1), ends_at=now), status=BookingStatus.CANCELLED
     )
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.booking_mark_attended(booking=booking)
 
 
@@ -161,7 +163,7 @@ def test_move_to_a_taken_slot_is_refused(session_type):
     old, taken = SlotFactory(), SlotFactory()
     book(taken, session_type, phone="0321-4455667")
     booking = book(old, session_type)
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.booking_move(booking=booking, new_slot_id=taken.pk)
     booking.refresh_from_db()
     assert booking.slot == old
@@ -169,11 +171,11 @@ def test_move_to_a_taken_slot_is_refused(session_type):
 
 def test_block_skips_booked_slots():
     free, booked = SlotFactory(), BookingFactory().slot
-    changed, skipped = services.slots_set_blocked(slots=[free, booked], blocked=True, reason="Meeting")
+    changed, skipped = slots.slots_set_blocked(slots=[free, booked], blocked=True, reason="Meeting")
     assert changed == 1 and skipped == [booked]
     free.refresh_from_db()
     assert free.is_blocked and free.block_reason == "Meeting"
-    services.slots_set_blocked(slots=[free], blocked=False)
+    slots.slots_set_blocked(slots=[free], blocked=False)
     free.refresh_from_db()
     assert not free.is_blocked
 

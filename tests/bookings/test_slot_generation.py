@@ -5,8 +5,8 @@ from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookings import services
 from bookings.models import ClinicClosure, Slot, TimeOff, WeeklyAvailability
+from bookings.schedule import slots
 from bookings.timeutils import at
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory
 
@@ -31,7 +31,7 @@ def therapist():
 
 
 def test_weekly_availability_becomes_slots(therapist):
-    created = services.slots_generate(start_date=MONDAY, days=14)
+    created = slots.slots_generate(start_date=MONDAY, days=14)
     # 10:00-13:00 in 45-minute slots: 10:00, 10:45, 11:30, 12:15 on two Mondays.
     assert created == 8
     starts = sorted(Slot.objects.values_list("starts_at", flat=True))
@@ -42,8 +42,8 @@ def test_weekly_availability_becomes_slots(therapist):
 
 
 def test_generation_is_idempotent(therapist):
-    assert services.slots_generate(start_date=MONDAY, days=14) == 8
-    assert services.slots_generate(start_date=MONDAY, days=14) == 0
+    assert slots.slots_generate(start_date=MONDAY, days=14) == 8
+    assert slots.slots_generate(start_date=MONDAY, days=14) == 0
     assert Slot.objects.count() == 8
 
 
@@ -55,26 +55,26 @@ def test_time_off_and_closures_are_skipped(therapist):
         start_date=MONDAY + dt.timedelta(days=7), end_date=MONDAY + dt.timedelta(days=7), reason="Eid"
     )
     closure.clinics.add(therapist.availabilities.get().clinic)
-    services.slots_generate(start_date=MONDAY, days=14)
+    slots.slots_generate(start_date=MONDAY, days=14)
     starts = sorted(Slot.objects.values_list("starts_at", flat=True))
     assert starts == [at(MONDAY, dt.time(11, 30)), at(MONDAY, dt.time(12, 15))]
 
 
 def test_generation_never_touches_booked_or_blocked_slots(therapist):
-    services.slots_generate(start_date=MONDAY, days=7)
+    slots.slots_generate(start_date=MONDAY, days=7)
     booking = BookingFactory(slot=Slot.objects.earliest("starts_at"))
     WeeklyAvailability.objects.update(slot_minutes=60)  # a changed schedule
-    services.slots_generate(start_date=MONDAY, days=7)
+    slots.slots_generate(start_date=MONDAY, days=7)
     assert Slot.objects.filter(pk=booking.slot_id).exists()
     # The new 60-minute cut never overlaps the existing 45-minute slots.
-    slots = list(Slot.objects.order_by("starts_at"))
-    assert all(a.ends_at <= b.starts_at for a, b in zip(slots, slots[1:], strict=False))
+    made = list(Slot.objects.order_by("starts_at"))
+    assert all(a.ends_at <= b.starts_at for a, b in zip(made, made[1:], strict=False))
 
 
 def test_inactive_therapist_gets_no_slots(therapist):
     therapist.is_active = False
     therapist.save()
-    assert services.slots_generate(start_date=MONDAY, days=14) == 0
+    assert slots.slots_generate(start_date=MONDAY, days=14) == 0
 
 
 def test_management_command(therapist, capsys):
@@ -91,7 +91,7 @@ periods = st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 600)), max_siz
 @given(busy=periods, candidates=periods)
 def test_overlap_index_agrees_with_checking_every_period(busy, candidates):
     """The sorted index slot generation uses answers as scanning every period would."""
-    index = services._Periods()
+    index = slots._Periods()
     spans = []
     for start, length in busy:
         begin, end = BASE + dt.timedelta(minutes=start), BASE + dt.timedelta(minutes=start + length)

@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings import notifications, services
-from bookings.messaging import LocmemBackend
+from bookings.booking import services
+from bookings.messaging import rendering
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, Message, MessageAudience
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 
@@ -138,7 +139,7 @@ def test_changing_the_language_is_a_post_only(client, slot):
 
 
 def test_message_language_of_a_django_language():
-    assert notifications.message_language("en-gb") == "en" and notifications.message_language("ur") == "ur"
+    assert rendering.message_language("en-gb") == "en" and rendering.message_language("ur") == "ur"
 
 
 def test_demo_clinics_and_session_types_read_in_urdu_on_urdu_pages(client):
@@ -164,7 +165,7 @@ def test_every_patient_emails_subject_and_intro_goes_through_the_catalogue():
     from django.utils import translation
     from django.utils.functional import Promise
 
-    for kind, words in notifications.MESSAGES.items():
+    for kind, words in rendering.MESSAGES.items():
         for part in ("subject", "intro"):
             assert isinstance(words[part], Promise), (kind, part)
             with translation.override("en-gb"):

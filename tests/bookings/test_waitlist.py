@@ -10,9 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import availability, services, waitlist
-from bookings.availability import Channel
+from bookings import errors
+from bookings.booking import patients, services, waitlist
 from bookings.models import Booking, BookingStatus, Message, WaitlistEntry, WaitlistStatus
+from bookings.schedule import availability
+from bookings.schedule.availability import Channel
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
 
 
@@ -66,9 +68,9 @@ def test_a_held_time_is_not_bookable_by_anyone_else(full_day):
     waitlist.waitlist_run()
     for channel in Channel:
         assert not availability.bookable(channel=channel).filter(pk=slot.pk).exists()
-    with pytest.raises(services.SlotUnavailable, match="held"):
+    with pytest.raises(errors.SlotUnavailable, match="held"):
         services.booking_create(slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877")
-    with pytest.raises(services.SlotUnavailable):
+    with pytest.raises(errors.SlotUnavailable):
         services.booking_create(
             slot_id=slot.pk, session_type=SessionTypeFactory(), name="Desk", phone="03009998877", source="phone"
         )
@@ -191,7 +193,7 @@ def _claim_race(hold, threads=8):
         try:
             barrier.wait(timeout=30)
             result = ("booked", waitlist.waitlist_claim(booking=Booking.objects.get(pk=hold.pk)).pk)
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             result = ("refused", str(exc))
         except Exception as exc:  # noqa: BLE001
             result = ("error", repr(exc))
@@ -215,14 +217,14 @@ def held(transactional_db, monkeypatch):
     waitlist.waitlist_run()
     hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
     # Widen the window between the claim's check and its write, so the claims really overlap.
-    check = services._check_patient_can_book
+    check = patients.check_patient_can_book
 
     def slow(*args, **kwargs):
         counts = check(*args, **kwargs)
         time.sleep(0.05)
         return counts
 
-    monkeypatch.setattr(services, "_check_patient_can_book", slow)
+    monkeypatch.setattr(services, "check_patient_can_book", slow)
     yield hold
     Message.objects.all().delete()
     Booking.objects.all().delete()
@@ -245,12 +247,12 @@ def test_control_without_the_lock_claims_twice(held, monkeypatch):
     and the patient gets an error page instead of their booking.
     """
     monkeypatch.setattr(
-        services, "_lock_booking", lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)
+        services, "lock_booking", lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)
     )
     outcomes = _claim_race(held)
-    errors = [o for o in outcomes if o[0] == "error"]
+    failed = [o for o in outcomes if o[0] == "error"]
     confirmations = Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count()
-    assert confirmations > 1 or errors, (confirmations, outcomes)
+    assert confirmations > 1 or failed, (confirmations, outcomes)
 
 
 # Reception's list -------------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_a_number_that_cant_book_online_cant_join_or_be_offered_a_time(full_day,
     slot, booking, first, _ = full_day
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
     BookingFactory(patient=first.patient, phone=first.patient.phone, status=BookingStatus.NO_SHOW)
-    with pytest.raises(services.TooManyBookings):
+    with pytest.raises(errors.TooManyBookings):
         _join(SlotFactory(clinic=slot.clinic), "03001112233")
     services.booking_cancel(booking=booking, reason="patient_asked")
     waitlist.waitlist_run()
@@ -359,7 +361,7 @@ def test_a_claim_inside_leave_that_began_after_the_offer_is_refused(full_day):
     waitlist.waitlist_run()
     hold = Booking.objects.get(slot=slot, status=BookingStatus.HELD)
     TimeOff.objects.create(physiotherapist=slot.physiotherapist, starts_at=slot.starts_at, ends_at=slot.ends_at)
-    with pytest.raises(services.SlotUnavailable, match="not working"):
+    with pytest.raises(errors.SlotUnavailable, match="not working"):
         waitlist.waitlist_claim(booking=hold)
     assert Booking.objects.get(pk=hold.pk).status == BookingStatus.HELD
 
@@ -395,9 +397,12 @@ def test_the_waitlist_form_keeps_the_pages_language(client, db):
     }  # fmt: skip
     client.post(f"/ur/waitlist/{slot.clinic.slug}/", data)
     assert WaitlistEntry.objects.get().language == "ur"
-    assert "Choose days from today on." not in client.post(
-        f"/ur/waitlist/{slot.clinic.slug}/", {**data, "first_day": "2000-01-01", "last_day": "2000-01-02"}
-    ).content.decode()
+    assert (
+        "Choose days from today on."
+        not in client.post(
+            f"/ur/waitlist/{slot.clinic.slug}/", {**data, "first_day": "2000-01-01", "last_day": "2000-01-02"}
+        ).content.decode()
+    )
 
 
 def test_offers_wait_for_the_message_hours(full_day, settings):

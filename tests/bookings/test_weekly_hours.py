@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import availability, services
-from bookings.availability import Channel
+from bookings.errors import ScheduleRefused
 from bookings.models import Booking, BookingStatus, Slot, TimeOff, WeeklyAvailability
-from bookings.services import DayHours, ScheduleRefused
+from bookings.schedule import availability, hours
+from bookings.schedule.availability import Channel
+from bookings.schedule.hours import DayHours
 from bookings.timeutils import at
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SlotFactory
 from tests.html import parse
@@ -38,7 +39,7 @@ def clinic():
 
 
 def set_week(therapist, clinic, days=None, *, valid_from=MONDAY, valid_until=None, slot_minutes=60, now=NOW):
-    return services.weekly_hours_set(
+    return hours.weekly_hours_set(
         physiotherapist=therapist,
         clinic=clinic,
         days=MON_TO_SAT if days is None else days,
@@ -155,7 +156,7 @@ def test_booked_times_outside_the_new_week_are_kept_and_reported(therapist, clin
     result = set_week(therapist, clinic, dict.fromkeys(range(5), WORKDAY))
     assert Slot.objects.filter(pk=saturday.pk).exists()
     assert result.affected == [booking]
-    assert list(services.bookings_outside_hours(physiotherapist=therapist, since=NOW)) == [booking]
+    assert list(hours.bookings_outside_hours(physiotherapist=therapist, since=NOW)) == [booking]
 
 
 def test_a_free_time_a_cancelled_booking_keeps_is_blocked_not_deleted(therapist, clinic):

@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import outbox, services
+from bookings.booking import services
+from bookings.messaging import outbox
 from bookings.models import Booking, Message
 from tests import standin as s
 from tests.factories import SessionTypeFactory, SlotFactory

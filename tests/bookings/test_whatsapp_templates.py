@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from bookings import whatsapp_templates as wt
-from bookings.whatsapp_templates import PLACEHOLDER, TEMPLATES, QuickReply, UrlButton
+from bookings.messaging import whatsapp_templates as wt
+from bookings.messaging.whatsapp_templates import PLACEHOLDER, TEMPLATES, QuickReply, UrlButton
 
 KINDS = ["confirmed", "moved", "cancelled", "reminder", "aftercare", "offer_move", "waitlist_offer"]
 ALL = list(TEMPLATES.values())

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings import services, waitlist
+from bookings.booking import services, waitlist
 from bookings.models import Booking, BookingStatus
 from tests.e2e.a11y import axe_violations
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from bookings.messaging import LocmemBackend
+from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, BookingStatus, CancelReason, ClinicClosure, TimeOff
 from tests.e2e.a11y import axe_violations
 from tests.factories import (

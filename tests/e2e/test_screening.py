@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings import screening
+from bookings.booking import screening
 from bookings.models import Booking, BookingStatus
 from tests.e2e.a11y import axe_violations
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory

@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from bookings import notifications, outbox
+from bookings.messaging import events as notifications
+from bookings.messaging import outbox
 from bookings.models import Booking, Message
 from tests import standin as s
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory

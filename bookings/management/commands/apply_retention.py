@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from bookings import privacy
+from bookings.booking import privacy
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bookings import services
+from bookings.schedule import slots
 from bookings.timeutils import local_today
 
 
@@ -23,5 +23,5 @@ class Command(BaseCommand):
             start_date = dt.date.fromisoformat(start) if start else local_today()
         except ValueError:
             raise CommandError("--start must be a date like 2026-12-01.") from None
-        created = services.slots_generate(start_date=start_date, days=days)
+        created = slots.slots_generate(start_date=start_date, days=days)
         self.stdout.write(f"Created {created} slots from {start_date} for {days} days.")

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from bookings import demo, services
+from bookings import demo
+from bookings.schedule import slots
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         clinics = demo.seed_clinics()
         therapists = demo.seed_therapists(clinics)
         session_types = demo.seed_session_types()
-        created = services.slots_generate(start_date=local_today() - dt.timedelta(days=7), days=37)
+        created = slots.slots_generate(start_date=local_today() - dt.timedelta(days=7), days=37)
         bookings = demo.seed_bookings(session_types)
         logins = demo.seed_staff(clinics)
         summary = f"{len(clinics)} clinics, {len(therapists)} therapists, {created} new slots, {bookings} bookings"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from bookings import outbox, services, waitlist
+from bookings.booking import waitlist
+from bookings.messaging import dispatch, outbox
 
 
 class Command(BaseCommand):
@@ -11,8 +12,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        reminded = services.reminders_send()
-        aftercare = services.aftercare_send()
+        reminded = dispatch.reminders_send()
+        aftercare = dispatch.aftercare_send()
         # The waitlist's safety net: holds that ended pass on, entries past their last day expire.
         run = waitlist.waitlist_run()
         # Also a safety net: whatever is due in the outbox (a wake lost to a crash) goes now.

@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import selectors, services
-from bookings.forms import (
+from bookings import errors
+from bookings.booking import services
+from bookings.desk import selectors
+from bookings.desk.forms import (
     BookingMoveForm,
     CancelForm,
     DeskBookingForm,
@@ -29,6 +31,7 @@ from bookings.forms import (
     ScheduleForm,
     WeeklyHoursForm,
 )
+from bookings.messaging import dispatch
 from bookings.models import (
     Booking,
     BookingSource,
@@ -38,6 +41,7 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import try_normalize_phone
+from bookings.schedule import hours, leave
 from bookings.timeutils import local_today
 
 SCHEDULE_CLINIC_KEY = "schedule_clinic"
@@ -138,7 +142,7 @@ def schedule_act(request, booking_id: int):
             messages.success(request, done.format(name=booking.name))
         else:
             raise Http404
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, f"{booking.name}: {exc}")
     return HttpResponseRedirect(back)
 
@@ -166,8 +170,8 @@ def booking_add(request):
                 source=data["source"],
                 created_by=request.user,
             )
-        except services.BookingError as exc:
-            form.add_error("slot" if isinstance(exc, services.SlotUnavailable) else None, str(exc))
+        except errors.BookingError as exc:
+            form.add_error("slot" if isinstance(exc, errors.SlotUnavailable) else None, str(exc))
         else:
             messages.success(request, f"Booked {booking.name} ({booking.reference}).")
             day = timezone.localtime(booking.slot.starts_at).date()
@@ -189,7 +193,7 @@ def course_add(request):
     Book a course in one go. "Preview" shows every session's time and what stops it (the
     clashes), and saves nothing; "Book the course" books them all or none.
     """
-    from bookings import courses
+    from bookings.booking import courses
 
     initial = {"source": BookingSource.PHONE}
     slot_id = request.GET.get("slot", "")
@@ -208,7 +212,7 @@ def course_add(request):
                     email=data["email"], notes=data["notes"], consent=data["consent"], source=data["source"],
                     created_by=request.user,
                 )  # fmt: skip
-            except services.BookingError as exc:
+            except errors.BookingError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"Booked {data['sessions']} sessions for {data['name']} ({course}).")
@@ -238,7 +242,7 @@ def booking_move(request, booking_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_move(booking=booking, new_slot_id=form.cleaned_data["slot"].pk)
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             form.add_error("slot", str(exc))
         else:
             messages.success(request, f"Moved {booking.name} ({booking.reference}); the patient is told.")
@@ -270,21 +274,21 @@ def affected_bookings(request, kind: str, pk: int):
     """The confirmed bookings inside a therapist's leave or a closure, with one click to tell them all."""
     if kind == "timeoff":
         source = get_object_or_404(selectors.time_off_for(request.user).select_related("physiotherapist"), pk=pk)
-        bookings = services.bookings_inside(time_off=source)
+        bookings = leave.bookings_inside(time_off=source)
     elif kind == "closure":
         source = get_object_or_404(selectors.closures_for(request.user), pk=pk)
-        bookings = services.bookings_inside(closure=source)
+        bookings = leave.bookings_inside(closure=source)
     elif kind == "hours":
         therapist = get_object_or_404(Physiotherapist, pk=pk)
         source = f"{therapist.name}'s weekly hours"
-        bookings = services.bookings_outside_hours(physiotherapist=therapist)
+        bookings = hours.bookings_outside_hours(physiotherapist=therapist)
     else:
         raise Http404
     bookings = list(bookings.filter(pk__in=selectors.bookings_for(request.user)))
     if request.method == "POST":
         if not request.user.has_perm("bookings.change_booking"):
             raise PermissionDenied
-        sent = services.bookings_offer_move(bookings=bookings)
+        sent = dispatch.bookings_offer_move(bookings=bookings)
         messages.success(request, f"Told {sent} patient(s) and offered them a new time.")
         return HttpResponseRedirect(request.path)
     context = {
@@ -445,7 +449,7 @@ def weekly_hours(request, physio_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = services.weekly_hours_set(
+            result = hours.weekly_hours_set(
                 physiotherapist=therapist,
                 clinic=clinic,
                 days=data["days"],
@@ -453,7 +457,7 @@ def weekly_hours(request, physio_id: int):
                 valid_from=data["valid_from"],
                 valid_until=data["valid_until"],
             )
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             form.add_error(None, str(exc))
         else:
             working = len({row.weekday for row in result.hours if row.valid_from <= data["valid_from"]})

@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import task
 
-from bookings import availability, notifications, screening, selectors, services
-from bookings.availability import Channel
+from bookings import errors
+from bookings.booking import patients, screening, services
+from bookings.messaging import dispatch
+from bookings.messaging import events as notifications
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -37,6 +39,8 @@ from bookings.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from bookings.schedule import availability, selectors
+from bookings.schedule.availability import Channel
 from bookings.signals import announce_schedule_changed, schedule_changed
 from bookings.timeutils import day_bounds
 
@@ -46,11 +50,11 @@ MAX_WAITING_PER_PHONE = 3
 MAX_OFFERS_NOT_TAKEN = 3
 
 
-class WaitlistError(services.BookingError):
+class WaitlistError(errors.BookingError):
     code = "waitlist"
 
 
-class OfferEnded(services.BookingError):
+class OfferEnded(errors.BookingError):
     code = "offer_ended"
 
 
@@ -93,8 +97,8 @@ def waitlist_join(
         raise WaitlistError(
             gettext("Times are offered up to %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
         )
-    patient = services.patient_get_or_create(phone=phone, name=name, email=email)  # locked: counted one at a time
-    services.check_patient_may_book_online(patient=patient, clinic=clinic, now=now)
+    patient = patients.patient_get_or_create(phone=phone, name=name, email=email)  # locked: counted one at a time
+    patients.check_patient_may_book_online(patient=patient, clinic=clinic, now=now)
     waiting = WaitlistEntry.objects.waiting(today=today).filter(patient=patient)
     same = waiting.filter(
         clinic=clinic, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
@@ -181,9 +185,9 @@ def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
                     email=entry.email, consent=True, source=BookingSource.ONLINE, language=_language(entry.language),
                     now=now, notify=False, hold_until=now + dt.timedelta(minutes=hold_minutes()), waitlist_entry=entry,
                 )  # fmt: skip
-            except services.TooManyBookings:
+            except errors.TooManyBookings:
                 return None  # they couldn't take it; it may change (a session attended, the count reset)
-            except services.BookingError:
+            except errors.BookingError:
                 continue  # taken, or off sale, since it was read; or the patient is busy then
             notifications.waitlist_offer(booking=hold)
             announce_schedule_changed()
@@ -213,7 +217,7 @@ def waitlist_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     if lapsed:
         announce_schedule_changed()
     offered = 0
-    if not services.within_message_hours(now):
+    if not dispatch.within_message_hours(now):
         return {"expired": expired, "lapsed": lapsed, "offered": offered}
     open_hold = Booking.objects.filter(waitlist_entry=OuterRef("pk"), status=BookingStatus.HELD)
     waiting = WaitlistEntry.objects.waiting(today=today).exclude(Exists(open_hold)).values_list("pk", flat=True)
@@ -263,7 +267,7 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
     both win.
     """
     now = now or timezone.now()
-    booking = services._lock_booking(booking)
+    booking = services.lock_booking(booking)
     if booking.status == BookingStatus.CONFIRMED and booking.waitlist_entry_id:
         return booking  # claimed already (a double tap, a second device)
     if booking.status != BookingStatus.HELD or booking.held_until <= now:
@@ -274,12 +278,12 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
             )
         )
     # The time may have gone off sale while held (leave, a closure, a block): the same rules as any booking.
-    slot = services._lock_slot(booking.slot_id)
+    slot = services.lock_slot(booking.slot_id)
     reason = availability.refusal(slot, channel=Channel.ONLINE, now=now, exclude_booking=booking)
     if reason:
-        raise services.SlotUnavailable(reason)
-    patient = services._lock_patient(booking.patient_id)
-    counts = services._check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=booking)
+        raise errors.SlotUnavailable(reason)
+    patient = patients.lock_patient(booking.patient_id)
+    counts = patients.check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=booking)
     booking.status = BookingStatus.CONFIRMED
     booking.save(update_fields=["status", "updated_at"])
     entry = WaitlistEntry.objects.get(pk=booking.waitlist_entry_id)
@@ -298,10 +302,10 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
 @transaction.atomic
 def waitlist_decline(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
     """Let a held time go at once (the patient tapped "No thanks"): it passes to the next patient waiting."""
-    booking = services._lock_booking(booking)
+    booking = services.lock_booking(booking)
     if booking.status == BookingStatus.CONFIRMED:
         # Claimed already (on another device): "No thanks" now would leave a booking the patient thinks is gone.
-        raise services.InvalidTransition(gettext("This time is booked for you. To let it go, cancel it on this page."))
+        raise errors.InvalidTransition(gettext("This time is booked for you. To let it go, cancel it on this page."))
     if booking.status == BookingStatus.HELD:
         booking.status = BookingStatus.LAPSED
         booking.save(update_fields=["status", "updated_at"])

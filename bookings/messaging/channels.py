@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from bookings import whatsapp_templates
+from bookings.messaging import whatsapp_templates
 
 logger = logging.getLogger("bookings.messaging")
 

@@ -26,9 +26,9 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from bookings import screening
+from bookings.booking import screening
+from bookings.booking.services import new_manage_token
 from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter, SafetyScreening
-from bookings.services import new_manage_token
 
 EXPORT_FORMAT = "aspire-patient-data"
 EXPORT_VERSION = 1

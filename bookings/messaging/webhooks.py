@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings import outbox
-from bookings.channels import InboundEvent, StatusEvent
+from bookings.messaging import inbound
+from bookings.messaging.channels import InboundEvent, StatusEvent
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def _whatsapp_inbound(message: dict) -> InboundEvent:
 
 def parse_whatsapp(payload: dict) -> tuple[list[StatusEvent], list[InboundEvent]]:
     """Return the statuses and the patients' messages in a Cloud API `messages` webhook, in payload order."""
-    statuses, inbound = [], []
+    statuses, replies = [], []
     for entry in payload.get("entry") or []:
         for change in entry.get("changes") or []:
             if change.get("field") != "messages":
@@ -98,8 +98,8 @@ def parse_whatsapp(payload: dict) -> tuple[list[StatusEvent], list[InboundEvent]
                 )
             for message in value.get("messages") or []:
                 if message.get("from") and message.get("id"):
-                    inbound.append(_whatsapp_inbound(message))
-    return statuses, inbound
+                    replies.append(_whatsapp_inbound(message))
+    return statuses, replies
 
 
 @csrf_exempt
@@ -121,8 +121,8 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
         # Signed, so Meta's; a 4xx would have it sent again and again for days.
         logger.warning("WhatsApp webhook: a signed body that is not a JSON object")
         return HttpResponse("OK", content_type="text/plain")
-    statuses, inbound = parse_whatsapp(payload)
-    _hand_over(statuses, inbound)
+    statuses, replies = parse_whatsapp(payload)
+    _hand_over(statuses, replies)
     return HttpResponse("OK", content_type="text/plain")
 
 
@@ -183,14 +183,14 @@ def parse_twilio(form) -> tuple[list[StatusEvent], list[InboundEvent]]:
 def twilio(request: HttpRequest) -> HttpResponse:
     if not twilio_signature_valid(request):
         return HttpResponseForbidden("Bad signature", content_type="text/plain")
-    statuses, inbound = parse_twilio(request.POST)
-    _hand_over(statuses, inbound)
+    statuses, replies = parse_twilio(request.POST)
+    _hand_over(statuses, replies)
     # An empty TwiML answer: for an incoming SMS it means "no reply" (any reply goes through the outbox).
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml")
 
 
-def _hand_over(statuses: list[StatusEvent], inbound: list[InboundEvent]) -> None:
+def _hand_over(statuses: list[StatusEvent], replies: list[InboundEvent]) -> None:
     if statuses:
-        outbox.apply_statuses(statuses)
-    if inbound:
-        outbox.handle_inbound(inbound)
+        inbound.apply_statuses(statuses)
+    if replies:
+        inbound.handle_inbound(replies)

@@ -23,11 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
-from bookings import availability, photos, ratelimit, screening, selectors, services
-from bookings.availability import Channel
+from bookings import errors, photos
+from bookings.booking import screening, services
 from bookings.calendar import booking_ics, google_calendar_url
-from bookings.forms import PatientBookingForm
 from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
+from bookings.pages import ratelimit
+from bookings.pages.forms import PatientBookingForm
+from bookings.schedule import availability, selectors
+from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
 
 SCREENING_TALK = gettext_lazy(
@@ -286,11 +289,11 @@ def book_slot(request, slot_id):
                     language=get_language(),  # the page's: the patient's messages will be in it
                     screening_answers=form.screening_answers(),
                 )
-            except services.SlotUnavailable as exc:
+            except errors.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
-            except services.BookingError as exc:  # too many bookings, or one overlapping this time
+            except errors.BookingError as exc:  # too many bookings, or one overlapping this time
                 form.add_error(None, str(exc))
-                call_clinic = isinstance(exc, services.TooManyBookings)  # the message says call: one tap to
+                call_clinic = isinstance(exc, errors.TooManyBookings)  # the message says call: one tap to
             else:
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
                 if screening.needs_talk(form.screening_answers()):
@@ -323,7 +326,7 @@ def _booking_or_404(token: str) -> Booking:
 @never_cache
 @require_safe
 def manage(request, token):
-    from bookings import courses
+    from bookings.booking import courses
 
     booking = _booking_or_404(token)
     offered = courses.next_session_offered(booking)
@@ -349,7 +352,7 @@ def manage_language(request, token):
     booking = _booking_or_404(token)
     try:
         services.booking_set_language(booking=booking, language=request.POST.get("language", ""))
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, str(exc))
         return redirect(booking)
     with translation.override(booking.language):
@@ -375,7 +378,7 @@ def manage_cancel(request, token):
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by_patient=True)
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Your session is cancelled. The time is free for someone else."))
@@ -425,10 +428,10 @@ def manage_move_to(request, token, slot_id):
     slot = _slot_or_404(slot_id)
     try:
         services.booking_move(booking=booking, new_slot_id=slot.pk, by_patient=True)
-    except services.SlotUnavailable as exc:
+    except errors.SlotUnavailable as exc:
         messages.error(request, _("%(problem)s Please choose another time.") % {"problem": exc})
         return redirect("bookings:manage_move", token=booking.manage_token)
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, str(exc))
         return redirect(booking)
     messages.success(request, _("Your session has moved to the new time."))
@@ -439,8 +442,8 @@ def manage_move_to(request, token, slot_id):
 @require_http_methods(["GET", "POST"])
 def waitlist_join(request, clinic_slug):
     """Ask to be told when a time frees at a clinic: days, part of the day, therapist or gender, phone."""
-    from bookings import waitlist
-    from bookings.forms import WaitlistForm
+    from bookings.booking import waitlist
+    from bookings.pages.forms import WaitlistForm
 
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     day = _requested_day(request, default=local_today())
@@ -465,7 +468,7 @@ def waitlist_join(request, clinic_slug):
                     first_day=data["first_day"], last_day=data["last_day"], part_of_day=data["part_of_day"],
                     physiotherapist=data["physio"], gender=data["gender"], language=get_language(),
                 )  # fmt: skip
-            except services.BookingError as exc:
+            except errors.BookingError as exc:
                 form.add_error(None, str(exc))
     context = {
         "title": _("Join the waitlist at %(clinic)s | Aspire Wellness") % {"clinic": clinic.name},
@@ -481,12 +484,12 @@ def waitlist_join(request, clinic_slug):
 @require_POST
 def manage_next(request, token, slot_id):
     """Book the next session at one of the offered times: one tap, the same details."""
-    from bookings import courses
+    from bookings.booking import courses
 
     booking = _booking_or_404(token)
     try:
         new = courses.next_session_book(booking=booking, slot_id=slot_id)
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, str(exc))
         return redirect(booking)
     messages.success(request, _("Your next session is booked. Your confirmation is on its way to your phone."))
@@ -496,12 +499,12 @@ def manage_next(request, token, slot_id):
 @require_POST
 def manage_claim(request, token):
     """Book the time held for a waitlist patient: one tap on the offer's page."""
-    from bookings import waitlist
+    from bookings.booking import waitlist
 
     booking = _booking_or_404(token)
     try:
         waitlist.waitlist_claim(booking=booking)
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
@@ -511,12 +514,12 @@ def manage_claim(request, token):
 @require_POST
 def manage_decline(request, token):
     """Let a held time go at once, for the next patient waiting."""
-    from bookings import waitlist
+    from bookings.booking import waitlist
 
     booking = _booking_or_404(token)
     try:
         waitlist.waitlist_decline(booking=booking)
-    except services.BookingError as exc:
+    except errors.BookingError as exc:
         messages.error(request, str(exc))
     else:
         messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))

@@ -14,10 +14,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings import availability, selectors, services
-from bookings.availability import Channel
+from bookings import errors
+from bookings.booking import patients, services
 from bookings.models import ACTIVE_STATUSES, Booking, BookingSource, BookingStatus, Course, SessionType, Slot
 from bookings.phones import try_normalize_phone
+from bookings.schedule import availability, selectors
+from bookings.schedule.availability import Channel
 from bookings.timeutils import at, day_bounds
 
 NEXT_SESSION_DAYS = (3, 10)  # the next session, counted in days after the one attended
@@ -59,15 +61,15 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
     gives the same booking.
     """
     now = now or timezone.now()
-    booking = services._lock_booking(booking)  # one next session at a time from one page
+    booking = services.lock_booking(booking)  # one next session at a time from one page
     if not next_session_offered(booking):
-        raise services.InvalidTransition(gettext("A next session can be booked from a session once it is attended."))
+        raise errors.InvalidTransition(gettext("A next session can be booked from a session once it is attended."))
     form_key = f"next:{booking.pk}"
     repeat = Booking.objects.filter(form_key=form_key, slot_id=slot_id, status__in=ACTIVE_STATUSES).first()
     if repeat is not None:
         return repeat  # the same tap again (a double tap): the booking it made, not "no longer free"
     if not any(slot.pk == slot_id for slot in next_session_times(booking, now=now, limit=1000)):
-        raise services.SlotUnavailable(gettext("That time is no longer free."))
+        raise errors.SlotUnavailable(gettext("That time is no longer free."))
     new = services.booking_create(
         slot_id=slot_id,
         session_type=SessionType.objects.for_next_session(booking.session_type),
@@ -93,7 +95,7 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
 # A course booked at the desk in one go ----------------------------------------------------------------
 
 
-class CourseClash(services.BookingError):
+class CourseClash(errors.BookingError):
     code = "course_clash"
 
 
@@ -175,14 +177,14 @@ def course_book(
     """
     now = now or timezone.now()
     if not 2 <= sessions <= 12 or not 1 <= every_days <= 28:
-        raise services.BookingError("A course is 2 to 12 sessions, every 1 to 28 days.")
+        raise errors.BookingError("A course is 2 to 12 sessions, every 1 to 28 days.")
     plan = course_plan(first_slot=first_slot, sessions=sessions, every_days=every_days, phone=phone, now=now)
     missing = [p for p in plan if p.slot is None]
     if missing:
         raise CourseClash(_clashes(missing))
-    services._lock_slots(sorted(p.slot.pk for p in plan))
+    services.lock_slots(sorted(p.slot.pk for p in plan))
     course = Course.objects.create(
-        patient=services.patient_get_or_create(phone=phone, name=name, email=email),
+        patient=patients.patient_get_or_create(phone=phone, name=name, email=email),
         physiotherapist_id=first_slot.physiotherapist_id, every_days=every_days,
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
     )  # fmt: skip
@@ -194,7 +196,7 @@ def course_book(
                     slot_id=planned.slot.pk, session_type=session_type, name=name, phone=phone, email=email,
                     notes=notes, consent=consent, source=source, created_by=created_by, now=now,
                 )  # fmt: skip
-        except services.BookingError as exc:
+        except errors.BookingError as exc:
             planned.problem = str(exc)
             refused.append(planned)
             continue

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings.pages import views
 
 app_name = "bookings"
 

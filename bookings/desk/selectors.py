@@ -1,0 +1,169 @@
+"""
+What the front desk reads: one clinic's day as a grid, which clinics (and so which slots,
+bookings, patients and hours) each member of staff sees, and the search by reference, name
+or phone.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Clinic,
+    ClinicClosure,
+    Message,
+    MessageAudience,
+    Patient,
+    Physiotherapist,
+    Slot,
+    TimeOff,
+    WeeklyAvailability,
+)
+from bookings.schedule import availability
+from bookings.schedule.selectors import closed_because
+
+
+@dataclass
+class ScheduleRow:
+    time: dt.datetime
+    cells: list[Slot | None] = field(default_factory=list)
+
+
+@dataclass
+class DaySchedule:
+    clinic: Clinic
+    day: dt.date
+    therapists: list[Physiotherapist]
+    rows: list[ScheduleRow]
+    counts: dict[str, int]
+    closed: str | None = None  # why the clinic is closed that day: a closure's reason, or "No one works on Sundays"
+
+
+def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> DaySchedule:
+    """
+    Return one clinic's day as a grid: therapists across, start times down. Each slot
+    carries `.booking` (its active booking, or None) and `.state` (the availability
+    policy's SlotState). Four queries, whatever the number of slots and bookings.
+    """
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    reminders = Prefetch(
+        "messages",
+        queryset=Message.objects.filter(kind="reminder", audience=MessageAudience.PATIENT).order_by("-created_at"),
+        to_attr="reminders",
+    )
+    active = Prefetch(
+        "bookings",
+        queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)
+        .select_related("patient", "session_type", "screening")
+        .prefetch_related(reminders),
+        to_attr="active_bookings",
+    )
+    slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day))
+    slots = list(slots.select_related("physiotherapist").prefetch_related(active))
+    therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
+    column = {therapist.pk: i for i, therapist in enumerate(therapists)}
+    rows: dict[dt.datetime, ScheduleRow] = {}
+    keys = ["free", "booked", "held", "attended", "no_show", "blocked", "time_off", "closed", "past"]
+    counts = dict.fromkeys(keys, 0)
+    for slot in slots:
+        # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.
+        slot.booking = next((b for b in slot.active_bookings if availability.holds(b, now)), None)
+        if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
+            slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
+        slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
+        counts[slot.state.key] += 1
+        row = rows.setdefault(slot.starts_at, ScheduleRow(time=slot.starts_at, cells=[None] * len(therapists)))
+        row.cells[column[slot.physiotherapist_id]] = slot
+    return DaySchedule(
+        clinic=clinic,
+        day=day,
+        therapists=therapists,
+        rows=[rows[t] for t in sorted(rows)],
+        counts=counts,
+        closed=None if slots else closed_because(clinic=clinic, day=day),
+    )
+
+
+def sees_all_clinics(user) -> bool:
+    """Return whether `user` runs every clinic's desk (a clinic manager), not only those assigned to them."""
+    return user.is_superuser or user.has_perm("bookings.view_all_clinics")
+
+
+def clinics_for(user) -> QuerySet[Clinic]:
+    """
+    Return the clinics whose desk `user` runs: every clinic for a clinic manager, the
+    clinics they are assigned to for a receptionist (none until a manager assigns one).
+    Everything else a member of staff may see is read through this one rule.
+    """
+    if sees_all_clinics(user):
+        return Clinic.objects.all()
+    return Clinic.objects.filter(front_desk=user)
+
+
+def bookings_for(user) -> QuerySet[Booking]:
+    return Booking.objects.filter(slot__clinic__in=clinics_for(user))
+
+
+def slots_for(user) -> QuerySet[Slot]:
+    return Slot.objects.filter(clinic__in=clinics_for(user)).select_related("clinic", "physiotherapist")
+
+
+def patients_for(user) -> QuerySet[Patient]:
+    """Return the patients `user` may see: those with a booking at one of their clinics (everyone, for a manager)."""
+    if sees_all_clinics(user):
+        return Patient.objects.all()
+    return Patient.objects.filter(pk__in=bookings_for(user).values("patient_id"))
+
+
+def physiotherapists_for(user) -> QuerySet[Physiotherapist]:
+    """Return the therapists `user` may see and enter leave for: those who work at one of their clinics."""
+    if sees_all_clinics(user):
+        return Physiotherapist.objects.all()
+    return Physiotherapist.objects.filter(pk__in=availabilities_for(user).values("physiotherapist_id"))
+
+
+def availabilities_for(user) -> QuerySet[WeeklyAvailability]:
+    return WeeklyAvailability.objects.filter(clinic__in=clinics_for(user))
+
+
+def time_off_for(user) -> QuerySet[TimeOff]:
+    """Return the leave `user` may see and change: that of the therapists who work at their clinics."""
+    return TimeOff.objects.filter(physiotherapist__in=physiotherapists_for(user))
+
+
+def closures_for(user) -> QuerySet[ClinicClosure]:
+    """Return the closures of at least one of `user`'s clinics."""
+    if sees_all_clinics(user):
+        return ClinicClosure.objects.all()
+    closed = ClinicClosure.clinics.through.objects.filter(clinic__in=clinics_for(user))
+    return ClinicClosure.objects.filter(pk__in=closed.values("clinicclosure_id"))
+
+
+def bookings_search(query: str, *, user=None, limit: int = 20) -> list[Booking]:
+    """
+    Find bookings by reference, name, or phone: in any spelling, or its last 4 or more
+    digits. Upcoming first, then the most recent past ones.
+    """
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from bookings.phones import try_normalize_phone
+
+    query = query.strip()
+    digits = "".join(c for c in query if c.isdigit())
+    match = Q(reference__iexact=query) | Q(name__icontains=query) | Q(patient__name__icontains=query)
+    e164 = try_normalize_phone(query)
+    if e164:
+        match |= Q(phone=e164)
+    elif len(digits) >= 4 and len(digits) == len(query.replace(" ", "").replace("-", "")):
+        match |= Q(phone__endswith=digits)
+    bookings = (bookings_for(user) if user is not None else Booking.objects.all()).filter(match).with_related()
+    now = timezone.now()
+    upcoming = list(bookings.filter(slot__starts_at__gte=now).order_by("slot__starts_at")[:limit])
+    past = list(bookings.filter(slot__starts_at__lt=now).order_by("-slot__starts_at")[: limit - len(upcoming)])
+    return upcoming + past

@@ -1,0 +1,97 @@
+"""
+What each booking event owes whom. The services call these functions inside their own
+transaction: each writes the messages it owes into the outbox, so a message exists exactly
+when the change it reports was committed, and no request renders or sends anything.
+"""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.dateformat import format as format_date
+from django.utils.translation import pgettext
+
+from bookings.messaging import channels, outbox
+from bookings.messaging.rendering import message_language
+from bookings.models import Booking, BookingSource, MessageAudience, MessageChannel
+
+
+def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra) -> dict:
+    """
+    What a message says, as it was when the change happened (no notes, nothing clinical), in
+    `language`: the day's name, and the booking's page in that language.
+    """
+    start = timezone.localtime(booking.slot.starts_at)
+    with translation.override(language):
+        when = format_date(start, pgettext("a session's day and time in a message", "D d M, H:i"))
+        manage_path = booking.get_absolute_url()
+        fee = booking.session_type.fee
+    return {
+        "first_name": booking.name.split()[0] if booking.name.split() else "",
+        "when": when,
+        "time": f"{start:%H:%M}",
+        "clinic": booking.slot.clinic.name,
+        "therapist": booking.slot.physiotherapist.name,
+        "reference": booking.reference,
+        "fee": fee,  # as it was when booked: a later change of price doesn't rewrite it
+        "manage_path": manage_path,
+        "phone": settings.ASPIRE_PHONE_DISPLAY,
+        "language": message_language(language),
+        **extra,
+    }
+
+
+def _to_patient(booking: Booking, kind: str, **extra) -> None:
+    """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
+    params = _params(booking, language=booking.language, **extra)
+    if booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
+        wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
+        channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
+        outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
+                     recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip
+    if booking.email:
+        outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.EMAIL,
+                     recipient=booking.email, kind=kind, params=params)  # fmt: skip
+
+
+def _to_reception(booking: Booking, kind: str, **extra) -> None:
+    clinic = booking.slot.clinic
+    if clinic.email:
+        outbox.queue(booking=booking, audience=MessageAudience.RECEPTION, channel=MessageChannel.EMAIL,
+                     recipient=clinic.email, kind=kind, params=_params(booking, **extra))  # fmt: skip
+
+
+def booking_confirmed(*, booking: Booking) -> None:
+    """Tell the patient (and, for an online booking, the reception)."""
+    _to_patient(booking, "confirmed")
+    if booking.source == BookingSource.ONLINE:
+        _to_reception(booking, "confirmed")
+
+
+def booking_cancelled(*, booking: Booking, by_patient: bool = False) -> None:
+    _to_patient(booking, "cancelled")
+    if by_patient:
+        _to_reception(booking, "cancelled")
+
+
+def booking_moved(*, booking: Booking, by_patient: bool = False, previous_start=None) -> None:
+    _to_patient(booking, "moved")
+    if by_patient:
+        start = timezone.localtime(previous_start) if previous_start else None
+        was = f"{start:%A} {start.day} {start:%B %Y, %H:%M}" if start else ""
+        _to_reception(booking, "moved", previous=was)
+
+
+def booking_reminder(*, booking: Booking) -> None:
+    _to_patient(booking, "reminder")
+
+
+def booking_offer_move(*, booking: Booking) -> None:
+    _to_patient(booking, "offer_move")
+
+
+def waitlist_offer(*, booking: Booking) -> None:
+    """Offer a waitlist patient the time held for them, with the link that books it."""
+    _to_patient(booking, "waitlist_offer", held_until=f"{timezone.localtime(booking.held_until):%H:%M}")
+
+
+def booking_aftercare(*, booking: Booking) -> None:
+    _to_patient(booking, "aftercare")

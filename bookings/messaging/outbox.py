@@ -1,0 +1,157 @@
+"""
+The outbox: every message to a patient or to reception is a row (bookings.models.Message)
+written in the same transaction as the change it reports, and a worker delivers it.
+
+A request only writes rows; `deliver_messages` (a django-tasks task, run by
+`manage.py db_worker`) renders and sends them, so a slow or dead gateway never slows
+or breaks a booking. Each message is claimed with one conditional UPDATE, sent outside
+any transaction (a database lock is never held while a gateway thinks), and its outcome
+recorded with another. A worker killed while sending lets go of its claim after
+ASPIRE_MESSAGE_CLAIM_SECONDS and the next run sends the message then: a duplicate is possible only in
+the instant between the provider's acceptance and the outcome's commit.
+
+Retries, with backoff, are for failures that may pass (a network error, a timeout, a
+5xx, a rate limit); a refusal that won't change (an address that doesn't exist) is
+final at once and shows as failed.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django_tasks import task
+
+from bookings.messaging.sending import ANSWERS, NotOnWhatsApp, PermanentFailure, send
+from bookings.models import Booking, Message, MessageChannel, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+
+# After the first try fails: 30 s, 2 min, 10 min, 30 min, 2 h; then it has failed.
+BACKOFF = [dt.timedelta(seconds=s) for s in (30, 120, 600, 1800, 7200)]
+
+
+MAX_ATTEMPTS = len(BACKOFF) + 1
+
+
+def queue(
+    *,
+    booking: Booking,
+    audience: str,
+    channel: str,
+    recipient: str,
+    kind: str,
+    params: dict,
+    fallback_for: Message | None = None,
+) -> Message:
+    """Write one message into the outbox; the worker is woken once the transaction commits."""
+    message = Message.objects.create(
+        booking=booking,
+        fallback_for=fallback_for,
+        audience=audience,
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        language=params.get("language", "en"),
+        params=params,
+        next_attempt_at=timezone.now(),
+    )
+    wake_worker()
+    return message
+
+
+def wake_worker(*, at: dt.datetime | None = None) -> None:
+    """
+    Enqueue a delivery run once the current transaction commits (at `at`, if given), once
+    per transaction: one run sends every message it wrote (a booking writes up to three,
+    and each was a task of its own, written after the commit).
+    """
+
+    run = deliver_messages
+    if at is not None:
+        if not run.get_backend().supports_defer:
+            return  # a backend that runs tasks at once can't wait: the next run sends it
+        run = run.using(run_after=at)
+    if any(callback == run.enqueue for _, callback, _ in transaction.get_connection().run_on_commit):
+        return
+    transaction.on_commit(run.enqueue)
+
+
+@task()
+def deliver_messages() -> int:
+    """Deliver every message that is due (the worker's task); return how many were sent."""
+    return deliver_due()
+
+
+def deliver_due(*, now: dt.datetime | None = None) -> int:
+    """Send each due message once; schedule the next run for the earliest retry. Return how many were sent."""
+    sent = 0
+    while True:
+        now_ = now or timezone.now()
+        ids = list(Message.objects.due(now_).order_by("next_attempt_at").values_list("pk", flat=True)[:50])
+        if not ids:
+            break
+        for message_id in ids:
+            sent += _deliver_one(message_id, now=now_)
+        if now is not None:
+            break  # a test's fixed clock: one pass
+    later = Message.objects.filter(status=MessageStatus.QUEUED).aggregate(first=Min("next_attempt_at"))["first"]
+    if later is not None and later > (now or timezone.now()):
+        wake_worker(at=later)
+    return sent
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    """Take the message for this worker for a while: one UPDATE, so two workers can't both take it."""
+    claimed = Message.objects.due(now).filter(pk=message_id)
+    return bool(claimed.update(claimed_until=now + dt.timedelta(seconds=settings.ASPIRE_MESSAGE_CLAIM_SECONDS)))
+
+
+def _deliver_one(message_id: int, *, now: dt.datetime) -> int:
+    if not _claim(message_id, now):
+        return 0  # another worker has it, or it is done
+    message = Message.objects.select_related(
+        "booking__slot__clinic", "booking__slot__physiotherapist", "booking__session_type"
+    ).get(pk=message_id)
+    attempts = message.attempts + 1
+    try:
+        provider_id = send(message)
+    except PermanentFailure as exc:
+        _record(message, attempts=attempts, status=MessageStatus.FAILED, failed_at=now, last_error=str(exc)[:500])
+        logger.warning("Message %s failed for good: %s", message.pk, exc)
+        if isinstance(exc, NotOnWhatsApp):
+            with transaction.atomic():
+                fall_back_to_text(message)
+        return 0
+    except Exception as exc:  # noqa: BLE001 - any other failure may pass: retry, then give up
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if attempts >= MAX_ATTEMPTS:
+            _record(message, attempts=attempts, status=MessageStatus.FAILED, failed_at=now, last_error=error)
+            logger.warning("Message %s failed after %s attempts: %s", message.pk, attempts, error)
+        else:
+            _record(message, attempts=attempts, next_attempt_at=now + BACKOFF[attempts - 1], last_error=error)
+            logger.info("Message %s will be tried again: %s", message.pk, error)
+        return 0
+    _record(message, attempts=attempts, status=MessageStatus.SENT, sent_at=now, provider_message_id=provider_id or "")
+    return 1
+
+
+def _record(message: Message, **fields) -> None:
+    Message.objects.filter(pk=message.pk).update(claimed_until=None, **fields)
+
+
+def fall_back_to_text(message: Message) -> Message | None:
+    """Queue the one text message that stands in for a WhatsApp message the number can't receive."""
+    if message.channel != MessageChannel.WHATSAPP or message.kind in ANSWERS:
+        return None
+    try:
+        with transaction.atomic():
+            return queue(
+                booking=message.booking, audience=message.audience, channel=MessageChannel.SMS,
+                recipient=message.recipient, kind=message.kind, params=message.params, fallback_for=message,
+            )  # fmt: skip
+    except IntegrityError:
+        return None  # already queued: one fallback per message, however often the failure is reported
