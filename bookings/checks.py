@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from bookings.messaging.channels import whatsapp_configured
+
 # Channels that reach a patient's phone; the others (the console, bookings.messaging's file and
 # memory channels) are for development and tests.
 REAL_SMS_CHANNELS = {"twilio", "gateway"}
@@ -14,7 +16,6 @@ def patients_can_be_reached(app_configs, **kwargs):
     In production a patient who gives only a phone number (most of them) must get their
     confirmation: refuse a site whose messages would go to the server's console.
     """
-    from bookings.messaging.channels import whatsapp_configured
 
     if settings.DEBUG or whatsapp_configured() or settings.ASPIRE_SMS_CHANNEL in REAL_SMS_CHANNELS:
         return []

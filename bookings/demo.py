@@ -3,7 +3,28 @@ Demo data for `make run`: invented, plausible for Karachi, marked as demo.
 Every function here is idempotent: running seed_demo twice changes nothing.
 """
 
-from bookings.models import Clinic
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.text import slugify
+
+from bookings.booking import services
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Clinic,
+    Physiotherapist,
+    SessionType,
+    Slot,
+    WeeklyAvailability,
+)
+from bookings.phones import normalize_phone
+from bookings.timeutils import day_bounds, local_today
 
 DEMO_CLINICS = [
     {
@@ -150,8 +171,6 @@ _PREFIXES = ["0300", "0301", "0302", "0312", "0315", "0321", "0322", "0331", "03
 
 
 def _more_patients(count: int) -> list[tuple[str, str]]:
-    import random
-
     rng = random.Random(15)
     names = [f"{first} {last}" for first in _FIRST_NAMES for last in _SURNAMES]
     rng.shuffle(names)
@@ -166,12 +185,6 @@ DEMO_NOTES = ["", "Lower back pain for two months.", "Stiff neck from desk work.
 
 def seed_therapists(clinics) -> list:
     """Two therapists per clinic (one woman, one man), working Monday to Saturday."""
-    import datetime as dt
-
-    from django.utils.text import slugify
-
-    from bookings.models import Physiotherapist, WeeklyAvailability
-    from bookings.timeutils import local_today
 
     therapists = []
     valid_from = local_today() - dt.timedelta(days=60)
@@ -203,8 +216,6 @@ def seed_therapists(clinics) -> list:
 
 
 def seed_session_types() -> list:
-    from bookings.models import SessionType
-
     return [
         SessionType.objects.get_or_create(
             name=name,
@@ -227,9 +238,6 @@ def _patient_habits() -> list[dict]:
     Each demo patient's clinic, the weekdays they come on (once or twice a week), the time they
     like, and whether they are new (their first session is an assessment) or part way through a course.
     """
-    import random
-
-    from bookings.phones import normalize_phone
 
     rng = random.Random(2026)  # the same demo every time
     weekly = [(0, 3), (1, 4), (2, 5), (0,), (1,), (2,), (3,), (4,), (5,)]
@@ -254,7 +262,6 @@ def _fill(days_ahead: int) -> float:
 
 def _nearest(free: list, minute: int):
     """Return the free slot that starts nearest `minute` past midnight, local time."""
-    from django.utils import timezone
 
     def distance(slot) -> int:
         local = timezone.localtime(slot.starts_at)
@@ -265,10 +272,6 @@ def _nearest(free: list, minute: int):
 
 def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
     """Book `slot` for the patient as reception or the website would have, and play out what happened."""
-    import datetime as dt
-
-    from bookings.booking import services
-    from bookings.models import Booking, BookingSource, BookingStatus
 
     if walk_in:
         source, booked_at = BookingSource.WALK_IN, slot.starts_at - dt.timedelta(minutes=rng.randint(5, 40))
@@ -312,13 +315,6 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     walk-ins; coming sessions confirmed, fewer the further ahead. A clinic's day that already has demo
     bookings is left as it is, so running it again adds nothing. Return how many demo bookings exist.
     """
-    import datetime as dt
-    import random
-
-    from django.utils import timezone
-
-    from bookings.models import ACTIVE_STATUSES, Booking, Clinic, Slot
-    from bookings.timeutils import day_bounds, local_today
 
     first_visit, follow_up = session_types[0], session_types[1]
     now, today = timezone.now(), local_today()
@@ -373,8 +369,6 @@ def seed_staff(clinics=()) -> list[tuple[str, str, str]]:
     The demo receptionist (who runs the desks of the first two `clinics`) and clinic manager
     (who sees them all). Return (role, username, password) for each.
     """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
 
     logins = [
         ("Receptionist", "reception", "aspire-demo-2026", "Demo", "Receptionist"),

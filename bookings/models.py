@@ -1,11 +1,17 @@
+from urllib.parse import quote_plus
+
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
+
+from bookings.timeutils import day_bounds
 
 
 class ClinicQuerySet(models.QuerySet):
@@ -74,7 +80,6 @@ class Clinic(models.Model):
         """Return the map link, or one made from the coordinates or the address."""
         if self.map_url:
             return self.map_url
-        from urllib.parse import quote_plus
 
         if self.latitude is not None and self.longitude is not None:
             return f"https://www.google.com/maps/search/?api=1&query={self.latitude},{self.longitude}"
@@ -248,8 +253,6 @@ class WeeklyAvailability(models.Model):
         return f"{self.physiotherapist} at {self.clinic}, {self.get_weekday_display()} {hours}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The end must be after the start."}, code="end_before_start")
         if not (self.physiotherapist_id and self.start_time and self.end_time and self.valid_from):
@@ -354,13 +357,10 @@ class SlotQuerySet(models.QuerySet):
         return self.filter(is_blocked=False).exclude(models.Exists(taken))
 
     def upcoming(self, now=None):
-        from django.utils import timezone
-
         return self.filter(starts_at__gt=now or timezone.now())
 
     def on_day(self, day):
         """Return the slots that start on `day` in Karachi time."""
-        from bookings.timeutils import day_bounds
 
         start, end = day_bounds(day)
         return self.filter(starts_at__gte=start, starts_at__lt=end)
@@ -400,14 +400,10 @@ class Slot(models.Model):
         indexes = [models.Index(fields=["clinic", "starts_at"], name="slot_clinic_start_idx")]
 
     def __str__(self):
-        from django.utils import timezone
-
         start = timezone.localtime(self.starts_at)
         return f"{start:%a %d %b %Y, %H:%M}, {self.physiotherapist} ({self.clinic})"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.starts_at and self.ends_at:
             if self.ends_at <= self.starts_at:
                 raise ValidationError({"ends_at": "The end must be after the start."}, code="end_before_start")

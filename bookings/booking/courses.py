@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -149,8 +149,6 @@ def course_plan(
 
 
 def _active_bookings():
-    from django.db.models import Prefetch
-
     return Prefetch("bookings", queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES), to_attr="active")
 
 

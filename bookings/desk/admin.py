@@ -21,6 +21,7 @@ from bookings.booking import patients, privacy, screening, services
 from bookings.desk import selectors, staff
 from bookings.desk.forms import (
     BookingEditForm,
+    CancelForm,
     ClosureForm,
     ReceptionistChangeForm,
     ReceptionistCreateForm,
@@ -1011,7 +1012,6 @@ class BookingAdmin(
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request, queryset):
         """Ask why first (a page of its own), then cancel each with that reason."""
-        from bookings.desk.forms import CancelForm
 
         form = CancelForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():

@@ -6,21 +6,32 @@ what they cleaned, so a form never writes.
 import datetime as dt
 
 from django import forms
+from django.contrib import admin
 from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings.booking.patients import clean_person_name
-from bookings.models import Booking, BookingSource, CancelReason, Clinic, ClinicClosure, Slot, TimeOff
+from bookings.desk.staff import set_full_name
+from bookings.desk.widgets import TamperProofAutocompleteSelect
+from bookings.models import (
+    Booking,
+    BookingSource,
+    CancelReason,
+    Clinic,
+    ClinicClosure,
+    SessionType,
+    Slot,
+    TimeOff,
+    Weekday,
+)
 from bookings.phones import InvalidPhone, normalize_phone
+from bookings.schedule.hours import DayHours
 
 
 def slot_field(**kwargs) -> forms.ModelChoiceField:
     """A slot picker that searches by day, time, therapist or clinic (SlotAdmin.get_search_results)."""
-    from django.contrib import admin
-
-    from bookings.desk.widgets import TamperProofAutocompleteSelect
 
     widget = TamperProofAutocompleteSelect(Booking._meta.get_field("slot"), admin.site)
     return forms.ModelChoiceField(
@@ -53,8 +64,6 @@ class DeskBookingForm(forms.Form):
     consent = forms.BooleanField(label="Told about the safety information", required=False)
 
     def __init__(self, *args, patients, **kwargs):
-        from bookings.models import SessionType
-
         super().__init__(*args, **kwargs)
         # The patients whose name may fill in a blank one: the desk's own (selectors.patients_for), so a
         # number known only at another clinic doesn't put that clinic's name for it on this desk's schedule.
@@ -193,8 +202,6 @@ class ReceptionistFieldsMixin(forms.Form):
         return clean_person_name(self.cleaned_data["full_name"])
 
     def _post_clean(self):
-        from bookings.desk.staff import set_full_name
-
         if "full_name" in self.cleaned_data:
             # Before the password validators compare the password with the person's name.
             set_full_name(user=self.instance, full_name=self.cleaned_data["full_name"])
@@ -269,8 +276,6 @@ class WeeklyHoursForm(forms.Form):
     )
 
     def __init__(self, *args, today, **kwargs):
-        from bookings.models import Weekday
-
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["valid_from"].initial = today
@@ -306,8 +311,6 @@ class WeeklyHoursForm(forms.Form):
         return valid_from
 
     def clean(self):
-        from bookings.schedule.hours import DayHours
-
         cleaned = super().clean()
         first, last = cleaned.get("valid_from"), cleaned.get("valid_until")
         if first and last and last < first:

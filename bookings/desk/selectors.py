@@ -7,7 +7,8 @@ or phone.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -22,6 +23,7 @@ from bookings.models import (
     TimeOff,
     WeeklyAvailability,
 )
+from bookings.phones import try_normalize_phone
 from bookings.schedule import availability
 from bookings.schedule.selectors import closed_because
 
@@ -48,7 +50,6 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     carries `.booking` (its active booking, or None) and `.state` (the availability
     policy's SlotState). Four queries, whatever the number of slots and bookings.
     """
-    from django.utils import timezone
 
     now = now or timezone.now()
     reminders = Prefetch(
@@ -149,10 +150,6 @@ def bookings_search(query: str, *, user=None, limit: int = 20) -> list[Booking]:
     Find bookings by reference, name, or phone: in any spelling, or its last 4 or more
     digits. Upcoming first, then the most recent past ones.
     """
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from bookings.phones import try_normalize_phone
 
     query = query.strip()
     digits = "".join(c for c in query if c.isdigit())

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings import errors
-from bookings.booking import services
+from bookings.booking import courses, services
 from bookings.desk import selectors
 from bookings.desk.forms import (
     BookingMoveForm,
@@ -193,7 +193,6 @@ def course_add(request):
     Book a course in one go. "Preview" shows every session's time and what stops it (the
     clashes), and saves nothing; "Book the course" books them all or none.
     """
-    from bookings.booking import courses
 
     initial = {"source": BookingSource.PHONE}
     slot_id = request.GET.get("slot", "")

@@ -148,7 +148,7 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
     called; build_absolute_uri() gives it back behind nginx (scheme from SECURE_PROXY_SSL_HEADER,
     host from the Host header nginx passes on).
     """
-    from twilio.request_validator import RequestValidator
+    from twilio.request_validator import RequestValidator  # here: the twilio package slows every start (channels)
 
     token = settings.ASPIRE_TWILIO_AUTH_TOKEN
     signature = request.headers.get("X-Twilio-Signature", "")

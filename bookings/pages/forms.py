@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.booking import screening
 from bookings.booking.patients import clean_person_name
+from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
 from bookings.phones import InvalidPhone, normalize_mobile
 
 
@@ -117,8 +118,6 @@ class PatientBookingForm(PatientForm):
     )
 
     def __init__(self, *args, **kwargs):
-        from bookings.models import SessionType
-
         super().__init__(*args, **kwargs)
         session_types = SessionType.objects.active()
         self.fields["session_type"].queryset = session_types
@@ -188,8 +187,6 @@ class WaitlistForm(PatientForm):
     )  # fmt: skip
 
     def __init__(self, *args, clinic, **kwargs):
-        from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
-
         super().__init__(*args, **kwargs)
         self.fields["session_type"].queryset = session_types = SessionType.objects.active()
         # As on the booking form, the first session type is chosen (most who wait are new patients).

@@ -24,11 +24,11 @@ from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
 from bookings import errors, photos
-from bookings.booking import screening, services
+from bookings.booking import courses, screening, services, waitlist
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.pages import ratelimit
-from bookings.pages.forms import PatientBookingForm
+from bookings.pages.forms import PatientBookingForm, WaitlistForm
 from bookings.schedule import availability, selectors
 from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
@@ -326,8 +326,6 @@ def _booking_or_404(token: str) -> Booking:
 @never_cache
 @require_safe
 def manage(request, token):
-    from bookings.booking import courses
-
     booking = _booking_or_404(token)
     offered = courses.next_session_offered(booking)
     context = {
@@ -442,8 +440,6 @@ def manage_move_to(request, token, slot_id):
 @require_http_methods(["GET", "POST"])
 def waitlist_join(request, clinic_slug):
     """Ask to be told when a time frees at a clinic: days, part of the day, therapist or gender, phone."""
-    from bookings.booking import waitlist
-    from bookings.pages.forms import WaitlistForm
 
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     day = _requested_day(request, default=local_today())
@@ -484,7 +480,6 @@ def waitlist_join(request, clinic_slug):
 @require_POST
 def manage_next(request, token, slot_id):
     """Book the next session at one of the offered times: one tap, the same details."""
-    from bookings.booking import courses
 
     booking = _booking_or_404(token)
     try:
@@ -499,7 +494,6 @@ def manage_next(request, token, slot_id):
 @require_POST
 def manage_claim(request, token):
     """Book the time held for a waitlist patient: one tap on the offer's page."""
-    from bookings.booking import waitlist
 
     booking = _booking_or_404(token)
     try:
@@ -514,7 +508,6 @@ def manage_claim(request, token):
 @require_POST
 def manage_decline(request, token):
     """Let a held time go at once, for the next patient waiting."""
-    from bookings.booking import waitlist
 
     booking = _booking_or_404(token)
     try:

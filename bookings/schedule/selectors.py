@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.models import (
@@ -21,16 +22,15 @@ from bookings.models import (
 )
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
+from bookings.timeutils import day_bounds, local_today
 
 
 def _closures_on(*, clinic: Clinic, day: dt.date):
-
     return ClinicClosure.objects.filter(clinics=clinic, start_date__lte=day, end_date__gte=day)
 
 
 def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
     """Return why a clinic with no slots on `day` is closed: a closure's reason, or that no one works that weekday."""
-    from bookings.models import WeeklyAvailability
 
     closure = _closures_on(clinic=clinic, day=day).first()
     if closure:
@@ -48,7 +48,6 @@ def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
     Return whether a patient should read that the clinic is closed on `day` rather than that it
     has no free time: a closure, or no slots that day and no one's weekly hours on that weekday.
     """
-    from bookings.timeutils import day_bounds
 
     start, end = day_bounds(day)
     if not Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exists():
@@ -71,9 +70,6 @@ def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=No
 
 def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str = "", now=None) -> dt.date | None:
     """Return the first Karachi date after `after` with a bookable time, reading its first free slot off the index."""
-    from django.utils import timezone
-
-    from bookings.timeutils import day_bounds
 
     slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
     first = slots.filter(starts_at__gte=day_bounds(after)[1]).order_by("starts_at").values_list("starts_at", flat=True)
@@ -166,9 +162,6 @@ def free_times(
     query (the therapists with a time in the whole booking window) cost as much as
     this one, most of it in building the query in Python.
     """
-    from django.utils import timezone
-
-    from bookings.timeutils import day_bounds
 
     tz = timezone.get_current_timezone()
     rows = (
@@ -195,7 +188,6 @@ def next_free_time_by_clinic(*, clinics, physio_slug: str = "", gender: str = ""
     Each clinic's first free slot is looked up on its own (clinic, start) index,
     stopping at the first free one: the cost doesn't grow with the bookings.
     """
-    from django.db.models import OuterRef, Subquery
 
     first_free = (
         online_slots(physio_slug=physio_slug, gender=gender, now=now)
@@ -224,7 +216,6 @@ def therapists_offered(*, clinic=None, now=None) -> QuerySet[Physiotherapist]:
     with at least one bookable time, by name. One query: a therapist without one (no
     hours yet, on leave, fully booked) is not offered, whatever their weekly hours say.
     """
-    from django.db.models import Exists, OuterRef
 
     slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
     return Physiotherapist.objects.filter(Exists(slots)).order_by("name")
@@ -253,9 +244,6 @@ def team(*, slug: str = "", now=None) -> list[Physiotherapist]:
     their next time a patient can book online, or None). Two queries, whatever the size
     of the team or the schedule: the first free time is read off the slot index.
     """
-    from django.db.models import OuterRef, Subquery
-
-    from bookings.timeutils import local_today
 
     current = (
         WeeklyAvailability.objects.exclude(valid_until__lt=local_today())

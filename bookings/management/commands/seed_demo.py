@@ -1,9 +1,12 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bookings import demo
 from bookings.schedule import slots
+from bookings.timeutils import local_today
 
 
 class Command(BaseCommand):
@@ -22,10 +25,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, allow_production=False, **options):
-        import datetime as dt
-
-        from bookings.timeutils import local_today
-
         # The demo's staff logins have their passwords in the README: on a real site they would
         # open every patient's phone number to anyone who has read it.
         if not settings.DEBUG and not allow_production:
