@@ -16,14 +16,16 @@ from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingSource,
-    BookingStatus,
+    CancelReason,
     Clinic,
+    Message,
     Physiotherapist,
     SessionType,
-    Slot,
     WeeklyAvailability,
 )
 from bookings.phones import normalize_phone
+from bookings.schedule import availability
+from bookings.schedule.availability import Channel
 from bookings.timeutils import day_bounds, local_today
 
 DEMO_CLINICS = [
@@ -278,7 +280,8 @@ def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
     else:
         source = rng.choices([BookingSource.ONLINE, BookingSource.PHONE], weights=[3, 1])[0]
         booked_at = min(now, slot.starts_at - dt.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 9)))
-    booking = services.booking_create(
+    # Through the desk's door whatever the source: the history is replayed without the online limits.
+    booking = services.book_at_desk(
         slot_id=slot.pk,
         session_type=session_type,
         name=habit["name"],
@@ -287,8 +290,6 @@ def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
         consent=True,
         source=source,
         now=booked_at,
-        apply_online_rules=False,
-        notify=False,
     )
     Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
     if slot.starts_at <= now:
@@ -303,7 +304,7 @@ def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
         services.booking_mark_no_show(booking=booking, now=slot.ends_at)
     elif outcome == "cancelled":
         cancelled_at = min(now, max(booked_at, slot.starts_at - dt.timedelta(days=1)))
-        Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CANCELLED, cancelled_at=cancelled_at)
+        services.booking_cancel(booking=booking, reason=CancelReason.PATIENT_ASKED, now=cancelled_at)
     return outcome
 
 
@@ -337,7 +338,9 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
         for slug, clinic in clinics.items():
             if (clinic.pk, day) in seeded:
                 continue
-            free = list(Slot.objects.free().filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end))
+            # Free as the desk saw the day that morning.
+            bookable = availability.bookable(channel=Channel.STAFF, now=start)
+            free = list(bookable.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end))
             for habit in habits:
                 if habit["clinic"] != slug or day.weekday() not in habit["weekdays"] or not free:
                     continue
@@ -361,6 +364,8 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
                 if outcome != "cancelled":
                     free.remove(slot)  # a cancelled time is free again, for someone else
                     busy.add((habit["e164"], day))
+    # A replayed history tells no one: the confirmations and cancellations it queued go.
+    Message.objects.filter(booking__in=demo).delete()
     return demo.count()
 
 

@@ -348,14 +348,6 @@ class BookingSource(models.TextChoices):
 
 
 class SlotQuerySet(models.QuerySet):
-    def with_active_booking(self):
-        return self.filter(bookings__status__in=ACTIVE_STATUSES)
-
-    def free(self):
-        """Return slots with no active booking and not blocked."""
-        taken = Booking.objects.filter(slot=models.OuterRef("pk"), status__in=ACTIVE_STATUSES)
-        return self.filter(is_blocked=False).exclude(models.Exists(taken))
-
     def upcoming(self, now=None):
         return self.filter(starts_at__gt=now or timezone.now())
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -70,7 +70,7 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
         return repeat  # the same tap again (a double tap): the booking it made, not "no longer free"
     if not any(slot.pk == slot_id for slot in next_session_times(booking, now=now, limit=1000)):
         raise errors.SlotUnavailable(gettext("That time is no longer free."))
-    new = services.booking_create(
+    new = services.book_online(
         slot_id=slot_id,
         session_type=SessionType.objects.for_next_session(booking.session_type),
         name=booking.name,
@@ -86,9 +86,8 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
         course_id = Course.objects.create(
             patient_id=booking.patient_id, physiotherapist_id=booking.slot.physiotherapist_id
         ).pk
-        Booking.objects.filter(pk=booking.pk).update(course_id=course_id)
-    Booking.objects.filter(pk=new.pk).update(course_id=course_id)
-    new.course_id = course_id
+        services.booking_join_course(booking=booking, course_id=course_id)
+    services.booking_join_course(booking=new, course_id=course_id)
     return new
 
 
@@ -116,7 +115,7 @@ def course_plan(
     Return the course of `sessions` sessions every `every_days` days from `first_slot`, with the
     same therapist at the same clinic and time of day, each with what would stop it being booked
     by the desk now: no slot then, the availability policy's refusal, or the patient (by `phone`)
-    already busy then. Three queries, whatever the number of sessions.
+    already busy then. Two queries, whatever the number of sessions.
     """
     now = now or timezone.now()
     start = timezone.localtime(first_slot.starts_at)
@@ -124,17 +123,18 @@ def course_plan(
         at(start.date() + dt.timedelta(days=i * every_days), start.time().replace(tzinfo=None)) for i in range(sessions)
     ]
     slots = availability.with_flags(
-        Slot.objects.filter(physiotherapist_id=first_slot.physiotherapist_id, starts_at__in=times)
+        Slot.objects.filter(physiotherapist_id=first_slot.physiotherapist_id, starts_at__in=times),
+        channel=Channel.STAFF,
+        now=now,
     ).select_related("clinic", "physiotherapist")
-    slots = {slot.starts_at: slot for slot in slots.prefetch_related(_active_bookings())}
-    busy = []
     e164 = try_normalize_phone(phone) if phone else None
     if e164:
-        busy = list(
-            Booking.objects.filter(
-                patient__phone=e164, status__in=ACTIVE_STATUSES, slot__starts_at__lt=times[-1] + dt.timedelta(days=1)
-            ).values_list("slot__starts_at", "slot__ends_at")
+        mine = Booking.objects.filter(
+            patients.busy_during(starts_at=OuterRef("starts_at"), ends_at=OuterRef("ends_at"), now=now),
+            patient__phone=e164,
         )
+        slots = slots.annotate(patient_busy=Exists(mine))
+    slots = {slot.starts_at: slot for slot in slots.prefetch_related(_active_bookings())}
     plan = []
     for number, when in enumerate(times, start=1):
         slot = slots.get(when)
@@ -142,7 +142,7 @@ def course_plan(
             problem = f"{first_slot.physiotherapist.name} has no time at {start:%H:%M} here that day."
         else:
             problem = availability.refusal(slot, channel=Channel.STAFF, now=now, active_bookings=slot.active)
-            if problem is None and any(s < slot.ends_at and slot.starts_at < e for s, e in busy):
+            if problem is None and getattr(slot, "patient_busy", False):
                 problem = "The patient already has a session at that time."
         plan.append(PlannedSession(number, when, slot, problem))
     return plan
@@ -190,7 +190,7 @@ def course_book(
     for planned in plan:
         try:
             with transaction.atomic():
-                booking = services.booking_create(
+                booking = services.book_at_desk(
                     slot_id=planned.slot.pk, session_type=session_type, name=name, phone=phone, email=email,
                     notes=notes, consent=consent, source=source, created_by=created_by, now=now,
                 )  # fmt: skip
@@ -198,7 +198,7 @@ def course_book(
             planned.problem = str(exc)
             refused.append(planned)
             continue
-        Booking.objects.filter(pk=booking.pk).update(course=course)
+        services.booking_join_course(booking=booking, course_id=course.pk)
     if refused:
         raise CourseClash(_clashes(refused))  # the atomic() of this function undoes every session
     return course

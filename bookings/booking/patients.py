@@ -62,9 +62,14 @@ def _patient_busy() -> PatientBusy:
     )
 
 
-def _overlapping(slot: Slot, now: dt.datetime) -> Q:
-    # A waitlist hold that has ended doesn't put its patient anywhere.
-    return availability.holds_slot(now) & Q(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at)
+def busy_during(*, starts_at, ends_at, now: dt.datetime) -> Q:
+    """
+    The bookings that put their patient somewhere between `starts_at` and `ends_at` (datetimes,
+    or OuterRefs to a slot's): those holding their slot at `now` (a waitlist hold only until it
+    ends) that overlap that time. The one rule of "the patient is busy then", for the booking
+    services, the waitlist's matching and a course's preview.
+    """
+    return availability.holds_slot(now) & Q(slot__starts_at__lt=ends_at, slot__ends_at__gt=starts_at)
 
 
 def check_patient_can_book(
@@ -79,7 +84,10 @@ def check_patient_can_book(
     mine = Booking.objects.filter(patient=patient)
     if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
         mine = mine.exclude(pk=exclude_booking.pk)
-    counts = mine.aggregate(clashes=Count("pk", filter=_overlapping(slot, now)), **_online_counts(patient, now))
+    counts = mine.aggregate(
+        clashes=Count("pk", filter=busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now)),
+        **_online_counts(patient, now),
+    )
     if counts["clashes"]:
         raise _patient_busy()
     if online and _over_online_limits(counts):
@@ -162,7 +170,9 @@ def check_patient_free(
     of theirs overlapping `slot`, with any therapist at any clinic. The caller holds the
     patient's row lock, so two simultaneous bookings of one number can't both pass.
     """
-    clash = Booking.objects.filter(_overlapping(slot, now), patient=patient)
+    clash = Booking.objects.filter(
+        busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now), patient=patient
+    )
     if exclude_booking is not None:
         clash = clash.exclude(pk=exclude_booking.pk)
     if clash.exists():

@@ -36,6 +36,7 @@ from bookings.models import (
     SafetyScreening,
     SessionType,
     Slot,
+    WaitlistEntry,
 )
 from bookings.phones import normalize_phone
 from bookings.schedule import availability
@@ -98,12 +99,13 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
-def lock_slot(slot_id: int) -> Slot:
+def lock_slot(slot_id: int, *, channel: Channel, now: dt.datetime) -> Slot:
     """
     Lock the slot's own row (not its clinic's or therapist's: bookings of other times
-    at the clinic go on in parallel) and read it with what the availability policy asks.
+    at the clinic go on in parallel) and read it with what the availability policy asks
+    of a booking through `channel` at `now`.
     """
-    slots = availability.with_flags(Slot.objects.select_for_update(of=("self",)))
+    slots = availability.with_flags(Slot.objects.select_for_update(of=("self",)), channel=channel, now=now)
     try:
         return slots.select_related("clinic", "physiotherapist").get(pk=slot_id)
     except Slot.DoesNotExist:
@@ -116,7 +118,7 @@ def lock_slots(slot_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def booking_create(
+def book_online(
     *,
     slot_id: int,
     session_type: SessionType,
@@ -125,25 +127,16 @@ def booking_create(
     email: str = "",
     notes: str = "",
     consent: bool = False,
-    source: str = BookingSource.ONLINE,
-    created_by: AbstractBaseUser | None = None,
     form_key: str = "",
     contact_channel: str = "",
     language: str = settings.LANGUAGE_CODE,
-    now: dt.datetime | None = None,
-    apply_online_rules: bool = True,
-    notify: bool = True,
     screening_answers: dict[str, bool] | None = None,
-    hold_until: dt.datetime | None = None,
-    waitlist_entry=None,
+    now: dt.datetime | None = None,
 ) -> Booking:
     """
-    Book a slot: lock it, re-check it is free, write. Raise SlotUnavailable if it
-    is not, and TooManyBookings past the per-phone limit. Online bookings follow
-    the online rules (notice, window, limit); staff bookings don't.
-
-    With `hold_until`, the slot is held for a patient on the waitlist (`waitlist_entry`)
-    until then, by the same rules (bookings.waitlist); the patient claims it or it lapses.
+    Book a slot for a patient on the site, by the online rules (notice, window, the limits
+    per number), and queue its confirmation. Raise SlotUnavailable if the time can't be
+    had, TooManyBookings past a limit, PatientBusy if the patient is elsewhere then.
 
     `form_key` is the one-time key of the form the booking came from: the same form
     sent twice (a double click, a resent POST) gets the booking it already made. Only
@@ -153,41 +146,105 @@ def booking_create(
     `screening_answers` (the online form's safety questions, {} if left blank) are kept
     with the consent version agreed to, and whether this is the number's first visit.
     """
-    now = now or timezone.now()
-    slot = lock_slot(slot_id)
+    booking, made = _book(
+        slot_id=slot_id, channel=Channel.ONLINE, now=now or timezone.now(), form_key=form_key,
+        contact_channel=contact_channel, screening_answers=screening_answers,
+        session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
+        source=BookingSource.ONLINE, language=language,
+    )  # fmt: skip
+    if made:
+        notifications.booking_confirmed(booking=booking)
+    return booking
+
+
+@transaction.atomic
+def book_at_desk(
+    *,
+    slot_id: int,
+    session_type: SessionType,
+    name: str,
+    phone: str,
+    email: str = "",
+    notes: str = "",
+    consent: bool = False,
+    source: str = BookingSource.PHONE,
+    created_by: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """
+    Book a slot for a caller or a walk-in (`source`) at the front desk: any time until
+    the slot ends, without the online limits; the patient is still never in two places at
+    once. Queue the confirmation. Raise as book_online.
+    """
+    booking, _ = _book(
+        slot_id=slot_id, channel=Channel.STAFF, now=now or timezone.now(),
+        session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
+        source=source, created_by=created_by if created_by and created_by.is_authenticated else None,
+    )  # fmt: skip
+    notifications.booking_confirmed(booking=booking)
+    return booking
+
+
+@transaction.atomic
+def hold_for_waitlist(
+    *, entry: WaitlistEntry, slot_id: int, language: str, held_until: dt.datetime, now: dt.datetime
+) -> Booking:
+    """
+    Hold a slot for a patient on the waitlist until `held_until`, by the online rules, as a
+    booking in status "held" that the one-per-slot constraint counts, and queue the offer
+    with its link. The patient claims it (bookings.booking.waitlist) or it lapses.
+    """
+    hold, _ = _book(
+        slot_id=slot_id, channel=Channel.ONLINE, now=now,
+        session_type=entry.session_type, name=entry.name, phone=entry.phone, email=entry.email, consent=True,
+        source=BookingSource.ONLINE, language=language, status=BookingStatus.HELD, held_until=held_until,
+        waitlist_entry=entry,
+    )  # fmt: skip
+    notifications.waitlist_offer(booking=hold)
+    announce_schedule_changed()
+    return hold
+
+
+def _book(
+    *,
+    slot_id: int,
+    channel: Channel,
+    now: dt.datetime,
+    phone: str,
+    form_key: str = "",
+    contact_channel: str = "",
+    screening_answers: dict[str, bool] | None = None,
+    **fields,
+) -> tuple[Booking, bool]:
+    """
+    The booking, whoever makes it: lock the slot, let its ended holds lapse, re-check it with
+    the availability policy for `channel`, lock the patient and check them (busy then; online,
+    the limits), write. `fields` are the Booking's own. Return the booking and whether it is
+    new (False: the same form sent again, which gets the booking it made).
+    """
+    slot = lock_slot(slot_id, channel=channel, now=now)
     e164 = normalize_phone(phone)
     active = _lapse_ended_holds(list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
     if form_key:
         for mine in active:
             if mine.form_key == form_key:
-                return mine
-    online = source == BookingSource.ONLINE and apply_online_rules
-    check_slot_free(slot, now=now, channel=Channel.ONLINE if online else Channel.STAFF, active_bookings=active)
+                return mine, False
+    check_slot_free(slot, now=now, channel=channel, active_bookings=active)
     # The opt-in is written with the patient's row, in one statement; a refusal below rolls both back.
-    agreed = opt_in(channel=contact_channel, source=source, now=now) if contact_channel else None
-    patient = patient_get_or_create(phone=e164, name=name, email=email, changes=agreed)
-    counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=online)
+    agreed = opt_in(channel=contact_channel, source=fields["source"], now=now) if contact_channel else None
+    patient = patient_get_or_create(phone=e164, name=fields["name"], email=fields.get("email", ""), changes=agreed)
+    counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=channel == Channel.ONLINE)
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
         form_key=form_key,
         slot=slot,
-        session_type=session_type,
         patient=patient,
-        name=name.strip(),
         phone=patient.phone,
-        email=email,
-        notes=notes,
-        consent=consent,
-        source=source,
-        created_by=created_by if created_by and created_by.is_authenticated else None,
-        language=language,
-        status=BookingStatus.CONFIRMED if hold_until is None else BookingStatus.HELD,
-        held_until=hold_until,
-        waitlist_entry=waitlist_entry,
+        **{**fields, "name": fields["name"].strip()},
     )
     try:
-        # No savepoint of its own: a refusal leaves this function, and its atomic() rolls back.
+        # No savepoint of its own: a refusal leaves the entry point, and its atomic() rolls back.
         booking.save()
     except IntegrityError as exc:
         # The database's partial unique constraint: another request booked the slot
@@ -203,9 +260,13 @@ def booking_create(
             consent_version=screening.CONSENT_VERSION,
             consented_at=now,
         )
-    if notify:
-        notifications.booking_confirmed(booking=booking)
-    return booking
+    return booking, True
+
+
+def booking_join_course(*, booking: Booking, course_id: int) -> None:
+    """Count `booking` as a session of the course (bookings.booking.courses), with its history entry."""
+    booking.course_id = course_id
+    booking.save(update_fields=["course", "updated_at"])
 
 
 def booking_set_language(*, booking: Booking, language: str) -> Booking:
@@ -224,10 +285,52 @@ def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booki
     database's one-per-slot rule still counts them until then) and return the others.
     Nothing is written unless a hold has ended.
     """
-    ended = [b.pk for b in active if b.status == BookingStatus.HELD and not availability.holds(b, now)]
-    if ended:
-        Booking.objects.filter(pk__in=ended, status=BookingStatus.HELD).update(status=BookingStatus.LAPSED)
-    return [b for b in active if b.pk not in ended]
+    ended = [b for b in active if b.status == BookingStatus.HELD and not availability.holds(b, now)]
+    for hold in ended:
+        _lapse(hold)
+    return [b for b in active if b not in ended]
+
+
+def _lapse(hold: Booking) -> None:
+    hold.status = BookingStatus.LAPSED
+    hold.save(update_fields=["status", "updated_at"])  # saved one by one: each leaves its history entry
+
+
+def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
+    """
+    Make a waitlist hold (locked by the caller, still holding) the patient's confirmed booking,
+    by the rules of any online booking: the time may have gone off sale while held (leave, a
+    closure, a block), and the patient may be elsewhere by now. Queue the confirmation. Return
+    the booking and whether it is the patient's first visit.
+    """
+    slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=now)
+    check_slot_free(slot, now=now, channel=Channel.ONLINE, exclude_booking=hold)
+    patient = lock_patient(hold.patient_id)
+    counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
+    hold.status = BookingStatus.CONFIRMED
+    hold.save(update_fields=["status", "updated_at"])
+    notifications.booking_confirmed(booking=Booking.objects.with_related().get(pk=hold.pk))
+    return hold, not counts["attended"]
+
+
+def hold_release(*, hold: Booking) -> None:
+    """Let a waitlist hold (locked by the caller) go at once: the time passes to the next patient waiting."""
+    _lapse(hold)
+    announce_schedule_changed()
+
+
+@transaction.atomic
+def holds_lapse(*, now: dt.datetime | None = None) -> int:
+    """Let every waitlist hold that has ended lapse, each with its history entry; return how many."""
+    now = now or timezone.now()
+    ended = Booking.objects.select_for_update(skip_locked=True).filter(status=BookingStatus.HELD, held_until__lte=now)
+    count = 0
+    for hold in ended:
+        _lapse(hold)
+        count += 1
+    if count:
+        announce_schedule_changed()
+    return count
 
 
 def lock_booking(booking: Booking) -> Booking:
@@ -239,6 +342,11 @@ def lock_booking(booking: Booking) -> Booking:
     """
     Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
     return Booking.objects.select_related("slot").get(pk=booking.pk)
+
+
+def can_cancel(booking: Booking) -> bool:
+    """Return whether the desk may cancel `booking` (a patient online only until the cut-off: patient_can_change)."""
+    return booking.status == BookingStatus.CONFIRMED
 
 
 @transaction.atomic
@@ -255,7 +363,7 @@ def booking_cancel(
     if by_patient:
         _check_patient_can_change(booking, now)
         reason = CancelReason.PATIENT_ASKED
-    if booking.status != BookingStatus.CONFIRMED:
+    if not can_cancel(booking):
         raise InvalidTransition(
             f"Only a confirmed booking can be cancelled; this one is {booking.get_status_display().lower()}."
         )
@@ -347,7 +455,8 @@ def booking_move(
         raise InvalidTransition(gettext("Only a confirmed booking can be moved."))
     if booking.slot_id == new_slot_id:
         return booking
-    new_slot = lock_slot(new_slot_id)
+    channel = Channel.ONLINE if by_patient else Channel.STAFF
+    new_slot = lock_slot(new_slot_id, channel=channel, now=now)
     if by_patient and new_slot.clinic_id != booking.slot.clinic_id:
         # Online, a session moves to another time at its own clinic (the move page offers
         # no other); a change of clinic goes through reception, who know both branches.
@@ -358,7 +467,6 @@ def booking_move(
             )
             % {"phone": settings.ASPIRE_PHONE_DISPLAY}
         )
-    channel = Channel.ONLINE if by_patient else Channel.STAFF
     active = _lapse_ended_holds(list(new_slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
     check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
     check_patient_free(patient=lock_patient(booking.patient_id), slot=new_slot, now=now, exclude_booking=booking)

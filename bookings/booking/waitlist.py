@@ -25,11 +25,8 @@ from django_tasks import task
 from bookings import errors
 from bookings.booking import patients, screening, services
 from bookings.messaging import dispatch
-from bookings.messaging import events as notifications
 from bookings.models import (
-    ACTIVE_STATUSES,
     Booking,
-    BookingSource,
     BookingStatus,
     Clinic,
     PartOfDay,
@@ -39,9 +36,8 @@ from bookings.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from bookings.schedule import availability, selectors
-from bookings.schedule.availability import Channel
-from bookings.signals import announce_schedule_changed, schedule_changed
+from bookings.schedule import selectors
+from bookings.signals import schedule_changed
 from bookings.timeutils import day_bounds
 
 MAX_WAITING_PER_PHONE = 3
@@ -158,9 +154,9 @@ def matching_slots(entry: WaitlistEntry, *, now: dt.datetime):
         slots = slots.filter(physiotherapist__gender=entry.gender)
     offered = Booking.objects.filter(waitlist_entry=entry, slot=OuterRef("pk"))
     busy = Booking.objects.filter(
-        patient_id=entry.patient_id, status__in=ACTIVE_STATUSES,
-        slot__starts_at__lt=OuterRef("ends_at"), slot__ends_at__gt=OuterRef("starts_at"),
-    )  # fmt: skip
+        patients.busy_during(starts_at=OuterRef("starts_at"), ends_at=OuterRef("ends_at"), now=now),
+        patient_id=entry.patient_id,
+    )
     return slots.exclude(Exists(offered)).exclude(Exists(busy)).order_by("starts_at")
 
 
@@ -180,17 +176,14 @@ def _offer_to(entry_id: int, *, now: dt.datetime) -> Booking | None:
             return None
         for slot_id in matching_slots(entry, now=now).values_list("pk", flat=True)[:5]:
             try:
-                hold = services.booking_create(
-                    slot_id=slot_id, session_type=entry.session_type, name=entry.name, phone=entry.phone,
-                    email=entry.email, consent=True, source=BookingSource.ONLINE, language=_language(entry.language),
-                    now=now, notify=False, hold_until=now + dt.timedelta(minutes=hold_minutes()), waitlist_entry=entry,
+                hold = services.hold_for_waitlist(
+                    entry=entry, slot_id=slot_id, language=_language(entry.language),
+                    held_until=now + dt.timedelta(minutes=hold_minutes()), now=now,
                 )  # fmt: skip
             except errors.TooManyBookings:
                 return None  # they couldn't take it; it may change (a session attended, the count reset)
             except errors.BookingError:
                 continue  # taken, or off sale, since it was read; or the patient is busy then
-            notifications.waitlist_offer(booking=hold)
-            announce_schedule_changed()
             wake(at=hold.held_until)  # then it passes on, if not taken
             return hold
     return None
@@ -213,9 +206,7 @@ def waitlist_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     expired = WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING, last_day__lt=today).update(
         status=WaitlistStatus.EXPIRED
     )
-    lapsed = Booking.objects.filter(status=BookingStatus.HELD, held_until__lte=now).update(status=BookingStatus.LAPSED)
-    if lapsed:
-        announce_schedule_changed()
+    lapsed = services.holds_lapse(now=now)
     offered = 0
     if not dispatch.within_message_hours(now):
         return {"expired": expired, "lapsed": lapsed, "offered": offered}
@@ -277,26 +268,16 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
                 "You stay on the waitlist: we will send you the next time that comes free."
             )
         )
-    # The time may have gone off sale while held (leave, a closure, a block): the same rules as any booking.
-    slot = services.lock_slot(booking.slot_id)
-    reason = availability.refusal(slot, channel=Channel.ONLINE, now=now, exclude_booking=booking)
-    if reason:
-        raise errors.SlotUnavailable(reason)
-    patient = patients.lock_patient(booking.patient_id)
-    counts = patients.check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=booking)
-    booking.status = BookingStatus.CONFIRMED
-    booking.save(update_fields=["status", "updated_at"])
+    booking, first_visit = services.hold_confirm(hold=booking, now=now)
     entry = WaitlistEntry.objects.get(pk=booking.waitlist_entry_id)
     WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED)
     # The consent was given when joining the list, in the booking form's words; the safety questions
     # are asked at the desk (the schedule shows "not answered" for a first visit).
     SafetyScreening.objects.create(
-        booking=booking, answers={}, first_visit=not counts["attended"], needs_talk=False,
+        booking=booking, answers={}, first_visit=first_visit, needs_talk=False,
         consent_version=screening.CONSENT_VERSION, consented_at=entry.created_at,
     )  # fmt: skip
-    booking = Booking.objects.with_related().get(pk=booking.pk)
-    notifications.booking_confirmed(booking=booking)
-    return booking
+    return Booking.objects.with_related().get(pk=booking.pk)
 
 
 @transaction.atomic
@@ -307,7 +288,5 @@ def waitlist_decline(*, booking: Booking, now: dt.datetime | None = None) -> Boo
         # Claimed already (on another device): "No thanks" now would leave a booking the patient thinks is gone.
         raise errors.InvalidTransition(gettext("This time is booked for you. To let it go, cancel it on this page."))
     if booking.status == BookingStatus.HELD:
-        booking.status = BookingStatus.LAPSED
-        booking.save(update_fields=["status", "updated_at"])
-        announce_schedule_changed()
+        services.hold_release(hold=booking)
     return booking

@@ -458,10 +458,11 @@ class SlotStateFilter(admin.SimpleListFilter):
         return [("free", "Free"), ("booked", "Booked"), ("blocked", "Blocked")]
 
     def queryset(self, request, queryset):
+        # The availability policy's answers, as the state column shows them.
         if self.value() == "free":
-            return queryset.free()
+            return queryset.filter(pk__in=availability.bookable(channel=Channel.STAFF).values("pk"))
         if self.value() == "booked":
-            return queryset.with_active_booking()
+            return queryset.filter(availability.taken(timezone.now()))
         if self.value() == "blocked":
             return queryset.filter(is_blocked=True)
         return queryset
@@ -488,7 +489,8 @@ class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryM
             super()
             .get_queryset(request)
             .filter(clinic__in=selectors.clinics_for(request.user))
-            .annotate(active_bookings=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES)))
+            .annotate(taken=availability.taken(timezone.now())),
+            channel=Channel.STAFF,
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -508,7 +510,7 @@ class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryM
     @admin.display(description="state")
     def state(self, slot):
         # The schedule's precedence (availability.slot_state); a list row needs no booking's name.
-        booking = Booking(status=BookingStatus.CONFIRMED) if slot.active_bookings else None
+        booking = Booking(status=BookingStatus.CONFIRMED) if slot.taken else None
         state = availability.slot_state(slot, booking=booking, now=timezone.now())
         key = "booked" if booking else state.key
         label = "Booked" if booking else state.label

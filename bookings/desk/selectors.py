@@ -25,6 +25,7 @@ from bookings.models import (
 )
 from bookings.phones import try_normalize_phone
 from bookings.schedule import availability
+from bookings.schedule.availability import Channel
 from bookings.schedule.selectors import closed_because
 
 
@@ -64,12 +65,12 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
         .prefetch_related(reminders),
         to_attr="active_bookings",
     )
-    slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day))
+    slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day), channel=Channel.STAFF, now=now)
     slots = list(slots.select_related("physiotherapist").prefetch_related(active))
     therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
     column = {therapist.pk: i for i, therapist in enumerate(therapists)}
     rows: dict[dt.datetime, ScheduleRow] = {}
-    keys = ["free", "booked", "held", "attended", "no_show", "blocked", "time_off", "closed", "past"]
+    keys = ["free", "booked", "held", "attended", "no_show", "inactive", "blocked", "time_off", "closed", "past"]
     counts = dict.fromkeys(keys, 0)
     for slot in slots:
         # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.

@@ -103,6 +103,7 @@ def schedule(request):
                 if slot is not None and slot.booking is not None:
                     slot.booking.slot = slot  # already loaded: the rules below read its time
                     slot.actions = services.desk_actions(slot.booking, now=now)
+                    slot.can_cancel = services.can_cancel(slot.booking)
         context.update(
             now_dt=now,
             schedule=day_schedule,
@@ -159,7 +160,7 @@ def booking_add(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            booking = services.booking_create(
+            booking = services.book_at_desk(
                 slot_id=data["slot"].pk,
                 session_type=data["session_type"],
                 name=data["name"],

@@ -276,7 +276,7 @@ def book_slot(request, slot_id):
         if valid:
             phone = form.cleaned_data["phone"]
             try:
-                booking = services.booking_create(
+                booking = services.book_online(
                     slot_id=slot_id,
                     session_type=form.cleaned_data["session_type"],
                     name=form.cleaned_data["name"],
@@ -332,6 +332,7 @@ def manage(request, token):
         "course_position": courses.course_position(booking),
         "next_session_offered": offered,
         "next_times": courses.next_session_times(booking) if offered else [],
+        "next_days": courses.NEXT_SESSION_DAYS,
         "held": booking.status == BookingStatus.HELD and availability.holds(booking, timezone.now()),
         "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),

@@ -21,11 +21,12 @@ slot back.
 
 import datetime as dt
 import functools
+import operator
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -58,7 +59,8 @@ def holds(booking: Booking, now: dt.datetime) -> bool:
     return booking.status in ACTIVE_STATUSES and (booking.status != BookingStatus.HELD or booking.held_until > now)
 
 
-def _taken(now: dt.datetime) -> Exists:
+def taken(now: dt.datetime) -> Exists:
+    """True of a slot that a booking holds at `now` (`holds_slot`): booked, or held for the waitlist."""
     return Exists(Booking.objects.filter(holds_slot(now), slot=OuterRef("pk")))
 
 
@@ -77,14 +79,26 @@ def _closures():
     return ClinicClosure.objects.filter(clinics=OuterRef("clinic"), start_date__lte=day, end_date__gte=day)
 
 
-_ON_SALE = Q(is_blocked=False, physiotherapist__is_active=True, clinic__is_active=True)
+def _off_sale() -> dict[str, Q | Exists]:
+    """Why a slot is off sale whatever the time: each a condition true of the slots it takes off sale."""
+    return {
+        "blocked": Q(is_blocked=True),
+        "inactive": Q(physiotherapist__is_active=False) | Q(clinic__is_active=False),
+        "closed": Exists(_closures()),
+        "time_off": Exists(_time_off()),
+    }
 
 
-def _in_time(channel: Channel, now: dt.datetime) -> Q:
+def _out_of_time(channel: Channel, now: dt.datetime) -> dict[str, Q]:
+    """Why a slot can't be booked through `channel` at `now`: too late, too soon, too far ahead."""
     if channel == Channel.ONLINE:
         earliest, latest = booking_window(now)
-        return Q(starts_at__gte=earliest, starts_at__lte=latest)
-    return Q(ends_at__gt=now)
+        return {
+            "passed": Q(starts_at__lte=now),
+            "short_notice": Q(starts_at__lt=earliest),
+            "too_far_ahead": Q(starts_at__gt=latest),
+        }
+    return {"passed": Q(ends_at__lte=now)}
 
 
 @functools.cache
@@ -97,18 +111,32 @@ def _on_sale(timezone_name: str) -> QuerySet[Slot]:
     One per time zone, as a closure's days are read in the current one. Whether a
     slot is taken depends on the time (a waitlist hold ends), so `bookable` adds it.
     """
-    return Slot.objects.filter(_ON_SALE, ~Exists(_time_off()), ~Exists(_closures()))
+    return Slot.objects.exclude(functools.reduce(operator.or_, _off_sale().values()))
 
 
 def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Slot]:
-    """Return the slots that can be booked now through `channel`."""
+    """Return the slots that can be booked now through `channel`: none of the refusals below is true of them."""
     now = now or timezone.now()
-    return _on_sale(timezone.get_current_timezone_name()).filter(_in_time(channel, now), ~_taken(now))
+    out_of_time = functools.reduce(operator.or_, _out_of_time(channel, now).values())
+    return _on_sale(timezone.get_current_timezone_name()).exclude(out_of_time).exclude(taken(now))
 
 
-def with_flags(slots: QuerySet[Slot]) -> QuerySet[Slot]:
-    """Annotate each slot with why it may be off sale: `time_off_reason` and `closure_reason` (None if not)."""
+def with_flags(slots: QuerySet[Slot], *, channel: Channel | None = None, now: dt.datetime | None = None):
+    """
+    Annotate each slot with the refusals of `bookable`, read back one by one: `off_<reason>`
+    for each reason it is off sale, and, for a `channel`, `late_<reason>` for each reason its
+    time can't be booked through it at `now`; with the reasons given (`time_off_reason`,
+    `closure_reason`, None if none). `refusal` and `slot_state` read them.
+    """
+    flags = {
+        f"off_{key}": ExpressionWrapper(condition, output_field=BooleanField())
+        for key, condition in _off_sale().items()
+    }
+    if channel is not None:
+        for key, condition in _out_of_time(channel, now or timezone.now()).items():
+            flags[f"late_{key}"] = ExpressionWrapper(condition, output_field=BooleanField())
     return slots.annotate(
+        **flags,
         time_off_reason=Subquery(_time_off().values("reason")[:1]),
         closure_reason=Subquery(_closures().values("reason")[:1]),
     )
@@ -126,36 +154,39 @@ def refusal(
     active_bookings: list[Booking] | None = None,
 ) -> str | None:
     """
-    Return why `slot` can't be booked now through `channel`, or None if it can. The
-    message is fit to show a patient or a receptionist. `active_bookings`, if given,
-    are the slot's active bookings, already read; `exclude_booking` is the booking
-    being moved (its own slot doesn't count as taken by it). A waitlist hold that
-    has ended doesn't count either: the service booking the slot lets it lapse.
+    Return why `slot` can't be booked now through `channel`, or None if it can: the first
+    of `bookable`'s conditions that is true of it, as a message fit to show a patient or a
+    receptionist. The slot is read through `with_flags` for this channel and time (once
+    here, if it wasn't). `active_bookings`, if given, are the slot's active bookings, already
+    read (under its lock); `exclude_booking` is the booking being moved (its own slot doesn't
+    count as taken by it). A waitlist hold that has ended doesn't count either: the service
+    booking the slot lets it lapse.
     """
     now = now or timezone.now()
-    if not hasattr(slot, "closure_reason"):
-        flags = with_flags(Slot.objects.filter(pk=slot.pk)).values("time_off_reason", "closure_reason").first() or {}
-        slot.time_off_reason, slot.closure_reason = flags.get("time_off_reason"), flags.get("closure_reason")
-    if slot.is_blocked or not (slot.physiotherapist.is_active and slot.clinic.is_active):
+    if not hasattr(slot, "late_passed"):
+        names = [*(f"off_{key}" for key in _off_sale()), *(f"late_{key}" for key in _out_of_time(channel, now))]
+        flags = with_flags(Slot.objects.filter(pk=slot.pk), channel=channel, now=now)
+        values = flags.values(*names, "time_off_reason", "closure_reason").first()
+        if values is None:
+            return gettext("That time no longer exists.")
+        for name, value in values.items():
+            setattr(slot, name, value)
+    if slot.off_blocked or slot.off_inactive:
         return gettext("That time is not available.")
-    if slot.closure_reason is not None:
+    if slot.off_closed:
         return gettext("The clinic is closed that day (%(reason)s).") % {"reason": slot.closure_reason}
-    if slot.time_off_reason is not None:
+    if slot.off_time_off:
         return gettext("%(name)s is not working at that time.") % {"name": slot.physiotherapist.name}
-    if channel == Channel.ONLINE:
-        earliest, latest = booking_window(now)
-        if slot.starts_at <= now:
-            return gettext("That time has already passed.")
-        if slot.starts_at < earliest:
-            return gettext("Online bookings need at least %(hours)s hours' notice.") % {
-                "hours": f"{settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g}"
-            }
-        if slot.starts_at > latest:
-            return gettext("Online bookings open %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
-    elif slot.ends_at <= now:
+    if slot.late_passed:
         return gettext("That time has already passed.")
+    if getattr(slot, "late_short_notice", False):
+        return gettext("Online bookings need at least %(hours)s hours' notice.") % {
+            "hours": f"{settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g}"
+        }
+    if getattr(slot, "late_too_far_ahead", False):
+        return gettext("Online bookings open %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
     if active_bookings is None:
-        active_bookings = list(slot.bookings.filter(status__in=ACTIVE_STATUSES).only("pk", "status", "held_until"))
+        active_bookings = list(slot.bookings.filter(holds_slot(now)).only("pk", "status", "held_until"))
     holding = [booking for booking in active_bookings if holds(booking, now)]
     if any(exclude_booking is None or booking.pk != exclude_booking.pk for booking in holding):
         if any(booking.status == BookingStatus.HELD for booking in holding):
@@ -171,21 +202,25 @@ def refusal(
 class SlotState:
     """A slot as the front desk sees it: one word for its colour, and what can be done with it."""
 
-    key: str  # free, booked, held, attended, no_show, blocked, time_off, closed, past
+    key: str  # free, booked, held, attended, no_show, inactive, blocked, time_off, closed, past
     label: str
     note: str = ""  # the reason: why blocked, whose leave, which holiday
     can_book: bool = False  # the desk may book it now
     affected: bool = False  # an active booking inside leave or a closure: reception should move it
+    walk_in: bool = False  # the desk books it now as a walk-in: its time has begun
 
 
 def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> SlotState:
     """
     Return the state of a slot (loaded through `with_flags`) with its active `booking`.
     One precedence for every screen: a booking shows first, flagged if its time is now
-    off sale; then a closure, leave, a block; then whether the desk can still book it.
+    off sale; then an inactive therapist or clinic, a closure, leave, a block; then
+    whether the desk can still book it.
     """
     closure, time_off = slot.closure_reason, slot.time_off_reason
-    if closure is not None:
+    if slot.off_inactive:
+        off = SlotState("inactive", "Not offered", "The therapist or the clinic is not active")
+    elif closure is not None:
         off = SlotState("closed", "Closed", closure)
     elif time_off is not None:
         off = SlotState("time_off", "Therapist away", time_off)
@@ -203,4 +238,4 @@ def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> Slot
         return off
     if slot.ends_at <= now:
         return SlotState("past", "Free")
-    return SlotState("free", "Free", can_book=True)
+    return SlotState("free", "Free", can_book=True, walk_in=slot.starts_at <= now)

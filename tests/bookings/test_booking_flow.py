@@ -706,11 +706,11 @@ def test_messages_wait_for_the_commit(monkeypatch):
     session_type = SessionTypeFactory()
     slot = SlotFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.booking_create(slot_id=slot.pk, session_type=session_type, name="A", phone="03123344556")
+        services.book_online(slot_id=slot.pk, session_type=session_type, name="A", phone="03123344556")
         raise RuntimeError("something later in the request failed")
     assert not Booking.objects.exists() and LocmemBackend.outbox == []
     with transaction.atomic():
-        services.booking_create(slot_id=slot.pk, session_type=session_type, name="A", phone="03123344556")
+        services.book_online(slot_id=slot.pk, session_type=session_type, name="A", phone="03123344556")
         assert LocmemBackend.outbox == []
     assert len(LocmemBackend.outbox) == 1
 

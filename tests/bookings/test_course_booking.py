@@ -72,6 +72,14 @@ def test_the_preview_shows_when_the_patient_is_busy(daily):
     assert "already has a session" in plan[1].problem
 
 
+def test_an_ended_waitlist_hold_does_not_make_the_patient_busy(daily):
+    other = SlotFactory(starts_at=daily[7].starts_at, ends_at=daily[7].ends_at)
+    ended = timezone.now() - dt.timedelta(minutes=1)
+    BookingFactory(slot=other, patient__phone="+923001234567", status=BookingStatus.HELD, held_until=ended)
+    plan = courses.course_plan(first_slot=daily[0], sessions=3, every_days=7, phone="0300-1234567")
+    assert plan[1].problem is None
+
+
 def test_moving_one_session_leaves_the_others(daily):
     course = _book(daily)
     second = course.bookings.order_by("slot__starts_at")[1]

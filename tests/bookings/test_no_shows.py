@@ -86,7 +86,7 @@ def test_the_refusal_reads_exactly_as_the_upcoming_limit_does(client, clinic, se
 def test_the_front_desk_can_still_book_a_number_with_no_shows(clinic, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
     no_show(PatientFactory(phone=E164))
-    booking = services.booking_create(
+    booking = services.book_at_desk(
         slot_id=SlotFactory(clinic=clinic).pk, session_type=SessionTypeFactory(), name="A", phone=E164, source="phone"
     )
     assert booking.status == BookingStatus.CONFIRMED

@@ -30,7 +30,7 @@ def clean_outboxes():
 
 
 def book(slot, **extra):
-    return services.booking_create(
+    return services.book_online(
         slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha Karim", phone="0312-3344556", **extra
     )
 

@@ -183,7 +183,7 @@ def test_erase_twice_is_harmless(zainab, manager):
 
 def test_erased_phone_number_books_again_as_a_new_patient(zainab, manager):
     privacy.patient_erase(patient=zainab, by=manager)
-    booking = services.booking_create(
+    booking = services.book_online(
         slot_id=slot_at(NOW + 3 * DAY).pk, session_type=SessionTypeFactory(), name="Zainab H", phone="0300-1112233"
     )
     assert booking.patient != zainab

@@ -28,7 +28,7 @@ def race(slot, session_type, threads=THREADS):
     def patient(i):
         try:
             barrier.wait(timeout=30)
-            booking = services.booking_create(
+            booking = services.book_online(
                 slot_id=slot.pk, session_type=session_type, name=f"Patient {i}", phone=f"+92300{5550000 + i}"
             )
             result = ("booked", booking.reference)

@@ -13,7 +13,9 @@ from django.db import connection
 
 from bookings import errors
 from bookings.booking import patients, services
-from bookings.models import Booking, BookingStatus, Patient, Slot
+from bookings.models import Booking, BookingStatus, Patient
+from bookings.schedule import availability
+from bookings.schedule.availability import Channel
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, SessionTypeFactory, SlotFactory
 
 
@@ -53,7 +55,7 @@ def test_the_same_form_sent_at_once_gives_one_booking_to_both():
     slot, session_type = SlotFactory(), SessionTypeFactory()
 
     def submit():
-        booking = services.booking_create(
+        booking = services.book_online(
             slot_id=slot.pk, session_type=session_type, name="Ayesha", phone="0312-3344556", form_key="k" * 32
         )
         return booking.reference
@@ -114,7 +116,7 @@ def test_two_tabs_moving_to_two_times_end_in_one_of_them(slow_booking_lock):
     assert failures(outcomes) == [] and {kind for kind, _ in outcomes} == {"ok"}
     booking.refresh_from_db()
     assert booking.slot_id in (a.pk, b.pk)
-    assert Slot.objects.free().filter(pk__in=[a.pk, b.pk]).count() == 1
+    assert availability.bookable(channel=Channel.STAFF).filter(pk__in=[a.pk, b.pk]).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,9 +171,7 @@ def _book_each(slots, phone):
 
     def book(slot):
         return lambda: (
-            services.booking_create(
-                slot_id=slot.pk, session_type=session_type, name="Same Person", phone=phone
-            ).reference
+            services.book_online(slot_id=slot.pk, session_type=session_type, name="Same Person", phone=phone).reference
         )
 
     return [book(slot) for slot in slots]

@@ -14,10 +14,12 @@ from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactor
 pytestmark = pytest.mark.django_db
 
 
-def book(slot, session_type, **kwargs):
-    """Book as reception would (online rules are tested on their own below)."""
-    defaults = {"name": "Sana Ahmed", "phone": "0309-5885076", "consent": True, "source": BookingSource.PHONE}
-    return services.booking_create(slot_id=slot.pk, session_type=session_type, **{**defaults, **kwargs})
+def book(slot, session_type, source=BookingSource.PHONE, **kwargs):
+    """Book as reception would (online rules are tested on their own below), or online with `source`."""
+    details = {"name": "Sana Ahmed", "phone": "0309-5885076", "consent": True, **kwargs}
+    if source == BookingSource.ONLINE:
+        return services.book_online(slot_id=slot.pk, session_type=session_type, **details)
+    return services.book_at_desk(slot_id=slot.pk, session_type=session_type, source=source, **details)
 
 
 def test_create_books_a_free_slot(session_type):
@@ -89,7 +91,7 @@ def test_blocked_past_or_inactive_slots_cannot_be_booked(session_type):
 
 def test_missing_slot_raises_slot_unavailable(session_type):
     with pytest.raises(errors.SlotUnavailable):
-        services.booking_create(slot_id=999999, session_type=session_type, name="x", phone="03095885076")
+        services.book_online(slot_id=999999, session_type=session_type, name="x", phone="03095885076")
 
 
 def test_database_constraint_is_the_backstop(session_type, monkeypatch):

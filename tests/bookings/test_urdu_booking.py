@@ -85,7 +85,7 @@ def test_urdu_confirmation_by_sms_and_email_is_in_urdu_and_reception_email_stays
 
 
 def test_urdu_message_dates_are_urdu_words_with_latin_digits(slot):
-    booking = services.booking_create(
+    booking = services.book_online(
         slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha", phone="0312-3344556", language="ur"
     )
     message = Message.objects.filter(booking=booking, audience=MessageAudience.PATIENT).first()

@@ -69,9 +69,9 @@ def test_a_held_time_is_not_bookable_by_anyone_else(full_day):
     for channel in Channel:
         assert not availability.bookable(channel=channel).filter(pk=slot.pk).exists()
     with pytest.raises(errors.SlotUnavailable, match="held"):
-        services.booking_create(slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877")
+        services.book_online(slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877")
     with pytest.raises(errors.SlotUnavailable):
-        services.booking_create(
+        services.book_at_desk(
             slot_id=slot.pk, session_type=SessionTypeFactory(), name="Desk", phone="03009998877", source="phone"
         )
 
@@ -95,7 +95,7 @@ def test_a_booking_after_the_hold_ended_lets_it_lapse(full_day):
     services.booking_cancel(booking=booking, reason="patient_asked")
     waitlist.waitlist_run()
     later = timezone.now() + dt.timedelta(minutes=16)
-    taken = services.booking_create(
+    taken = services.book_online(
         slot_id=slot.pk, session_type=SessionTypeFactory(), name="Other", phone="03009998877", now=later
     )
     assert taken.status == BookingStatus.CONFIRMED

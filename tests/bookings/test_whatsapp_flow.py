@@ -28,7 +28,7 @@ def whatsapp(providers, settings):
 
 
 def book(phone=PHONE, **extra):
-    return services.booking_create(
+    return services.book_online(
         slot_id=SlotFactory().pk, session_type=SessionTypeFactory(), name="Ayesha Karim", phone=phone, **extra
     )
 
