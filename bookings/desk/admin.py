@@ -47,7 +47,7 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import try_normalize_phone
-from bookings.schedule import availability, leave, slots
+from bookings.schedule import availability, leave, places, slots
 from bookings.schedule.availability import Channel
 from bookings.timeutils import at, day_bounds, local_today
 
@@ -165,6 +165,9 @@ class ClinicAdmin(TranslationAdmin):
     # A map link pasted without its scheme is Google's, over https (and Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def save_model(self, request, obj, form, change):
+        _tell_stranded(request, places.clinic_save(clinic=obj), f"{obj.name} is not active")
+
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=selectors.clinics_for(request.user).values("pk"))
 
@@ -172,6 +175,16 @@ class ClinicAdmin(TranslationAdmin):
         if db_field.name == "front_desk":
             kwargs["queryset"] = staff.desk_staff()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _tell_stranded(request, bookings, why: str) -> None:
+    """Tell reception which patients a therapist or clinic made inactive leaves without a place."""
+    if bookings:
+        listed = ", ".join(
+            f"{b.reference} ({timezone.localtime(b.slot.starts_at):%a %d %b %H:%M})" for b in bookings[:10]
+        )
+        more = f" and {len(bookings) - 10} more" if len(bookings) > 10 else ""
+        messages.warning(request, f"{why}: {len(bookings)} confirmed booking(s) ahead need moving: {listed}{more}.")
 
 
 @admin.register(Physiotherapist)
@@ -185,7 +198,7 @@ class PhysiotherapistAdmin(TranslationAdmin):
     actions = ["generate_slots"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        _tell_stranded(request, places.physiotherapist_save(physiotherapist=obj), f"{obj.name} is not active")
         if "photo" in form.changed_data:
             photos.photo_variants_make(physiotherapist=obj)
 
@@ -539,7 +552,9 @@ class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryM
 
     @admin.action(description="Block selected slots", permissions=["change"])
     def block(self, request, queryset):
-        changed, skipped = slots.slots_set_blocked(slots=queryset, blocked=True, reason="Blocked by reception")
+        changed, skipped = slots.slots_set_blocked(
+            slots=queryset, blocked=True, reason="Blocked by reception", by=request.user
+        )
         self.message_user(request, f"Blocked {changed} slot(s).")
         if skipped:
             self.message_user(
@@ -550,7 +565,7 @@ class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryM
 
     @admin.action(description="Unblock selected slots", permissions=["change"])
     def unblock(self, request, queryset):
-        changed, _ = slots.slots_set_blocked(slots=queryset, blocked=False)
+        changed, _ = slots.slots_set_blocked(slots=queryset, blocked=False, by=request.user)
         self.message_user(request, f"Unblocked {changed} slot(s).")
 
 

@@ -68,7 +68,8 @@ def handle_inbound(events: list[InboundEvent]) -> None:
         if booking is None:
             continue
         if action == "confirm" and booking.patient_confirmed_at is None:
-            Booking.objects.filter(pk=booking.pk).update(patient_confirmed_at=event.at)
+            booking.patient_confirmed_at = event.at
+            booking.save(update_fields=["patient_confirmed_at", "updated_at"])  # with its history entry
         elif action == "change":
             link = f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}"
             _answer(event, "manage_link", f"To change or cancel your session ({booking.reference}): {link}", booking)

@@ -24,7 +24,7 @@ from bookings.models import (
     Weekday,
     WeeklyAvailability,
 )
-from bookings.schedule.slots import slots_generate
+from bookings.schedule.slots import slots_generate, slots_mark_blocked
 from bookings.signals import announce_schedule_changed
 from bookings.timeutils import at
 
@@ -197,7 +197,7 @@ def _take_off_sale_outside(
         Slot.objects.filter(pk__in=to_delete).delete()
     if to_block:
         reason = f"Outside {physiotherapist.name}'s weekly hours"
-        Slot.objects.filter(pk__in=to_block).update(is_blocked=True, block_reason=reason[:200])
+        slots_mark_blocked([slot for slot in slots if slot.pk in set(to_block)], blocked=True, reason=reason[:200])
     return len(to_delete) + len(to_block)
 
 

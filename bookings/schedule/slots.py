@@ -9,7 +9,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from bookings.errors import ScheduleRefused
 from bookings.models import (
@@ -21,28 +24,41 @@ from bookings.models import (
     TimeOff,
     WeeklyAvailability,
 )
+from bookings.schedule import availability
 from bookings.signals import announce_schedule_changed
 from bookings.timeutils import at, local_today
 
 
 @transaction.atomic
-def slots_set_blocked(*, slots: Iterable[Slot], blocked: bool, reason: str = "") -> tuple[int, list[Slot]]:
-    """Block or unblock slots. A slot with an active booking is never blocked: return it in the skipped list."""
+def slots_set_blocked(
+    *, slots: Iterable[Slot], blocked: bool, reason: str = "", by: AbstractBaseUser | None = None
+) -> tuple[int, list[Slot]]:
+    """
+    Block or unblock slots, each with its history entry (who, when). A slot that a booking
+    holds is never blocked: return it in the skipped list.
+    """
     ids = [slot.pk for slot in slots]
-    locked = list(Slot.objects.select_for_update().filter(pk__in=ids))
+    locked = list(Slot.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     skipped = []
-    changed = 0
     if blocked:
-        booked_ids = set(
-            Booking.objects.filter(slot_id__in=ids, status__in=ACTIVE_STATUSES).values_list("slot_id", flat=True)
-        )
+        held = Booking.objects.filter(availability.holds_slot(timezone.now()), slot_id__in=ids)
+        booked_ids = set(held.values_list("slot_id", flat=True))
         skipped = [slot for slot in locked if slot.pk in booked_ids]
-        targets = [slot.pk for slot in locked if slot.pk not in booked_ids]
-        changed = Slot.objects.filter(pk__in=targets).update(is_blocked=True, block_reason=reason)
+        targets = [slot for slot in locked if slot.pk not in booked_ids]
     else:
-        changed = Slot.objects.filter(pk__in=ids).update(is_blocked=False, block_reason="")
+        targets = locked
+    slots_mark_blocked(targets, blocked=blocked, reason=reason, by=by)
     announce_schedule_changed()
-    return changed, skipped
+    return len(targets), skipped
+
+
+def slots_mark_blocked(
+    slots: list[Slot], *, blocked: bool, reason: str = "", by: AbstractBaseUser | None = None
+) -> None:
+    """Write the block (or its end) on locked `slots` in bulk, with a history entry for each."""
+    for slot in slots:
+        slot.is_blocked, slot.block_reason = blocked, reason if blocked else ""
+    bulk_update_with_history(slots, Slot, ["is_blocked", "block_reason"], batch_size=500, default_user=by)
 
 
 SLOT_PLACE_FIELDS = ("physiotherapist_id", "clinic_id", "starts_at", "ends_at")
