@@ -150,3 +150,11 @@ def providers(settings, standin):
     settings.ASPIRE_SMS_GATEWAY_SENDER = "ASPIRE"
     settings.ASPIRE_SMS_GATEWAY_ID_KEY = "data.message_id"
     return standin
+
+
+@pytest.fixture
+def race():
+    """Run jobs at once on real connections: `race(jobs, refusals=(...))` (tests/race.py)."""
+    from tests.race import run_together
+
+    return run_together

@@ -1,7 +1,6 @@
 """Reception books a course in one go: n sessions every k days, same therapist and time, all or nothing."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from django.utils import timezone
 from bookings.booking import courses, services
 from bookings.models import Booking, BookingStatus, Course, Message
 from bookings.timeutils import at
+from tests import race
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 
 
@@ -99,32 +99,12 @@ def _race(slots, monkeypatch, widen=True):
             time.sleep(0.05)
 
         monkeypatch.setattr(services, "check_slot_free", slow)
-    barrier = threading.Barrier(2)
-    outcomes, lock = [], threading.Lock()
 
     def desk(first, phone):
-        try:
-            barrier.wait(timeout=30)
-            result = ("booked", _book(slots, first=first, sessions=4, every=7, phone=phone).pk)
-        except courses.CourseClash:
-            result = ("clash", None)
-        except Exception as exc:  # noqa: BLE001
-            result = ("error", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        return lambda: _book(slots, first=first, sessions=4, every=7, phone=phone).pk
 
     # Course A: days 0, 7, 14, 21; course B: days 7, 14, 21, 28. Three sessions in common.
-    workers = [
-        threading.Thread(target=desk, args=(0, "03001110001")),
-        threading.Thread(target=desk, args=(7, "03001110002")),
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return outcomes
+    return race.run_together([desk(0, "03001110001"), desk(7, "03001110002")], refusals=(courses.CourseClash,))
 
 
 @pytest.fixture
@@ -138,7 +118,7 @@ def race_slots(transactional_db):
 @pytest.mark.postgres
 def test_two_overlapping_courses_at_once_one_is_booked_whole_the_other_not_at_all(race_slots, monkeypatch):
     outcomes = _race(race_slots, monkeypatch)
-    assert sorted(kind for kind, _ in outcomes) == ["booked", "clash"]
+    assert race.kinds(outcomes) == ["CourseClash", "ok"]
     assert Course.objects.count() == 1
     assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 4
 
@@ -149,7 +129,9 @@ def test_control_without_the_locks_and_constraint_double_books(race_slots, monke
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services,
+        "lock_slot",
+        lambda slot_id, **kwargs: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id),
     )
     monkeypatch.setattr(services, "lock_slots", lambda slot_ids: None)
     with connection.cursor() as cursor:

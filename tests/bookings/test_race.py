@@ -5,7 +5,6 @@ was taken; nothing else goes wrong. The control switches off the lock and the
 constraint and shows that the test can fail.
 """
 
-import threading
 import time
 
 import pytest
@@ -20,33 +19,17 @@ from tests.factories import SessionTypeFactory, SlotFactory
 THREADS = 20
 
 
-def race(slot, session_type, threads=THREADS):
-    barrier = threading.Barrier(threads)
-    outcomes = []
-    lock = threading.Lock()
+def patients_racing(race, slot, session_type, threads=THREADS):
+    """`threads` patients booking `slot` at once: ("ok", reference) or ("SlotUnavailable", why) each."""
 
     def patient(i):
-        try:
-            barrier.wait(timeout=30)
-            booking = services.book_online(
+        return lambda: (
+            services.book_online(
                 slot_id=slot.pk, session_type=session_type, name=f"Patient {i}", phone=f"+92300{5550000 + i}"
-            )
-            result = ("booked", booking.reference)
-        except errors.SlotUnavailable:
-            result = ("taken", None)
-        except Exception as exc:  # noqa: BLE001 - any other error is what the test looks for
-            result = ("error", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+            ).reference
+        )
 
-    workers = [threading.Thread(target=patient, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return outcomes
+    return race([patient(i) for i in range(threads)], refusals=(errors.SlotUnavailable,))
 
 
 @pytest.fixture
@@ -62,30 +45,32 @@ def widened_window(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_patients_one_slot_exactly_one_booking(widened_window):
+def test_twenty_patients_one_slot_exactly_one_booking(widened_window, race):
     slot, session_type = SlotFactory(), SessionTypeFactory()
-    outcomes = race(slot, session_type)
+    outcomes = patients_racing(race, slot, session_type)
     kinds = [kind for kind, _ in outcomes]
     assert [o for o in outcomes if o[0] == "error"] == []
-    assert kinds.count("booked") == 1
-    assert kinds.count("taken") == THREADS - 1
+    assert kinds.count("ok") == 1
+    assert kinds.count("SlotUnavailable") == THREADS - 1
     assert Booking.objects.filter(slot=slot).count() == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_control_without_lock_and_constraint_double_books(widened_window, monkeypatch):
+def test_control_without_lock_and_constraint_double_books(widened_window, monkeypatch, race):
     """The same race with the lock and the constraint off: more than one booking. The test above can fail."""
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services,
+        "lock_slot",
+        lambda slot_id, **kwargs: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id),
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX booking_one_active_per_slot")
     try:
         slot, session_type = SlotFactory(), SessionTypeFactory()
-        outcomes = race(slot, session_type)
+        outcomes = patients_racing(race, slot, session_type)
         assert [o for o in outcomes if o[0] == "error"] == []
         assert Booking.objects.filter(slot=slot).count() > 1
     finally:
@@ -100,22 +85,24 @@ def test_control_without_lock_and_constraint_double_books(widened_window, monkey
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkeypatch):
+def test_constraint_alone_holds_the_race_without_the_lock(widened_window, monkeypatch, race):
     """With only the lock off, the database constraint still lets exactly one through."""
     from bookings.models import Slot
 
     monkeypatch.setattr(
-        services, "lock_slot", lambda slot_id: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        services,
+        "lock_slot",
+        lambda slot_id, **kwargs: Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot_id),
     )
     slot, session_type = SlotFactory(), SessionTypeFactory()
-    outcomes = race(slot, session_type)
+    outcomes = patients_racing(race, slot, session_type)
     kinds = [kind for kind, _ in outcomes]
     assert [o for o in outcomes if o[0] == "error"] == []
-    assert kinds.count("booked") == 1 and kinds.count("taken") == THREADS - 1
+    assert kinds.count("ok") == 1 and kinds.count("SlotUnavailable") == THREADS - 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_reminder_runs_send_each_reminder_once(settings):
+def test_concurrent_reminder_runs_send_each_reminder_once(settings, race):
     """Four send_reminders runs at once over ten bookings: ten messages, not forty."""
     import datetime as dt
 
@@ -130,21 +117,7 @@ def test_concurrent_reminder_runs_send_each_reminder_once(settings):
     for i in range(10):
         BookingFactory(slot=SlotFactory(starts_at=tomorrow + dt.timedelta(minutes=45 * i)))
     Booking.objects.update(created_at=timezone.now() - dt.timedelta(days=3))
-    barrier = threading.Barrier(4)
-    sent = []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            sent.append(dispatch.reminders_send())
-        finally:
-            connection.close()
-
-    runners = [threading.Thread(target=run) for _ in range(4)]
-    for runner in runners:
-        runner.start()
-    for runner in runners:
-        runner.join(timeout=60)
-    assert sum(sent) == 10
+    outcomes = race([dispatch.reminders_send] * 4)
+    assert sum(sent for _, sent in outcomes) == 10
     assert len(LocmemBackend.outbox) == 10
     assert len({m["to"] for m in LocmemBackend.outbox}) == 10

@@ -5,42 +5,22 @@ one booking at once, and one phone number booking several times at once. Each
 PostgreSQL race keeps a control that shows the test can fail without the lock.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from bookings import errors
 from bookings.booking import patients, services
 from bookings.models import Booking, BookingStatus, Patient
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
+from tests import race
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, SessionTypeFactory, SlotFactory
 
 
 def run_together(jobs):
-    """Run each job in its own thread and connection, released together; return (kind, value) per job."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def worker(i, job):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = ("ok", job())
-        except errors.BookingError as exc:
-            outcomes[i] = (type(exc).__name__, str(exc))
-        except Exception as exc:  # noqa: BLE001 - any other error is what these tests look for
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    """Run each job at once on its own connection (tests/race.py); a refusal is (its class name, message)."""
+    return race.run_together(jobs, refusals=(errors.BookingError,))
 
 
 def failures(outcomes):

@@ -2,11 +2,9 @@
 
 import datetime as dt
 import re
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from bookings.booking import patients, services, waitlist
 from bookings.models import Booking, BookingStatus, Message, WaitlistEntry, WaitlistStatus
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
+from tests import race
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
 
 
@@ -186,28 +185,10 @@ def test_joining_refuses_days_in_the_past(db):
 
 
 def _claim_race(hold, threads=8):
-    barrier = threading.Barrier(threads)
-    outcomes, lock = [], threading.Lock()
-
     def claim():
-        try:
-            barrier.wait(timeout=30)
-            result = ("booked", waitlist.waitlist_claim(booking=Booking.objects.get(pk=hold.pk)).pk)
-        except errors.BookingError as exc:
-            result = ("refused", str(exc))
-        except Exception as exc:  # noqa: BLE001
-            result = ("error", repr(exc))
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        return waitlist.waitlist_claim(booking=Booking.objects.get(pk=hold.pk)).pk
 
-    workers = [threading.Thread(target=claim) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return outcomes
+    return race.run_together([claim] * threads, refusals=(errors.BookingError,))
 
 
 @pytest.fixture
@@ -233,7 +214,7 @@ def held(transactional_db, monkeypatch):
 @pytest.mark.postgres
 def test_two_claims_at_once_give_one_booking_and_one_confirmation(held):
     outcomes = _claim_race(held)
-    assert [o for o in outcomes if o[0] != "booked"] == []
+    assert [o for o in outcomes if o[0] != "ok"] == []
     assert {pk for _, pk in outcomes} == {held.pk}
     assert Booking.objects.filter(slot=held.slot, status=BookingStatus.CONFIRMED).count() == 1
     assert Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count() == 1

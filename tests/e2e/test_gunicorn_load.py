@@ -2,12 +2,12 @@
 few times at once, and the database restarting in the middle of a load."""
 
 import datetime as dt
+import functools
 import os
 import random
 import shlex
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 
@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
+from tests import race
 from tests.conftest import missing
 from tests.e2e.gunicorn_site import ROOT, Client, Gunicorn
 from tests.factories import SessionTypeFactory, SlotFactory
@@ -47,23 +48,9 @@ def static_root(tmp_path_factory):
 
 
 def run_together(workers: int, work) -> None:
-    """Start `workers` threads at one barrier, each running work(i); wait for all."""
-    barrier = threading.Barrier(workers)
-    errors = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=60)
-            work(i)
-        except Exception as exc:  # noqa: BLE001 - reported below, with the thread's number
-            errors.append((i, repr(exc)))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert errors == []
+    """Run work(i) for `workers` patients at once (tests/race.py); any error fails the test."""
+    outcomes = race.run_together([functools.partial(work, i) for i in range(workers)])
+    assert [(i, value) for i, (kind, value) in enumerate(outcomes) if kind != "ok"] == []
 
 
 def test_many_patients_booking_the_same_few_times(static_root):
