@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run serve worker test bench lint check clean messages
+.PHONY: run serve worker test bench lint clean messages
 
 ## run: install, migrate the SQLite database, load the demo data, serve http://127.0.0.1:8000 and run the message worker
 run: $(VENV)/.installed

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    # Background work: the outbox's deliveries (bookings.outbox), run by `manage.py db_worker`.
+    # Background work: the outbox's deliveries (bookings.messaging.outbox), run by `manage.py db_worker`.
     "django_tasks",
     "django_tasks_db",
     "aspire",
@@ -357,7 +357,7 @@ ASPIRE_MESSAGE_HOURS_END = int(os.environ.get("ASPIRE_MESSAGE_HOURS_END", "21"))
 # The site's public address, for links in emails and text messages.
 ASPIRE_SITE_URL = os.environ.get("ASPIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# For ASPIRE_SMS_CHANNEL=bookings.messaging.FileBackend (staging, tests): one JSON line a message.
+# For ASPIRE_SMS_CHANNEL=bookings.messaging.local_channels.FileBackend (staging, tests): one JSON line a message.
 ASPIRE_SMS_FILE_PATH = os.environ.get("ASPIRE_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.log"))
 
 # --- Message providers (bookings/channels.py, webhooks at /webhooks/whatsapp/ and /webhooks/twilio/) ---

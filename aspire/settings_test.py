@@ -33,7 +33,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# Text messages are kept in bookings.messaging.LocmemBackend.outbox.
+# Text messages are kept in bookings.messaging.local_channels.LocmemBackend.outbox.
 ASPIRE_SMS_CHANNEL = "bookings.messaging.local_channels.LocmemBackend"
 ASPIRE_SITE_URL = "http://testserver"
 

@@ -322,7 +322,7 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     ATTENDED = "attended", _("Attended")
     NO_SHOW = "no_show", _("No-show")
-    # A time offered to a patient on the waitlist, kept for them until `held_until` (bookings.waitlist).
+    # A time offered to a patient on the waitlist, kept for them until `held_until` (bookings.booking.waitlist).
     HELD = "held", _("Held for the waitlist")
     LAPSED = "lapsed", _("Offer not taken")
 
@@ -628,7 +628,7 @@ class MessageQuerySet(models.QuerySet):
 class Message(models.Model):
     """
     One message to a patient or to reception: a row of the outbox, written in the same
-    transaction as the change it reports, and delivered by the worker (bookings.outbox).
+    transaction as the change it reports, and delivered by the worker (bookings.messaging.outbox).
     """
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="messages", verbose_name="booking")
@@ -700,7 +700,7 @@ class RateLimitCounter(models.Model):
 class Receptionist(User):
     """
     A front-desk login, as a clinic manager sees it: the page where managers create
-    receptionists and assign their clinics (bookings/staff.py holds the rules).
+    receptionists and assign their clinics (bookings/desk/staff.py holds the rules).
     """
 
     class Meta:
@@ -716,7 +716,7 @@ class SafetyScreening(models.Model):
     """
     The safety questions a patient answered when booking online, and the consent they
     gave. Health data: shown only to the staff of the booking's clinic, never put in a
-    message, exported and erased with the patient (bookings.privacy).
+    message, exported and erased with the patient (bookings.booking.privacy).
     """
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="screening", verbose_name="booking")
@@ -775,7 +775,7 @@ class Course(models.Model):
 
 
 class PartOfDay(models.TextChoices):
-    # The same parts as the day's times on the booking page (bookings.selectors.FreeTimes.on).
+    # The same parts as the day's times on the booking page (bookings.schedule.selectors.FreeTimes.on).
     ANY = "any", _("Any time")
     MORNING = "morning", _("Morning (before 12:00)")
     AFTERNOON = "afternoon", _("Afternoon (12:00–17:00)")

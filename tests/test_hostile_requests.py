@@ -5,7 +5,6 @@ Several of these were 500s on PostgreSQL only (it refuses text holding NUL): run
 """
 
 import re
-import time
 
 import pytest
 from axes.models import AccessAttempt
@@ -125,18 +124,6 @@ def test_other_control_characters_reach_the_page(booking):
     client = lenient_client()
     assert client.get("/book/?physio=%01%1b%0d%0a").status_code == 200
     assert client.get("/booking/%01%7f/").status_code == 404
-
-
-def test_refusing_nul_costs_a_handful_of_string_checks(rf):
-    """The check runs on every request, /healthz included: it must stay a few substring tests."""
-    from aspire.middleware import RejectNulMiddleware
-
-    middleware = RejectNulMiddleware(lambda request: None)
-    request = rf.get("/healthz", HTTP_USER_AGENT="ELB-HealthChecker/2.0", HTTP_COOKIE="csrftoken=abc; sessionid=def")
-    start = time.perf_counter()
-    for _ in range(10_000):
-        middleware(request)
-    assert (time.perf_counter() - start) / 10_000 < 20e-6  # measured: about 1 µs
 
 
 # --- Forms Django cannot decode -------------------------------------------------------------------

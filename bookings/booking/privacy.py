@@ -124,7 +124,7 @@ def _export_booking_history(patient: Patient) -> list[dict[str, Any]]:
 
 
 def _phone_counters(phone_e164: str):
-    # Counter keys are "<what>:<phone>:<window>" (bookings.views, bookings.ratelimit); the colon
+    # Counter keys are "<what>:<phone>:<window>" (bookings.pages.views, bookings.pages.ratelimit); the colon
     # keeps +92300123456 from matching +923001234567.
     return RateLimitCounter.objects.filter(key__contains=f"{phone_e164}:")
 

@@ -26,7 +26,7 @@ from bookings.booking.patients import (
     patient_get_or_create,
 )
 from bookings.errors import BookingError, InvalidTransition, SlotUnavailable, TooLateToChange
-from bookings.messaging import events as notifications
+from bookings.messaging import events
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -153,7 +153,7 @@ def book_online(
         source=BookingSource.ONLINE, language=language,
     )  # fmt: skip
     if made:
-        notifications.booking_confirmed(booking=booking)
+        events.booking_confirmed(booking=booking)
     return booking
 
 
@@ -181,7 +181,7 @@ def book_at_desk(
         session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
         source=source, created_by=created_by if created_by and created_by.is_authenticated else None,
     )  # fmt: skip
-    notifications.booking_confirmed(booking=booking)
+    events.booking_confirmed(booking=booking)
     return booking
 
 
@@ -200,7 +200,7 @@ def hold_for_waitlist(
         source=BookingSource.ONLINE, language=language, status=BookingStatus.HELD, held_until=held_until,
         waitlist_entry=entry,
     )  # fmt: skip
-    notifications.waitlist_offer(booking=hold)
+    events.waitlist_offer(booking=hold)
     announce_schedule_changed()
     return hold
 
@@ -309,7 +309,7 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
     hold.status = BookingStatus.CONFIRMED
     hold.save(update_fields=["status", "updated_at"])
-    notifications.booking_confirmed(booking=Booking.objects.with_related().get(pk=hold.pk))
+    events.booking_confirmed(booking=Booking.objects.with_related().get(pk=hold.pk))
     return hold, not counts["attended"]
 
 
@@ -373,7 +373,7 @@ def booking_cancel(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-    notifications.booking_cancelled(booking=booking, by_patient=by_patient)
+    events.booking_cancelled(booking=booking, by_patient=by_patient)
     announce_schedule_changed()  # a time is free: the waitlist hears of it
     return booking
 
@@ -476,6 +476,6 @@ def booking_move(
         booking.save(update_fields=["slot", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
-    notifications.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
+    events.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
     announce_schedule_changed()  # its old time is free: the waitlist hears of it
     return booking

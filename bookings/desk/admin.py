@@ -77,7 +77,7 @@ class ServiceRefusalsAsMessagesMixin:
 
 
 # What a member of staff may pick in a form or filter a list by follows the rule of what they
-# see (bookings/selectors.py): a receptionist is offered only their clinics' own.
+# see (bookings/desk/selectors.py): a receptionist is offered only their clinics' own.
 SCOPES = {
     Clinic: selectors.clinics_for,
     Physiotherapist: selectors.physiotherapists_for,
@@ -1082,7 +1082,7 @@ class BookingAdmin(
 
 @admin.register(Receptionist)
 class ReceptionistAdmin(admin.ModelAdmin):
-    """Clinic managers create front-desk logins and choose their clinics (the rules: bookings/staff.py)."""
+    """Clinic managers create front-desk logins and choose their clinics (the rules: bookings/desk/staff.py)."""
 
     form = ReceptionistChangeForm
     add_form = ReceptionistCreateForm

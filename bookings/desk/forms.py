@@ -186,7 +186,7 @@ class ScheduleForm(forms.Form):
 
 
 class ReceptionistFieldsMixin(forms.Form):
-    """A receptionist's name and clinics; the admin saves them through bookings.staff.receptionist_save."""
+    """A receptionist's name and clinics; the admin saves them through bookings.desk.staff.receptionist_save."""
 
     full_name = forms.CharField(label="Full name", max_length=150)
     clinics = forms.ModelMultipleChoiceField(

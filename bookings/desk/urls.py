@@ -1,4 +1,4 @@
-"""The front desk's own pages inside the admin (bookings/views.py), behind the admin's login."""
+"""The front desk's own pages inside the admin (bookings/desk/views.py), behind the admin's login."""
 
 from django.contrib import admin
 from django.urls import path

@@ -8,7 +8,7 @@ not (PermanentError, with the provider's code: not on WhatsApp, an invalid numbe
 Meta refuses). The outbox worker decides what to do next; nothing here retries or touches
 the database.
 
-What the providers report later (delivery statuses, replies) arrives at bookings.webhooks
+What the providers report later (delivery statuses, replies) arrives at bookings.messaging.webhooks
 and is handed over as the events defined here.
 """
 

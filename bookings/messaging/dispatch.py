@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookings.messaging import events as notifications
+from bookings.messaging import events
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -29,7 +29,7 @@ def bookings_offer_move(*, bookings: Iterable[Booking], now: dt.datetime | None 
     now = now or timezone.now()
     ids = [booking.pk for booking in bookings]
     due = Booking.objects.filter(pk__in=ids, status=BookingStatus.CONFIRMED)
-    return _send_once(due, field="move_offered_at", now=now, send=notifications.booking_offer_move)
+    return _send_once(due, field="move_offered_at", now=now, send=events.booking_offer_move)
 
 
 def _send_once(due, *, field: str, now: dt.datetime, send) -> int:
@@ -78,7 +78,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         slot__starts_at__lt=end,
         created_at__lte=F("slot__starts_at") - dt.timedelta(days=1),
     )
-    return _send_once(due, field="reminder_sent_at", now=now, send=notifications.booking_reminder)
+    return _send_once(due, field="reminder_sent_at", now=now, send=events.booking_reminder)
 
 
 def aftercare_send(*, now: dt.datetime | None = None) -> int:
@@ -89,4 +89,4 @@ def aftercare_send(*, now: dt.datetime | None = None) -> int:
     due = Booking.objects.filter(
         status=BookingStatus.ATTENDED, slot__ends_at__lte=now, slot__ends_at__gt=now - dt.timedelta(days=1)
     )
-    return _send_once(due, field="aftercare_sent_at", now=now, send=notifications.booking_aftercare)
+    return _send_once(due, field="aftercare_sent_at", now=now, send=events.booking_aftercare)

@@ -1,5 +1,5 @@
 """
-Text-message channels for tests and staging, beside the real ones in bookings.channels
+Text-message channels for tests and staging, beside the real ones in bookings.messaging.channels
 (Twilio, an HTTP gateway, the console). ASPIRE_SMS_CHANNEL may name one of these by its
 class path; each has the channels' `send(*, to_e164, body) -> id`.
 """

@@ -1,7 +1,7 @@
 """
 The providers' webhooks: delivery statuses and patients' replies, each request signed.
 
-A view checks the signature, turns the payload into plain events (bookings.channels.StatusEvent,
+A view checks the signature, turns the payload into plain events (bookings.messaging.channels.StatusEvent,
 InboundEvent), hands them to the outbox and answers 200 at once. A request without a valid
 signature is answered 403 and nothing is handed over.
 """

@@ -10,7 +10,7 @@ the queryset filters on them, and a single slot's refusal reads the same
 expressions back as annotations.
 
 A slot is taken while it has an active booking; a time held for a patient on the
-waitlist (bookings.waitlist) is taken until its hold ends, for every channel.
+waitlist (bookings.booking.waitlist) is taken until its hold ends, for every channel.
 
 A slot is off sale while it is blocked by reception, inside its therapist's time
 off, inside a closure of its clinic, or while the therapist or clinic is inactive.

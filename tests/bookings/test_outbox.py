@@ -175,9 +175,9 @@ def test_no_message_carries_the_patients_notes():
     booking = BookingFactory(notes="Lower back pain since the accident", email="a@example.com")
     booking.slot.clinic.email = "clinic@example.com"
     booking.slot.clinic.save()
-    from bookings.messaging import events as notifications
+    from bookings.messaging import events
 
-    notifications.booking_confirmed(booking=booking)
+    events.booking_confirmed(booking=booking)
     for message in Message.objects.all():
         assert "accident" not in str(message.params)
     outbox.deliver_due(now=timezone.now())

@@ -14,8 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from bookings.messaging import events as notifications
-from bookings.messaging import outbox
+from bookings.messaging import events, outbox
 from bookings.models import Booking, Message
 from tests import standin as s
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
@@ -75,7 +74,7 @@ def test_book_in_the_browser_and_follow_the_message_to_read_and_confirmed(
     assert "Read" in desk.inner_text(".booking-messages")
 
     # The day before, the reminder goes out; the patient taps Confirm.
-    notifications.booking_reminder(booking=booking)
+    events.booking_reminder(booking=booking)
     outbox.deliver_due()
     reply = {
         "from": "923123344556", "id": "wamid.IN1", "timestamp": "1800000400", "type": "button",
