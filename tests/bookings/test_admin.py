@@ -296,7 +296,7 @@ def test_csv_export_leaves_empty_cells_empty(reception_client):
 
 @pytest.mark.parametrize("cell", ["=1+1", "+92300", "-2", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_made_text(cell):
-    from bookings.desk.admin import spreadsheet_safe
+    from bookings.desk.admin.common import spreadsheet_safe
 
     assert spreadsheet_safe(cell) == f"'{cell}"
 

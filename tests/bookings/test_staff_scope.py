@@ -420,7 +420,7 @@ def test_leave_of_another_clinics_therapist_is_as_missing(a_client, world):
 
 def test_leave_form_offers_only_the_receptionists_therapists(client, world):
     # Without autocomplete the choices are the form's own: a plain select must not list the others either.
-    from bookings.desk.admin import TimeOffAdmin
+    from bookings.desk.admin.schedule import TimeOffAdmin
 
     desk = staff_user("Receptionist", "desk-plain")
     world.a.front_desk.add(desk)
