@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, BookingStatus, Slot
+from bookings.timeutils import at
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
 
@@ -179,11 +180,13 @@ def test_day_of_times_query_count_is_flat(client, clinic):
 
 
 def test_day_fragment_costs_two_queries_whatever_the_bookings(client, clinic, django_assert_num_queries):
+    # One day's times from 09:00 (they once ran on from now, past midnight after 15:45 in Karachi, and the
+    # day asked for then held one booked time: the page looked for the next free day, with more queries).
+    day = timezone.localdate() + dt.timedelta(days=2)
     for i in range(12):
-        slot = SlotFactory(clinic=clinic, starts_at=timezone.now() + dt.timedelta(days=2, minutes=45 * i))
+        slot = SlotFactory(clinic=clinic, starts_at=at(day, dt.time(9)) + dt.timedelta(minutes=45 * i))
         if i % 2:
             BookingFactory(slot=slot)
-    day = timezone.localtime(slot.starts_at).date()
     with django_assert_num_queries(2):  # the clinic and its fortnight of free times
         response = client.get("/book/clifton/", {"date": day.isoformat()}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and 'id="day-times"' in response.content.decode()
@@ -724,8 +727,8 @@ def test_a_cancelled_bookings_page_offers_another_time_not_aftercare(client, db)
 
 def test_the_move_page_offers_the_patients_own_therapist_first(client, db):
     """A patient who chose a therapist was moved to another with one tap: the list mixed everyone."""
-    booking = BookingFactory()
-    day = timezone.localtime(booking.slot.starts_at).date()
+    day = timezone.localdate() + dt.timedelta(days=2)  # at 10:00, so that the later times fall on the same day
+    booking = BookingFactory(slot=SlotFactory(starts_at=at(day, dt.time(10))))
     mine = SlotFactory(clinic=booking.slot.clinic, physiotherapist=booking.slot.physiotherapist,
                        starts_at=booking.slot.starts_at + dt.timedelta(hours=1))  # fmt: skip
     other = SlotFactory(clinic=booking.slot.clinic, starts_at=booking.slot.starts_at + dt.timedelta(hours=2))
