@@ -150,8 +150,9 @@ DEMO_SESSION_TYPES = [
         45,
         6000,
         1,
+        False,
     ),
-    ("Follow-up dry needling", "Follow-up", "Treatment for a returning patient.", 45, 4500, 2),
+    ("Follow-up dry needling", "Follow-up", "Treatment for a returning patient.", 45, 4500, 2, True),
 ]
 
 DEMO_PATIENTS = [
@@ -229,9 +230,10 @@ def seed_session_types() -> list:
                 "duration_minutes": minutes,
                 "price_pkr": price,
                 "order": order,
+                "is_follow_up": follow_up,
             },
         )[0]
-        for name, short, desc, minutes, price, order in DEMO_SESSION_TYPES
+        for name, short, desc, minutes, price, order, follow_up in DEMO_SESSION_TYPES
     ]
 
 
@@ -321,6 +323,7 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     now, today = timezone.now(), local_today()
     clinics = {c.slug: c for c in Clinic.objects.filter(slug__in=[spec["slug"] for spec in DEMO_CLINICS])}
     habits = _patient_habits()
+    last_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     demo = Booking.objects.filter(patient__phone__in=[habit["e164"] for habit in habits])
     # What is there already, read once: the clinics' days seeded, each patient's days with a session.
     seeded, busy, seen = set(), set(), set()
@@ -364,8 +367,8 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
                 if outcome != "cancelled":
                     free.remove(slot)  # a cancelled time is free again, for someone else
                     busy.add((habit["e164"], day))
-    # A replayed history tells no one: the confirmations and cancellations it queued go.
-    Message.objects.filter(booking__in=demo).delete()
+    # A replayed history tells no one: the confirmations and cancellations it queued (only those) go.
+    Message.objects.filter(booking__in=demo, pk__gt=last_message).delete()
     return demo.count()
 
 

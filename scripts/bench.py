@@ -218,9 +218,10 @@ def grow_history(first: dt.datetime, copies: range) -> None:
                 """
                 INSERT INTO bookings_booking (reference, manage_token, form_key, slot_id, session_type_id,
                     patient_id, name, phone, email, notes, consent, status, source, cancel_reason, created_at,
-                    updated_at)
+                    updated_at, language)
                 SELECT b.reference || '-' || %s, b.manage_token || '-' || %s, '', old.id, b.session_type_id,
-                       b.patient_id, b.name, b.phone, '', '', true, %s, b.source, '', b.created_at, b.updated_at
+                       b.patient_id, b.name, b.phone, '', '', true, %s, b.source, '', b.created_at, b.updated_at,
+                       b.language
                 FROM bookings_booking b
                 JOIN bookings_slot s ON s.id = b.slot_id AND s.starts_at >= %s
                 JOIN bookings_slot old ON old.physiotherapist_id = s.physiotherapist_id
