@@ -79,11 +79,14 @@ def _closures():
     return ClinicClosure.objects.filter(clinics=OuterRef("clinic"), start_date__lte=day, end_date__gte=day)
 
 
+_INACTIVE = Q(physiotherapist__is_active=False) | Q(clinic__is_active=False)
+
+
 def _off_sale() -> dict[str, Q | Exists]:
     """Why a slot is off sale whatever the time: each a condition true of the slots it takes off sale."""
     return {
         "blocked": Q(is_blocked=True),
-        "inactive": Q(physiotherapist__is_active=False) | Q(clinic__is_active=False),
+        "inactive": _INACTIVE,
         "closed": Exists(_closures()),
         "time_off": Exists(_time_off()),
     }
@@ -123,18 +126,16 @@ def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Sl
 
 def with_flags(slots: QuerySet[Slot], *, channel: Channel | None = None, now: dt.datetime | None = None):
     """
-    Annotate each slot with the refusals of `bookable`, read back one by one: `off_<reason>`
-    for each reason it is off sale, and, for a `channel`, `late_<reason>` for each reason its
-    time can't be booked through it at `now`; with the reasons given (`time_off_reason`,
-    `closure_reason`, None if none). `refusal` and `slot_state` read them.
+    Annotate each slot with `bookable`'s refusals, to read back one by one: `inactive`, the
+    reasons given for leave and closures (`time_off_reason`, `closure_reason`, None if none;
+    being blocked is the slot's own field), and, for a `channel`, `<channel>_<reason>` for
+    each reason its time can't be booked through it at `now` (`online_passed`, `staff_passed`,
+    ...). `refusal` and `slot_state` read them.
     """
-    flags = {
-        f"off_{key}": ExpressionWrapper(condition, output_field=BooleanField())
-        for key, condition in _off_sale().items()
-    }
+    flags = {"inactive": ExpressionWrapper(_INACTIVE, output_field=BooleanField())}
     if channel is not None:
         for key, condition in _out_of_time(channel, now or timezone.now()).items():
-            flags[f"late_{key}"] = ExpressionWrapper(condition, output_field=BooleanField())
+            flags[f"{channel}_{key}"] = ExpressionWrapper(condition, output_field=BooleanField())
     return slots.annotate(
         **flags,
         time_off_reason=Subquery(_time_off().values("reason")[:1]),
@@ -163,27 +164,27 @@ def refusal(
     booking the slot lets it lapse.
     """
     now = now or timezone.now()
-    if not hasattr(slot, "late_passed"):
-        names = [*(f"off_{key}" for key in _off_sale()), *(f"late_{key}" for key in _out_of_time(channel, now))]
+    late = {key: f"{channel}_{key}" for key in _out_of_time(channel, now)}
+    if not all(hasattr(slot, name) for name in late.values()):
         flags = with_flags(Slot.objects.filter(pk=slot.pk), channel=channel, now=now)
-        values = flags.values(*names, "time_off_reason", "closure_reason").first()
+        values = flags.values("inactive", "time_off_reason", "closure_reason", *late.values()).first()
         if values is None:
             return gettext("That time no longer exists.")
         for name, value in values.items():
             setattr(slot, name, value)
-    if slot.off_blocked or slot.off_inactive:
+    if slot.is_blocked or slot.inactive:
         return gettext("That time is not available.")
-    if slot.off_closed:
+    if slot.closure_reason is not None:
         return gettext("The clinic is closed that day (%(reason)s).") % {"reason": slot.closure_reason}
-    if slot.off_time_off:
+    if slot.time_off_reason is not None:
         return gettext("%(name)s is not working at that time.") % {"name": slot.physiotherapist.name}
-    if slot.late_passed:
+    if getattr(slot, late["passed"]):
         return gettext("That time has already passed.")
-    if getattr(slot, "late_short_notice", False):
+    if "short_notice" in late and getattr(slot, late["short_notice"]):
         return gettext("Online bookings need at least %(hours)s hours' notice.") % {
             "hours": f"{settings.ASPIRE_MIN_NOTICE_MINUTES / 60:g}"
         }
-    if getattr(slot, "late_too_far_ahead", False):
+    if "too_far_ahead" in late and getattr(slot, late["too_far_ahead"]):
         return gettext("Online bookings open %(days)s days ahead.") % {"days": settings.ASPIRE_BOOKING_WINDOW_DAYS}
     if active_bookings is None:
         active_bookings = list(slot.bookings.filter(holds_slot(now)).only("pk", "status", "held_until"))
@@ -212,13 +213,14 @@ class SlotState:
 
 def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> SlotState:
     """
-    Return the state of a slot (loaded through `with_flags`) with its active `booking`.
+    Return the state of a slot (loaded through `with_flags` for the staff channel) with its
+    active `booking`.
     One precedence for every screen: a booking shows first, flagged if its time is now
     off sale; then an inactive therapist or clinic, a closure, leave, a block; then
     whether the desk can still book it.
     """
     closure, time_off = slot.closure_reason, slot.time_off_reason
-    if slot.off_inactive:
+    if slot.inactive:
         off = SlotState("inactive", "Not offered", "The therapist or the clinic is not active")
     elif closure is not None:
         off = SlotState("closed", "Closed", closure)
@@ -236,6 +238,6 @@ def slot_state(slot: Slot, *, booking: Booking | None, now: dt.datetime) -> Slot
         return SlotState(key, booking.get_status_display(), off.note if affected else "", affected=affected)
     if off is not None:
         return off
-    if slot.ends_at <= now:
+    if slot.staff_passed:  # the desk's own refusal: a time over is past booking, even as a walk-in
         return SlotState("past", "Free")
     return SlotState("free", "Free", can_book=True, walk_in=slot.starts_at <= now)

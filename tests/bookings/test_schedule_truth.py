@@ -407,3 +407,11 @@ def test_the_schedule_remembers_the_desks_clinic(reception_client):
     reception_client.get(reverse("bookings_schedule"), {"clinic": dha.pk, "date": timezone.localdate().isoformat()})
     page = reception_client.get(reverse("bookings_schedule"))
     assert "Schedule: DHA" in page.content.decode()
+
+
+def test_a_slot_read_for_the_desk_is_refused_online_by_the_online_rules():
+    """Flags read for one channel are not another's: a time an hour away is the desk's, not a patient's."""
+    soon = SlotFactory(starts_at=timezone.now() + dt.timedelta(hours=1))
+    read_for_desk = availability.with_flags(Slot.objects.filter(pk=soon.pk), channel=Channel.STAFF).get()
+    assert availability.refusal(read_for_desk, channel=Channel.STAFF) is None
+    assert "notice" in availability.refusal(read_for_desk, channel=Channel.ONLINE)
