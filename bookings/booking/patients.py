@@ -162,23 +162,6 @@ def lock_patient(patient_id: int) -> Patient:
     return Patient.objects.select_for_update().get(pk=patient_id)
 
 
-def check_patient_free(
-    *, patient: Patient, slot: Slot, now: dt.datetime, exclude_booking: Booking | None = None
-) -> None:
-    """
-    Refuse a booking that would put one person in two places at once: an active booking
-    of theirs overlapping `slot`, with any therapist at any clinic. The caller holds the
-    patient's row lock, so two simultaneous bookings of one number can't both pass.
-    """
-    clash = Booking.objects.filter(
-        busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now), patient=patient
-    )
-    if exclude_booking is not None:
-        clash = clash.exclude(pk=exclude_booking.pk)
-    if clash.exists():
-        raise _patient_busy()
-
-
 def patient_get_or_create(*, phone: str, name: str, email: str = "", changes: dict | None = None) -> Patient:
     """
     Return the patient with this phone number (any spelling), creating them if new, and

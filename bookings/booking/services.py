@@ -20,7 +20,6 @@ from django.utils.translation import gettext
 from bookings.booking import screening
 from bookings.booking.patients import (
     check_patient_can_book,
-    check_patient_free,
     lock_patient,
     opt_in,
     patient_get_or_create,
@@ -48,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: a reference read out over the phone can't be misheard as another.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
 REFERENCE_LENGTH = 7  # 31**7 ≈ 2.75e10 references
 
 
@@ -301,7 +298,8 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     Make a waitlist hold (locked by the caller, still holding) the patient's confirmed booking,
     by the rules of any online booking: the time may have gone off sale while held (leave, a
     closure, a block), and the patient may be elsewhere by now. Queue the confirmation. Return
-    the booking and whether it is the patient's first visit.
+    the booking (read with its slot, clinic and therapist) and whether it is the patient's
+    first visit.
     """
     slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=now)
     check_slot_free(slot, now=now, channel=Channel.ONLINE, exclude_booking=hold)
@@ -309,8 +307,9 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
     hold.status = BookingStatus.CONFIRMED
     hold.save(update_fields=["status", "updated_at"])
-    events.booking_confirmed(booking=Booking.objects.with_related().get(pk=hold.pk))
-    return hold, not counts["attended"]
+    booking = Booking.objects.with_related().get(pk=hold.pk)
+    events.booking_confirmed(booking=booking)
+    return booking, not counts["attended"]
 
 
 def hold_release(*, hold: Booking) -> None:
@@ -324,13 +323,12 @@ def holds_lapse(*, now: dt.datetime | None = None) -> int:
     """Let every waitlist hold that has ended lapse, each with its history entry; return how many."""
     now = now or timezone.now()
     ended = Booking.objects.select_for_update(skip_locked=True).filter(status=BookingStatus.HELD, held_until__lte=now)
-    count = 0
+    ended = list(ended)
     for hold in ended:
         _lapse(hold)
-        count += 1
-    if count:
+    if ended:
         announce_schedule_changed()
-    return count
+    return len(ended)
 
 
 def lock_booking(booking: Booking) -> Booking:
@@ -469,7 +467,8 @@ def booking_move(
         )
     active = _lapse_ended_holds(list(new_slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
     check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
-    check_patient_free(patient=lock_patient(booking.patient_id), slot=new_slot, now=now, exclude_booking=booking)
+    patient = lock_patient(booking.patient_id)
+    check_patient_can_book(patient=patient, slot=new_slot, now=now, online=False, exclude_booking=booking)
     previous_start = booking.slot.starts_at
     booking.slot = new_slot
     try:

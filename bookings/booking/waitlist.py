@@ -277,7 +277,7 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
         booking=booking, answers={}, first_visit=first_visit, needs_talk=False,
         consent_version=screening.CONSENT_VERSION, consented_at=entry.created_at,
     )  # fmt: skip
-    return Booking.objects.with_related().get(pk=booking.pk)
+    return booking
 
 
 @transaction.atomic
