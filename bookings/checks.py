@@ -16,7 +16,6 @@ def patients_can_be_reached(app_configs, **kwargs):
     In production a patient who gives only a phone number (most of them) must get their
     confirmation: refuse a site whose messages would go to the server's console.
     """
-
     if settings.DEBUG or whatsapp_configured() or settings.ASPIRE_SMS_CHANNEL in REAL_SMS_CHANNELS:
         return []
     return [

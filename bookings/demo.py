@@ -188,7 +188,6 @@ DEMO_NOTES = ["", "Lower back pain for two months.", "Stiff neck from desk work.
 
 def seed_therapists(clinics) -> list:
     """Two therapists per clinic (one woman, one man), working Monday to Saturday."""
-
     therapists = []
     valid_from = local_today() - dt.timedelta(days=60)
     shifts = [(dt.time(10), dt.time(14)), (dt.time(15), dt.time(19, 30))]
@@ -242,7 +241,6 @@ def _patient_habits() -> list[dict]:
     Each demo patient's clinic, the weekdays they come on (once or twice a week), the time they
     like, and whether they are new (their first session is an assessment) or part way through a course.
     """
-
     rng = random.Random(2026)  # the same demo every time
     weekly = [(0, 3), (1, 4), (2, 5), (0,), (1,), (2,), (3,), (4,), (5,)]
     return [
@@ -276,7 +274,6 @@ def _nearest(free: list, minute: int):
 
 def _book_visit(*, habit: dict, slot, session_type, rng, walk_in: bool, now):
     """Book `slot` for the patient as reception or the website would have, and play out what happened."""
-
     if walk_in:
         source, booked_at = BookingSource.WALK_IN, slot.starts_at - dt.timedelta(minutes=rng.randint(5, 40))
     else:
@@ -318,7 +315,6 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     walk-ins; coming sessions confirmed, fewer the further ahead. A clinic's day that already has demo
     bookings is left as it is, so running it again adds nothing. Return how many demo bookings exist.
     """
-
     first_visit, follow_up = session_types[0], session_types[1]
     now, today = timezone.now(), local_today()
     clinics = {c.slug: c for c in Clinic.objects.filter(slug__in=[spec["slug"] for spec in DEMO_CLINICS])}
@@ -377,7 +373,6 @@ def seed_staff(clinics=()) -> list[tuple[str, str, str]]:
     The demo receptionist (who runs the desks of the first two `clinics`) and clinic manager
     (who sees them all). Return (role, username, password) for each.
     """
-
     logins = [
         ("Receptionist", "reception", "aspire-demo-2026", "Demo", "Receptionist"),
         ("Clinic manager", "manager", "aspire-manager-2026", "Demo", "Manager"),

@@ -353,7 +353,6 @@ class SlotQuerySet(models.QuerySet):
 
     def on_day(self, day):
         """Return the slots that start on `day` in Karachi time."""
-
         start, end = day_bounds(day)
         return self.filter(starts_at__gte=start, starts_at__lt=end)
 

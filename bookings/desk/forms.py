@@ -32,7 +32,6 @@ from bookings.schedule.hours import DayHours
 
 def slot_field(**kwargs) -> forms.ModelChoiceField:
     """A slot picker that searches by day, time, therapist or clinic (SlotAdmin.get_search_results)."""
-
     widget = TamperProofAutocompleteSelect(Booking._meta.get_field("slot"), admin.site)
     return forms.ModelChoiceField(
         queryset=Slot.objects.select_related("clinic", "physiotherapist"),

@@ -51,7 +51,6 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     carries `.booking` (its active booking, or None) and `.state` (the availability
     policy's SlotState). Four queries, whatever the number of slots and bookings.
     """
-
     now = now or timezone.now()
     reminders = Prefetch(
         "messages",
@@ -151,7 +150,6 @@ def bookings_search(query: str, *, user=None, limit: int = 20) -> list[Booking]:
     Find bookings by reference, name, or phone: in any spelling, or its last 4 or more
     digits. Upcoming first, then the most recent past ones.
     """
-
     query = query.strip()
     digits = "".join(c for c in query if c.isdigit())
     match = Q(reference__iexact=query) | Q(name__icontains=query) | Q(patient__name__icontains=query)

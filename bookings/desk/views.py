@@ -194,7 +194,6 @@ def course_add(request):
     Book a course in one go. "Preview" shows every session's time and what stops it (the
     clashes), and saves nothing; "Book the course" books them all or none.
     """
-
     initial = {"source": BookingSource.PHONE}
     slot_id = request.GET.get("slot", "")
     if slot_id.isdigit():

@@ -69,7 +69,6 @@ def wake_worker(*, at: dt.datetime | None = None) -> None:
     per transaction: one run sends every message it wrote (a booking writes up to three,
     and each was a task of its own, written after the commit).
     """
-
     run = deliver_messages
     if at is not None:
         if not run.get_backend().supports_defer:

@@ -101,7 +101,6 @@ def render_text(message: Message) -> str:
 
 def render_email(message: Message) -> tuple[str, str, str, bytes | None]:
     """Return the subject, text body, HTML body and calendar file (or None) of an email message."""
-
     with translation.override(_language(message)):
         return _render_email(message, booking_ics)
 

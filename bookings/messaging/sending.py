@@ -25,7 +25,6 @@ ANSWERS = {"manage_link", "stop_ack"}
 
 def send(message: Message) -> str:
     """Render and send one message by its channel; return the provider's id for it, if any."""
-
     if message.channel == MessageChannel.EMAIL:
         subject, text, html, ics = rendering.render_email(message)
         email = EmailMultiAlternatives(subject=subject, body=text, to=[message.recipient])

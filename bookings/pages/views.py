@@ -441,7 +441,6 @@ def manage_move_to(request, token, slot_id):
 @require_http_methods(["GET", "POST"])
 def waitlist_join(request, clinic_slug):
     """Ask to be told when a time frees at a clinic: days, part of the day, therapist or gender, phone."""
-
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     day = _requested_day(request, default=local_today())
     physio, gender = _filters(request)
@@ -481,7 +480,6 @@ def waitlist_join(request, clinic_slug):
 @require_POST
 def manage_next(request, token, slot_id):
     """Book the next session at one of the offered times: one tap, the same details."""
-
     booking = _booking_or_404(token)
     try:
         new = courses.next_session_book(booking=booking, slot_id=slot_id)
@@ -495,7 +493,6 @@ def manage_next(request, token, slot_id):
 @require_POST
 def manage_claim(request, token):
     """Book the time held for a waitlist patient: one tap on the offer's page."""
-
     booking = _booking_or_404(token)
     try:
         waitlist.waitlist_claim(booking=booking)
@@ -509,7 +506,6 @@ def manage_claim(request, token):
 @require_POST
 def manage_decline(request, token):
     """Let a held time go at once, for the next patient waiting."""
-
     booking = _booking_or_404(token)
     try:
         waitlist.waitlist_decline(booking=booking)

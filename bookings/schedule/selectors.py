@@ -31,7 +31,6 @@ def _closures_on(*, clinic: Clinic, day: dt.date):
 
 def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
     """Return why a clinic with no slots on `day` is closed: a closure's reason, or that no one works that weekday."""
-
     closure = _closures_on(clinic=clinic, day=day).first()
     if closure:
         return f"Closed: {closure.reason}"
@@ -48,7 +47,6 @@ def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
     Return whether a patient should read that the clinic is closed on `day` rather than that it
     has no free time: a closure, or no slots that day and no one's weekly hours on that weekday.
     """
-
     start, end = day_bounds(day)
     if not Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end).exists():
         return closed_because(clinic=clinic, day=day) is not None  # a closure, or no one's hours that weekday
@@ -70,7 +68,6 @@ def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=No
 
 def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str = "", now=None) -> dt.date | None:
     """Return the first Karachi date after `after` with a bookable time, reading its first free slot off the index."""
-
     slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
     first = slots.filter(starts_at__gte=day_bounds(after)[1]).order_by("starts_at").values_list("starts_at", flat=True)
     first = first.first()
@@ -162,7 +159,6 @@ def free_times(
     query (the therapists with a time in the whole booking window) cost as much as
     this one, most of it in building the query in Python.
     """
-
     tz = timezone.get_current_timezone()
     rows = (
         online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
@@ -188,7 +184,6 @@ def next_free_time_by_clinic(*, clinics, physio_slug: str = "", gender: str = ""
     Each clinic's first free slot is looked up on its own (clinic, start) index,
     stopping at the first free one: the cost doesn't grow with the bookings.
     """
-
     first_free = (
         online_slots(physio_slug=physio_slug, gender=gender, now=now)
         .filter(clinic=OuterRef("pk"))
@@ -216,7 +211,6 @@ def therapists_offered(*, clinic=None, now=None) -> QuerySet[Physiotherapist]:
     with at least one bookable time, by name. One query: a therapist without one (no
     hours yet, on leave, fully booked) is not offered, whatever their weekly hours say.
     """
-
     slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
     return Physiotherapist.objects.filter(Exists(slots)).order_by("name")
 
@@ -244,7 +238,6 @@ def team(*, slug: str = "", now=None) -> list[Physiotherapist]:
     their next time a patient can book online, or None). Two queries, whatever the size
     of the team or the schedule: the first free time is read off the slot index.
     """
-
     current = (
         WeeklyAvailability.objects.exclude(valid_until__lt=local_today())
         .filter(clinic__is_active=True)

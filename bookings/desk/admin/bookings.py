@@ -491,7 +491,6 @@ class BookingAdmin(
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel(self, request, queryset):
         """Ask why first (a page of its own), then cancel each with that reason."""
-
         form = CancelForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
