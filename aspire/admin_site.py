@@ -1,4 +1,5 @@
-"""Django's admin site, with every model's admin (ours and other apps') refusing
+"""Django's admin site, opened only to a session that passed the second factor
+(aspire/second_factor.py), with every model's admin (ours and other apps') refusing
 query strings that only a hand-typed URL sends, instead of answering 500.
 
 Django's changelist takes a lookup on any field of the model from the query string,
@@ -9,13 +10,15 @@ changelist filters only by its list filters and date hierarchy: anything else is
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path
+
+from aspire import second_factor
 
 # The lookups Django's own field list filters put in their links (exact choices, yes/no/unknown, date ranges).
 FIELD_FILTER_LOOKUPS = frozenset({"exact", "isnull", "gte", "lt", "isempty"})
@@ -124,6 +127,23 @@ class HistoryMixin:
 
 
 class AdminSite(admin.AdminSite):
+    def has_permission(self, request):
+        return super().has_permission(request) and second_factor.passed(request)
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        # The password was right (now or before): the second factor comes next, on its own page.
+        if second_factor.awaiting(request):
+            return HttpResponseRedirect(second_factor.step_url(request))
+        return response
+
+    def get_urls(self):
+        return [
+            path("second-factor/", second_factor.second_factor, name="second_factor"),
+            path("second-factor/recovery-codes/", second_factor.recovery_codes, name="second_factor_recovery"),
+            *super().get_urls(),
+        ]
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, OfferedLookupsOnlyMixin):
@@ -132,7 +152,3 @@ class AdminSite(admin.AdminSite):
                 mixins.insert(0, HistoryMixin)
             admin_class = type(admin_class.__name__, (*mixins, admin_class), {"__module__": admin_class.__module__})
         super().register(model_or_iterable, admin_class, **options)
-
-
-class AdminConfig(DjangoAdminConfig):
-    default_site = "aspire.admin_site.AdminSite"

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -22,3 +23,10 @@ class AspireConfig(AppConfig):
         # Every `migrate`, not a migration: which cache tables a site needs follows its
         # settings (debug, REDIS_URL), which can change after the migrations have run.
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="aspire.create_cache_tables")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin with our site (aspire/admin_site.py), made once the apps are loaded."""
+
+    default = False  # named in full in INSTALLED_APPS; "aspire" itself is AspireConfig
+    default_site = "aspire.admin_site.AdminSite"

@@ -8,6 +8,7 @@ pointing at PostgreSQL. See README.md for the full list.
 
 import ipaddress
 import os
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -45,7 +46,7 @@ INSTALLED_APPS = [
     # before the admin, so that its admin classes apply.
     "modeltranslation",
     # Django's admin, with changelists that take only the filters they offer (aspire/admin_site.py).
-    "aspire.admin_site.AdminConfig",
+    "aspire.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +60,12 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "axes",
+    # Staff's second factor (aspire/second_factor.py): an authenticator app (TOTP), a passkey
+    # (WebAuthn) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     # Background work: the outbox's deliveries (bookings.messaging.outbox), run by `manage.py db_worker`.
     "django_tasks",
@@ -86,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -105,10 +114,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Login throttling. Locking on username *and* address means a guesser locks only
-# their own attempts, not the whole front desk behind one clinic's IP.
+# their own attempts, not the whole front desk behind one clinic's IP; a guesser spread
+# over many addresses meets the second limit, on the username across all addresses
+# (aspire/login_throttle.py). It is higher, so one stranger typing a receptionist's
+# username from one address can't lock her out.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "aspire.login_throttle.LoginThrottle"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # Behind nginx the real client address comes from X-Forwarded-For (see README), read
@@ -356,6 +370,24 @@ ASPIRE_MESSAGE_HOURS_END = int(os.environ.get("ASPIRE_MESSAGE_HOURS_END", "21"))
 
 # The site's public address, for links in emails and text messages.
 ASPIRE_SITE_URL = os.environ.get("ASPIRE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Staff read patients' health answers: whenever debug is off, every staff login passes a second
+# factor after the password (aspire/second_factor.py). There is no setting to turn it off; with
+# debug on (`make run`) it is offered, not required, so the printed demo logins work as they are.
+ASPIRE_STAFF_SECOND_FACTOR = not DEBUG
+OTP_TOTP_ISSUER = "Aspire Wellness"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the devices' admin never shows a TOTP secret
+# Passkeys are bound to the site's own domain (the host of ASPIRE_SITE_URL) and used only after the
+# password, never instead of it. Browsers make them only on https:// and on http://localhost, so a
+# site at another plain-http address (`make run`'s http://127.0.0.1:8000) offers them at
+# http://localhost:8000; the authenticator app works at any address.
+_PASSKEY_ORIGIN = (
+    ASPIRE_SITE_URL if ASPIRE_SITE_URL.startswith(("https://", "http://localhost")) else "http://localhost:8000"
+)
+OTP_WEBAUTHN_RP_ID = urllib.parse.urlsplit(_PASSKEY_ORIGIN).hostname
+OTP_WEBAUTHN_RP_NAME = "Aspire Wellness front desk"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [_PASSKEY_ORIGIN]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # For ASPIRE_SMS_CHANNEL=bookings.messaging.local_channels.FileBackend (staging, tests): one JSON line a message.
 ASPIRE_SMS_FILE_PATH = os.environ.get("ASPIRE_SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.log"))

@@ -19,6 +19,8 @@ sitemaps = {
 
 urlpatterns = [
     path("admin/bookings/", include("bookings.desk.urls")),
+    # Passkeys' ceremonies (django-otp-webauthn's JSON views), for the admin's second factor.
+    path("admin/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     # Delivery statuses and replies from the message providers (signed; outside any language prefix).

@@ -158,3 +158,11 @@ def race():
     from tests.race import run_together
 
     return run_together
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser client, signed in with a second factor as every staff login is (tests/staff.py)."""
+    from tests.staff import sign_in  # here: it imports django-otp's models, ready only once Django is set up
+
+    return sign_in(client, admin_user)

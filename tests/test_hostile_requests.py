@@ -15,6 +15,7 @@ from django.urls.resolvers import RegexPattern
 
 from bookings.models import Booking, Patient, Slot
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SlotFactory
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def booking(db):
 @pytest.fixture
 def staff_client(admin_user):
     client = lenient_client()
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     return client
 
 
@@ -261,7 +262,7 @@ def site_objects(booking):
 
 def test_no_public_url_answers_a_server_error(site_objects, admin_user):
     anonymous, staff = lenient_client(), lenient_client()
-    staff.force_login(admin_user)
+    sign_in(staff, admin_user)
     before = counts()
     assert walk(anonymous, site_objects, admin=False) == []
     assert walk(staff, site_objects, admin=False) == []

@@ -9,9 +9,13 @@ come from that group, so no password reset here reaches a more powerful account.
 
 from collections.abc import Iterable
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models import QuerySet
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from bookings.models import Clinic
 
@@ -70,3 +74,24 @@ def receptionist_save(*, user: User, clinics: Iterable[Clinic], password: str | 
 def receptionists_deactivate(*, logins: QuerySet[User]) -> int:
     """Stop receptionists' logins working (their sessions end with it); return how many were active."""
     return receptionist_logins().filter(pk__in=logins.values("pk"), is_active=True).update(is_active=False)
+
+
+SECOND_FACTOR_RESET = "Reset the second factor: a new one is set up at the next sign-in."
+
+
+@transaction.atomic
+def receptionists_reset_second_factor(*, logins: QuerySet[User], by: User) -> int:
+    """
+    Take away the second factor of receptionists who lost theirs (a new phone, lost recovery
+    codes): their passkeys, authenticator apps and recovery codes. A session that passed with
+    one of them no longer does; at the next sign-in, after the password, they set up a new one.
+    Recorded in the admin's log under the manager's name. Return how many logins were reset.
+    """
+    users = list(receptionist_logins().filter(pk__in=logins.values("pk")))
+    for device_model in (TOTPDevice, StaticDevice, WebAuthnCredential):
+        device_model.objects.filter(user__in=users).delete()
+    if users:
+        LogEntry.objects.log_actions(
+            user_id=by.pk, queryset=users, action_flag=CHANGE, change_message=SECOND_FACTOR_RESET
+        )
+    return len(users)

@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from tests.staff import sign_in
+
 
 def staff_user(group_name: str, username: str):
     user = get_user_model().objects.create_user(username=username, password="x-unused-x", is_staff=True)
@@ -26,7 +28,7 @@ def manager(db):
 
 @pytest.fixture
 def reception_client(client, receptionist):
-    client.force_login(receptionist)
+    sign_in(client, receptionist)
     return client
 
 

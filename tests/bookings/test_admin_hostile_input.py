@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.factories import BookingFactory, ClinicFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ SCHEDULE = reverse("bookings_schedule")
 @pytest.fixture
 def staff(admin_user):
     client = Client(raise_request_exception=False)
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     return client
 
 

@@ -103,9 +103,14 @@ def test_a_username_longer_than_axes_stores_still_counts_towards_the_lockout(set
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
 def test_staff_land_on_the_admin_after_signing_in_with_an_unsafe_next_address(client, next_url):
-    """It was /accounts/profile/, a page that does not exist."""
-    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    """It was /accounts/profile/, a page that does not exist. The second factor comes between, and drops it too."""
+    from tests.staff import app_for, code_of
+
+    amna = get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    device = app_for(amna)
     response = client.post(f"/admin/login/?next={next_url}", {"username": "amna", "password": "the-right-Pass-1"})
+    assert response.status_code == 302 and response["Location"] == "/admin/second-factor/"
+    response = client.post(f"/admin/second-factor/?next={next_url}", {"code": code_of(device), "next": next_url})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
@@ -124,3 +129,26 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_the_server():
     result = run_python(["-c", "import aspire.settings"], DJANGO_SECRET_KEY="x" * 50, DJANGO_TRUSTED_PROXIES="nginx")
     assert result.returncode != 0
     assert "'nginx' is not an address or network" in result.stderr
+
+
+def test_a_guesser_spread_over_many_addresses_meets_a_limit_on_the_username(client, settings):
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    per_address = settings.AXES_FAILURE_LIMIT - 1  # each address stays under its own lock
+    addresses = [f"198.51.100.{i}" for i in range(settings.ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT // per_address + 1)]
+    for ip in addresses:
+        for _ in range(per_address):
+            attempt(client, "guess", ip=ip)
+    # Before: 5 tries per address per 15 minutes, however many addresses; the next address
+    # was let in at once with the right password.
+    assert attempt(client, "the-right-Pass-1", ip="192.0.2.50").status_code == 429
+    assert AccessAttempt.objects.filter(username="amna").count() == len(addresses) + 1
+
+
+def test_the_username_limit_is_higher_than_the_address_one_so_one_stranger_cannot_lock_a_receptionist_out(
+    client, settings
+):
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    assert settings.ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT >= 4 * settings.AXES_FAILURE_LIMIT
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "guess", ip="198.51.100.9")
+    assert attempt(client, "the-right-Pass-1", ip="203.0.113.7").status_code == 302

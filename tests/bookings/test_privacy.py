@@ -17,6 +17,7 @@ from bookings.booking import privacy, services
 from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter
 from tests.factories import BookingFactory, PatientFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -351,7 +352,7 @@ def erase_url(patient):
 
 @pytest.fixture
 def manager_client(client, manager):
-    client.force_login(manager)
+    sign_in(client, manager)
     return client
 
 
@@ -443,7 +444,7 @@ def test_erase_needs_the_csrf_token(manager, zainab):
     from django.test import Client
 
     csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(manager)
+    sign_in(csrf_client, manager)
     assert csrf_client.post(erase_url(zainab)).status_code == 403
     zainab.refresh_from_db()
     assert zainab.erased_at is None

@@ -19,6 +19,7 @@ from bookings.schedule import availability, leave, slots
 from bookings.schedule.availability import Channel
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_one_closure_closes_several_clinics_and_lists_their_bookings(client, man
     clifton, dha, gulshan = ClinicFactory(), ClinicFactory(), ClinicFactory()
     free = {c: SlotFactory(clinic=c, starts_at=at_local(day, 11)) for c in (clifton, dha, gulshan)}
     booked = BookingFactory(slot=SlotFactory(clinic=dha, starts_at=at_local(day, 12)))
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(
         reverse("admin:bookings_clinicclosure_add"),
         {
@@ -167,7 +168,7 @@ def test_one_closure_closes_several_clinics_and_lists_their_bookings(client, man
 def test_all_clinics_in_one_entry(client, manager):
     day = timezone.localdate() + dt.timedelta(days=5)
     clinics = [ClinicFactory() for _ in range(3)]
-    client.force_login(manager)
+    sign_in(client, manager)
     client.post(
         reverse("admin:bookings_clinicclosure_add"),
         {"reason": "Eid ul-Fitr", "start_date": day.isoformat(), "end_date": day.isoformat(), "all_clinics": "on"},
@@ -237,7 +238,7 @@ def test_the_desk_cannot_book_inside_leave(reception_client, session_type):
 def test_a_booked_slots_time_therapist_and_clinic_cannot_be_changed_in_place(client, manager):
     booking = BookingFactory()
     slot = booking.slot
-    client.force_login(manager)
+    sign_in(client, manager)
     url = reverse("admin:bookings_slot_change", args=[slot.pk])
     page = client.get(url).content.decode()
     assert 'name="starts_at_0"' not in page and 'name="clinic"' not in page and 'name="is_blocked"' not in page
@@ -254,7 +255,7 @@ def test_a_booked_slots_time_therapist_and_clinic_cannot_be_changed_in_place(cli
 
 def test_a_free_slot_edit_is_recorded(client, manager):
     slot = SlotFactory()
-    client.force_login(manager)
+    sign_in(client, manager)
     url = reverse("admin:bookings_slot_change", args=[slot.pk])
     start = timezone.localtime(slot.starts_at) + dt.timedelta(minutes=15)
     end = start + dt.timedelta(minutes=45)

@@ -15,6 +15,7 @@ from bookings.models import Booking, BookingStatus, Message, SafetyScreening
 from tests.bookings.conftest import staff_user
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_the_schedule_and_the_booking_show_a_badge_to_the_clinics_staff(client, 
     booking = Booking.objects.get()
     desk = staff_user("Receptionist", "desk-clifton")
     slot.clinic.front_desk.add(desk)
-    client.force_login(desk)
+    sign_in(client, desk)
     day = timezone.localtime(slot.starts_at).date()
     schedule = parse(client.get(reverse("bookings_schedule"), {"clinic": slot.clinic_id, "date": day.isoformat()}))
     assert "Talk before needling" in schedule.text
@@ -125,7 +126,7 @@ def test_a_first_visit_booked_without_answers_is_marked_for_the_desk(client, slo
     book(client, slot, session_type)
     desk = staff_user("Receptionist", "desk-clifton")
     slot.clinic.front_desk.add(desk)
-    client.force_login(desk)
+    sign_in(client, desk)
     day = timezone.localtime(slot.starts_at).date()
     schedule = parse(client.get(reverse("bookings_schedule"), {"clinic": slot.clinic_id, "date": day.isoformat()}))
     assert "Safety questions not answered" in schedule.text
@@ -136,7 +137,7 @@ def test_another_clinics_staff_never_see_the_answers(client, slot, session_type)
     booking = Booking.objects.get()
     other = staff_user("Receptionist", "desk-elsewhere")
     ClinicFactory(name="Gulshan").front_desk.add(other)
-    client.force_login(other)
+    sign_in(client, other)
     response = client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
     assert response.status_code in (302, 404)
     assert "diabetes" not in response.content.decode()

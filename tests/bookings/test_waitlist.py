@@ -15,6 +15,7 @@ from bookings.schedule import availability
 from bookings.schedule.availability import Channel
 from tests import race
 from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
+from tests.staff import sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -248,7 +249,7 @@ def test_a_receptionist_sees_only_their_clinics_waitlist(db, client, django_asse
     for i in range(8):
         _join(SlotFactory(clinic=mine.clinic), f"0300{2000000 + i}", f"Mine {i}")
     _join(theirs, "03007778899", "Not Mine")
-    client.force_login(user)
+    sign_in(client, user)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("admin:bookings_waitlistentry_changelist"))
     assert page.status_code == 200

@@ -18,6 +18,7 @@ from bookings.schedule.hours import DayHours
 from bookings.timeutils import at
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +254,7 @@ def week_form(valid_from=None, slot_minutes=45, **days):
 
 @pytest.fixture
 def manager_client(client, manager):
-    client.force_login(manager)
+    sign_in(client, manager)
     return client
 
 

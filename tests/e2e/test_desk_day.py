@@ -25,6 +25,7 @@ from tests.factories import (
     SessionTypeFactory,
     SlotFactory,
 )
+from tests.staff import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,10 +56,7 @@ def desk(staff_groups, browser):
 
 
 def sign_in(page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in_browser(page, base_url, username, PASSWORD)
     page.wait_for_selector("#user-tools")
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingStatus
 from tests.e2e.a11y import axe_violations
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+from tests.staff import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +37,7 @@ def test_receptionist_books_a_caller_and_marks_a_patient_attended(live_server, d
     clinic.front_desk.add(front_desk)  # Amna runs Clifton's desk
     page = desktop_page
 
-    page.goto(live_server.url + "/admin/")
-    page.fill("#id_username", "amna")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in_browser(page, live_server.url, "amna", PASSWORD)
     page.get_by_role("link", name="Today's schedule").click()
     if timezone.localtime(free.starts_at).date() != timezone.localdate():
         page.get_by_role("link", name="Next day ›").click()  # just before midnight in Karachi

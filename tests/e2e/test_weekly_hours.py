@@ -8,6 +8,7 @@ from django.urls import reverse
 from bookings.models import Slot, WeeklyAvailability
 from tests.e2e.a11y import axe_violations
 from tests.factories import ClinicFactory, PhysiotherapistFactory
+from tests.staff import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +35,7 @@ def test_manager_sets_a_monday_to_saturday_week_with_lunch(live_server, laptop_p
     therapist = PhysiotherapistFactory(name="Dr. Mahnoor Farooq")
     page = laptop_page
 
-    page.goto(live_server.url + "/admin/")
-    page.fill("#id_username", "sadia")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in_browser(page, live_server.url, "sadia", PASSWORD)
     page.goto(live_server.url + reverse("admin:bookings_physiotherapist_change", args=[therapist.pk]))
     page.get_by_role("link", name="Set the weekly hours").click()
     page.get_by_role("link", name="Add hours at Clifton").click()

@@ -18,6 +18,7 @@ from bookings.messaging import events, outbox
 from bookings.models import Booking, Message
 from tests import standin as s
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+from tests.staff import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("shipped_content")]
 PASSWORD = "front-desk-Pass-2026"
@@ -66,10 +67,7 @@ def test_book_in_the_browser_and_follow_the_message_to_read_and_confirmed(
     user.groups.add(Group.objects.get(name="Receptionist"))
     clinic.front_desk.add(user)
     desk = desktop_page
-    desk.goto(f"{live_server.url}/admin/")
-    desk.fill("#id_username", "amna")
-    desk.fill("#id_password", PASSWORD)
-    desk.click("input[type=submit]")
+    sign_in_browser(desk, live_server.url, "amna", PASSWORD)
     desk.goto(f"{live_server.url}/admin/bookings/booking/{booking.pk}/change/")
     assert "Read" in desk.inner_text(".booking-messages")
 

@@ -25,7 +25,7 @@ class ReceptionistAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "desk_clinics"]
     search_fields = ["username", "first_name", "last_name"]
     ordering = ["username"]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reset_second_factor"]
     fieldsets = [
         (None, {"fields": ["username", "full_name", "is_active", "clinics"]}),
         ("A new password, if they forgot theirs", {"fields": ["password1", "password2"]}),
@@ -77,3 +77,12 @@ class ReceptionistAdmin(admin.ModelAdmin):
     def deactivate(self, request, queryset):
         stopped = staff.receptionists_deactivate(logins=queryset)
         self.message_user(request, f"Deactivated {stopped} login(s): they can no longer sign in.", messages.SUCCESS)
+
+    @admin.action(description="Reset the second factor of selected logins", permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        done = staff.receptionists_reset_second_factor(logins=queryset, by=request.user)
+        self.message_user(
+            request,
+            f"Reset the second factor of {done} login(s): each sets up a new one at the next sign-in.",
+            messages.SUCCESS,
+        )

@@ -1,0 +1,188 @@
+"""
+Staff sign in with a second factor (aspire/second_factor.py): set up at the first sign-in,
+required at every one after, with recovery codes, and reset by a clinic manager.
+"""
+
+import re
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.staff import app_for, code_of, sign_in
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "the-right-Pass-1"
+STEP = "/admin/second-factor/"
+
+
+@pytest.fixture
+def amna(staff_groups):
+    user = get_user_model().objects.create_user(username="amna", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Receptionist"))
+    return user
+
+
+def password_step(client, next_url="/admin/"):
+    return client.post(f"/admin/login/?next={next_url}", {"username": "amna", "password": PASSWORD})
+
+
+def a_moment_later(user) -> None:
+    """The seconds a person takes to type the next code: the wait a wrong code earned is over."""
+    TOTPDevice.objects.filter(user=user).update(throttling_failure_timestamp=None)
+    StaticDevice.objects.filter(user=user).update(throttling_failure_timestamp=None)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_the_password_alone_opens_no_admin_page(client, amna):
+    """Before: the password opened every page, screening answers included."""
+    response = password_step(client, "/admin/bookings/booking/")
+    assert response.status_code == 302 and response["Location"] == f"{STEP}?next=%2Fadmin%2Fbookings%2Fbooking%2F"
+    for url in ["/admin/", "/admin/bookings/booking/", "/admin/bookings/schedule/", "/admin/bookings/patient/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        # Back to the login page, which sends a signed-in login straight on to its second factor.
+        assert client.get(response["Location"])["Location"].startswith(STEP)
+
+
+def test_the_first_sign_in_sets_up_an_authenticator_app_and_gives_recovery_codes(client, amna):
+    password_step(client)
+    page = client.get(f"{STEP}?next=/admin/bookings/booking/")
+    body = text(page)
+    assert page.status_code == 200 and "Set up your second factor" in body
+    assert "<svg" in body and "Add a passkey" in body  # the QR code to scan; the passkey button
+    app = TOTPDevice.objects.get(user=amna, confirmed=False)
+    key = re.search(r'class="second-factor-secret">([A-Z2-7 ]+)<', body).group(1).replace(" ", "")
+    assert "secret=" + key in app.config_url  # the key typed by hand is the one in the QR code
+    assert client.get(f"{STEP}").status_code == 200
+    assert TOTPDevice.objects.filter(user=amna).count() == 1  # a reload keeps the same secret
+
+    wrong = client.post(STEP, {"code": "000000", "next": "/admin/bookings/booking/"})
+    assert wrong.status_code == 200 and "That code is not right" in text(wrong)
+    assert client.get("/admin/").status_code == 302
+    a_moment_later(amna)
+
+    done = client.post(STEP, {"code": code_of(app), "next": "/admin/bookings/booking/"})
+    body = text(done)
+    assert done.status_code == 200 and "Your recovery codes" in body
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", body)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert 'href="/admin/bookings/booking/"' in body  # then on to where she was going
+    assert client.get("/admin/bookings/booking/").status_code == 200
+    app.refresh_from_db()
+    assert app.confirmed
+
+
+def test_every_sign_in_after_asks_for_the_factor_and_a_recovery_code_works_once(client, amna):
+    app = app_for(amna)
+    sign_in(client, amna)
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.get(f"{STEP}recovery-codes/")))
+    assert len(codes) == 10
+    client.logout()
+
+    password_step(client)
+    page = client.get(f"{STEP}?next=/admin/")
+    assert "Prove it's you" in text(page) and "Set up" not in text(page)
+    assert client.post(STEP, {"code": codes[0].upper()[:4] + "-" + codes[0][4:], "next": "/admin/"}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert StaticToken.objects.filter(device__user=amna).count() == 9
+    client.logout()
+
+    password_step(client)
+    again = client.post(STEP, {"code": codes[0], "next": "/admin/"})
+    assert again.status_code == 200 and "not right" in text(again)  # each code once
+    a_moment_later(amna)
+    assert client.post(STEP, {"code": code_of(app), "next": "/admin/"}).status_code == 302
+
+
+def test_guessing_codes_is_slowed_by_the_device(client, amna):
+    app = app_for(amna)
+    password_step(client)
+    for _ in range(3):
+        client.post(STEP, {"code": "123456"})
+    refused = client.post(STEP, {"code": code_of(app)})  # right, but inside the wait the wrong ones earned
+    assert refused.status_code == 200 and "Too many wrong codes" in text(refused)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_second_factor_page_does_not_follow_an_outside_next(client, amna):
+    app = app_for(amna)
+    password_step(client)
+    response = client.post(
+        f"{STEP}?next=https://evil.example/", {"code": code_of(app), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/admin/"
+
+
+def test_a_passkey_cannot_be_added_by_a_session_that_owes_the_factor(client, amna):
+    """Else the password alone would let a thief add their own passkey and pass with it."""
+    app_for(amna)
+    password_step(client)
+    response = client.post("/admin/passkeys/registration/begin/", content_type="application/json", data={})
+    assert response.status_code == 403
+
+
+def test_a_passkey_ceremony_begins_for_a_login_setting_up_its_first_factor(client, amna):
+    password_step(client)
+    response = client.post("/admin/passkeys/registration/begin/", content_type="application/json", data={})
+    assert response.status_code == 200
+    options = response.json()
+    assert options["rp"]["id"] == "localhost" and options["user"]["name"] == "amna"
+
+
+def test_a_manager_resets_a_receptionists_factor_in_the_log_and_her_session_loses_its_pass(client, amna, staff_groups):
+    manager = get_user_model().objects.create_user(username="sadia", password=PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Clinic manager"))
+    desk = sign_in(client, amna)
+    assert desk.get("/admin/").status_code == 200
+
+    from django.test import Client
+
+    office = sign_in(Client(), manager)
+    response = office.post(
+        "/admin/bookings/receptionist/",
+        {"action": "reset_second_factor", "_selected_action": [amna.pk]},
+        follow=True,
+    )
+    assert "Reset the second factor of 1 login(s)" in text(response)
+    assert not TOTPDevice.objects.filter(user=amna).exists()
+    entry = LogEntry.objects.get(object_id=str(amna.pk))
+    assert entry.user == manager and "second factor" in entry.get_change_message()
+    # Her open session passed with a device that is gone: the next page asks again (set up anew).
+    assert desk.get("/admin/").status_code == 302
+    assert "Set up your second factor" in text(desk.get(STEP))
+
+
+def test_a_manager_cannot_reset_a_managers_or_a_superusers_factor(client, admin_user, staff_groups):
+    manager = get_user_model().objects.create_user(username="sadia", password=PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Clinic manager"))
+    app_for(admin_user)
+    from bookings.desk import staff
+
+    assert staff.receptionists_reset_second_factor(logins=get_user_model().objects.all(), by=manager) == 0
+    assert TOTPDevice.objects.filter(user=admin_user).exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_with_debug_on_the_password_opens_the_admin_for_the_demo_logins(client, amna, settings):
+    settings.ASPIRE_STAFF_SECOND_FACTOR = False  # what DEBUG=1 (`make run`) gives; production has no switch
+    response = password_step(client)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_production_settings_require_the_factor_and_have_no_switch_for_it():
+    from tests.test_settings import run_python
+
+    script = "import aspire.settings as s; print(s.ASPIRE_STAFF_SECOND_FACTOR)"
+    off = run_python(["-c", script], DJANGO_SECRET_KEY="x" * 50, ASPIRE_STAFF_SECOND_FACTOR="0")
+    assert off.stdout.strip() == "True", off.stderr
+    debug = run_python(["-c", script], DJANGO_DEBUG="1", ASPIRE_STAFF_SECOND_FACTOR="1")
+    assert debug.stdout.strip() == "False", debug.stderr
