@@ -425,9 +425,14 @@ ASPIRE_SMS_GATEWAY_KEY = os.environ.get("ASPIRE_SMS_GATEWAY_KEY", "")
 ASPIRE_SMS_GATEWAY_KEY_PARAM = os.environ.get("ASPIRE_SMS_GATEWAY_KEY_PARAM", "api_key")
 # How it wants the number: e164 (+923001234567), digits (923001234567, the usual) or national (03001234567).
 ASPIRE_SMS_GATEWAY_NUMBER_FORMAT = os.environ.get("ASPIRE_SMS_GATEWAY_NUMBER_FORMAT", "digits")
-# Where its JSON answer keeps the message id, as dotted keys ("data.message_id", "messages.0.id"); empty:
-# no id (and no check that the gateway took the message beyond its HTTP status).
+# Where its JSON answer keeps the message id, as dotted keys ("data.message_id", "messages.0.id"); empty: no id.
 ASPIRE_SMS_GATEWAY_ID_KEY = os.environ.get("ASPIRE_SMS_GATEWAY_ID_KEY", "")
+# How its JSON answer says the message was taken, as the provider documents it: the field (dotted keys,
+# "status", "response.code") and the value it then holds ("ok", "200", "true"). Most gateways answer 200
+# to everything, an invalid key included; an answer that fails this test is a failure (not retried).
+# `check --deploy` refuses the gateway without it (bookings.E002).
+ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = os.environ.get("ASPIRE_SMS_GATEWAY_SUCCESS_FIELD", "")
+ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = os.environ.get("ASPIRE_SMS_GATEWAY_SUCCESS_VALUE", "")
 
 # Spam and abuse: booking POSTs per client address and per phone number, per hour.
 ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))

@@ -27,3 +27,24 @@ def patients_can_be_reached(app_configs, **kwargs):
             id="bookings.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def sms_gateway_reads_success(app_configs, **kwargs):
+    """
+    Most bulk-SMS gateways answer 200 to everything, a wrong API key included, with the outcome in
+    the body: without a success test every refused message would be recorded as sent.
+    """
+    if settings.ASPIRE_SMS_CHANNEL != "gateway":
+        return []
+    if settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD and settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE:
+        return []
+    return [
+        Error(
+            "The SMS gateway has no success test: an answer of 200 with an error in its body "
+            "(an invalid API key, no credit) would be taken for a sent message.",
+            hint="Set ASPIRE_SMS_GATEWAY_SUCCESS_FIELD and ASPIRE_SMS_GATEWAY_SUCCESS_VALUE to the field of the "
+            'gateway\'s JSON answer and the value it documents for success (e.g. "status" and "ok"; README, Messages).',
+            id="bookings.E002",
+        )
+    ]

@@ -149,6 +149,8 @@ def providers(settings, standin):
     settings.ASPIRE_SMS_GATEWAY_KEY = "gateway-key"
     settings.ASPIRE_SMS_GATEWAY_SENDER = "ASPIRE"
     settings.ASPIRE_SMS_GATEWAY_ID_KEY = "data.message_id"
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = "status"
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = "ok"
     return standin
 
 

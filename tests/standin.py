@@ -33,6 +33,7 @@ INVALID_NUMBER = "invalid_number"  # Twilio 21211; the gateway's 400
 SERVER_ERROR = "server_error"  # HTTP 500
 TOO_MANY_REQUESTS = "too_many_requests"  # HTTP 429 (Meta code 4, Twilio 20429)
 SLOW = "slow"  # answers after SLOW_SECONDS
+NOT_JSON = "not_json"  # the gateway's 200 with a plain-text body
 SLOW_SECONDS = 2.0
 
 
@@ -173,7 +174,7 @@ class StandIn:
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
         }
 
-    def answer_gateway(self, request: Recorded) -> tuple[int, dict]:
+    def answer_gateway(self, request: Recorded) -> tuple[int, dict | bytes]:
         values = request.form or request.query
         to = values.get("to")
         how = self._failure(to)
@@ -183,6 +184,8 @@ class StandIn:
             return 429, {"status": "error", "message": "Slow down"}
         if how == SERVER_ERROR:
             return 500, {}
+        if how == NOT_JSON:
+            return 200, b"Message queued"
         if values.get("api_key") != "gateway-key":
             # Like most of them: 200, with the error in the body.
             return 200, {"status": "error", "message": "Invalid API key"}
@@ -224,7 +227,9 @@ class StandIn:
                     status, answer = standin.answer_gateway(request)
                 else:
                     status, answer = 404, {"error": "no such endpoint in the stand-in"}
-                if status == 500 and not answer:
+                if isinstance(answer, bytes):
+                    data, content_type = answer, "text/plain"
+                elif status == 500 and not answer:
                     data, content_type = b"<html><body>Internal Server Error</body></html>", "text/html"
                 else:
                     data, content_type = json.dumps(answer).encode(), "application/json"

@@ -7,6 +7,7 @@ import secrets
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 
 from aspire.log_redaction import RedactingFormatter
@@ -39,6 +40,38 @@ def test_production_refuses_to_send_texts_to_the_console(channel):
     assert result.returncode != 0 and "bookings.E001" in result.stderr
     sms = run_python(["manage.py", "check", "--deploy"], **{**env, "ASPIRE_SMS_CHANNEL": "twilio"})
     assert "bookings.E001" not in sms.stderr
+
+
+def deploy_errors(check_id: str) -> list:
+    return [m for m in run_checks(include_deployment_checks=True) if m.id == check_id]
+
+
+def test_check_deploy_refuses_an_http_gateway_whose_success_test_is_not_set(settings):
+    """A gateway answering `200 {"status": "error"}` was taken for sent, and check --deploy didn't ask how to tell."""
+    settings.ASPIRE_SMS_CHANNEL = "gateway"
+    settings.ASPIRE_SMS_GATEWAY_URL = "https://sms.example.pk/api/send"
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = ""
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = ""
+    assert len(deploy_errors("bookings.E002")) == 1
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = "status"
+    assert len(deploy_errors("bookings.E002")) == 1  # a field without the value it must hold
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = "ok"
+    assert deploy_errors("bookings.E002") == []
+    settings.ASPIRE_SMS_CHANNEL = "twilio"
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = ""
+    assert deploy_errors("bookings.E002") == []  # not the gateway: nothing to ask
+
+
+def test_check_deploy_is_clean_with_a_gateway_whose_success_test_is_set():
+    env = {
+        **PRODUCTION_ENV,
+        "ASPIRE_SMS_CHANNEL": "gateway",
+        "ASPIRE_SMS_GATEWAY_URL": "https://sms.example.pk/api/send",
+        "ASPIRE_SMS_GATEWAY_SUCCESS_FIELD": "status",
+        "ASPIRE_SMS_GATEWAY_SUCCESS_VALUE": "ok",
+    }
+    result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_behind_a_tls_proxy_and_with_several_servers():

@@ -12,6 +12,7 @@ What the providers report later (delivery statuses, replies) arrives at bookings
 and is handed over as the events defined here.
 """
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -282,6 +283,17 @@ def dotted_get(data, path: str):
     return data
 
 
+def gateway_success(answer, field: str, value: str) -> bool:
+    """
+    Whether a gateway's JSON answer holds `value` at the dotted path `field`, compared as JSON spells
+    it: "ok" matches "ok", "true" matches true, "200" matches 200 or "200".
+    """
+    found = dotted_get(answer, field)
+    if found is None:
+        return False
+    return (found if isinstance(found, str) else json.dumps(found)) == value
+
+
 class HttpGatewaySMS:
     """
     SMS through a plain HTTP gateway, as most Pakistani bulk-SMS providers offer: a URL taking
@@ -301,7 +313,8 @@ class HttpGatewaySMS:
     def send(self, *, to_e164: str, body: str) -> str | None:
         """
         Send an SMS and return the gateway's message id (None if ASPIRE_SMS_GATEWAY_ID_KEY is not set).
-        Raise RetryableError or PermanentError.
+        Raise RetryableError or PermanentError; a 200 whose answer fails the success test
+        (ASPIRE_SMS_GATEWAY_SUCCESS_FIELD and _VALUE) or lacks the id is a PermanentError.
         """
         params = {
             settings.ASPIRE_SMS_GATEWAY_TO_PARAM: format_number(to_e164, settings.ASPIRE_SMS_GATEWAY_NUMBER_FORMAT),
@@ -325,15 +338,27 @@ class HttpGatewaySMS:
             )
         if response.status_code >= 400:
             raise PermanentError(f"SMS gateway {response.status_code}", status=response.status_code)
-        id_key = settings.ASPIRE_SMS_GATEWAY_ID_KEY
-        if not id_key:
+        # Most gateways answer 200 whatever happened, with the outcome in the body. A body that fails the
+        # test is a refusal (a wrong key or mask, no credit left, a number it won't take): permanent, since
+        # the same request will be refused again, and a retry of a message it did take would send it twice.
+        field, value, id_key = (
+            settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD,
+            settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE,
+            settings.ASPIRE_SMS_GATEWAY_ID_KEY,
+        )
+        if not (field or id_key):
             return None
         try:
-            message_id = dotted_get(response.json(), id_key)
+            answer = response.json()
         except ValueError:
-            message_id = None
+            raise PermanentError(f"SMS gateway {response.status_code}: the answer is not JSON") from None
+        if field and not gateway_success(answer, field, value):
+            raise PermanentError(f"SMS gateway {response.status_code}: {field!r} is not {value!r}")
+        if not id_key:
+            return None
+        message_id = dotted_get(answer, id_key)
         if message_id in (None, ""):
-            # Many gateways answer 200 with an error in the body; what it was is in their dashboard.
+            # What it was is in the gateway's dashboard.
             raise PermanentError(f"SMS gateway {response.status_code} without a message id at {id_key!r}")
         return str(message_id)
 

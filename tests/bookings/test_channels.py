@@ -261,9 +261,43 @@ def test_gateway_national_format_is_the_zero_three_spelling():
 
 
 def test_gateway_200_without_a_message_id_is_permanent(providers, settings):
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = ""  # the id's presence is then the only test
     settings.ASPIRE_SMS_GATEWAY_KEY = "wrong-key"
     with pytest.raises(PermanentError, match="without a message id"):
         HttpGatewaySMS().send(to_e164=NUMBER, body="hello")
+
+
+def test_gateway_200_with_an_error_in_the_body_is_a_failure_without_an_id_key(providers, settings):
+    """With ASPIRE_SMS_GATEWAY_ID_KEY unset (the default) `200 {"status": "error"}` was recorded as sent."""
+    settings.ASPIRE_SMS_GATEWAY_ID_KEY = ""
+    settings.ASPIRE_SMS_GATEWAY_KEY = "wrong-key"
+    with pytest.raises(PermanentError) as caught:
+        HttpGatewaySMS().send(to_e164=NUMBER, body="hello")
+    # What the test read, not the answer (which may echo the key or the number).
+    assert str(caught.value) == "SMS gateway 200: 'status' is not 'ok'"
+
+
+def test_gateway_success_is_read_at_a_dotted_path_and_compared_as_the_json_spells_it(providers, settings):
+    settings.ASPIRE_SMS_GATEWAY_ID_KEY = ""
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = "data.message_id"
+    settings.ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = "no such id"
+    with pytest.raises(PermanentError, match="'data.message_id' is not 'no such id'"):
+        HttpGatewaySMS().send(to_e164=NUMBER, body="hello")
+    assert channels.gateway_success({"ok": True, "code": 200}, "ok", "true")
+    assert channels.gateway_success({"ok": True, "code": 200}, "code", "200")
+    assert not channels.gateway_success({"ok": "false"}, "ok", "true")
+    assert not channels.gateway_success({}, "status", "ok")
+    assert not channels.gateway_success(["status"], "status", "ok")
+
+
+def test_gateway_200_that_is_not_json_is_a_failure_when_success_is_read_from_the_body(providers, settings):
+    providers.fail(NUMBER, s.NOT_JSON)
+    with pytest.raises(PermanentError, match="not JSON"):
+        HttpGatewaySMS().send(to_e164=NUMBER, body="hello")
+
+
+def test_gateway_that_passes_the_success_test_returns_its_id(providers):
+    assert HttpGatewaySMS().send(to_e164=NUMBER, body="hello").startswith("gw-")
 
 
 @pytest.mark.parametrize(
