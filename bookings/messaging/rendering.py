@@ -93,10 +93,18 @@ def _language(message: Message) -> str:
     return settings.LANGUAGE_CODE
 
 
+# Handsets whose fonts and text layout predate Unicode 6.3 show the bidi isolates (U+2066 to U+2069)
+# as boxes. A left-to-right mark (Unicode 1.1) before a number or code keeps it in order after Urdu
+# letters (without it "0309-5885076" shows as "5885076-0309"), and costs one character of the 70 an
+# Urdu SMS has, not two. Emails keep the isolates (and HTML <bdi>): mail clients show them.
+_SMS_BIDI = str.maketrans({"\u2066": "\u200e", "\u2067": "\u200f", "\u2068": None, "\u2069": None})
+
+
 def render_text(message: Message) -> str:
     """The text message (SMS) of `message`."""
     with translation.override(_language(message)):
-        return render_to_string("bookings/sms/patient.txt", _context(message)).strip()
+        text = render_to_string("bookings/sms/patient.txt", _context(message)).strip()
+    return text.translate(_SMS_BIDI)
 
 
 def render_email(message: Message) -> tuple[str, str, str, bytes | None]:

@@ -172,3 +172,27 @@ def test_every_patient_emails_subject_and_intro_goes_through_the_catalogue():
                 english = str(words[part])
             with translation.override("ur"):
                 assert str(words[part]) != english, (kind, part)  # translated
+
+
+def test_urdu_sms_keeps_numbers_left_to_right_without_isolates_that_handsets_show_as_boxes(slot, settings):
+    """Urdu SMS wrapped the phone number in U+2066 ... U+2069, which handsets without Unicode 6.3 show as boxes."""
+    booking = services.book_online(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha", phone="0312-3344556", language="ur"
+    )
+    messages = Message.objects.filter(booking=booking, audience=MessageAudience.PATIENT)
+    texts = [rendering.render_text(m) for m in messages]
+    assert texts
+    for text in texts:
+        assert not set(text) & {"\u2066", "\u2067", "\u2068", "\u2069"}, text
+        # A left-to-right mark before the number: after Urdu letters "0309-5885076" would show as "5885076-0309".
+        assert f"\u200e{settings.ASPIRE_PHONE_DISPLAY}" in text
+
+
+def test_urdu_email_keeps_its_isolates_which_mail_clients_show(slot):
+    booking = services.book_online(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha", phone="0312-3344556",
+        email="ayesha@example.com", language="ur",
+    )  # fmt: skip
+    message = Message.objects.get(booking=booking, audience=MessageAudience.PATIENT, channel="email")
+    subject, text, html, ics = rendering.render_email(message)
+    assert "\u20660309-5885076\u2069" in text and "<bdi>0309-5885076</bdi>" in html
