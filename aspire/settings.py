@@ -270,6 +270,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Aspire Wellness <bookings@aspirewellness.pk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where answers to the site's emails go when the clinic has no reception address (and for reception's own).
+ASPIRE_REPLY_TO_EMAIL = os.environ.get("ASPIRE_REPLY_TO_EMAIL", DEFAULT_FROM_EMAIL)
 
 LOGGING = {
     "version": 1,

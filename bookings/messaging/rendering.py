@@ -4,7 +4,11 @@ words of each kind, the text message, the email with its calendar file. The work
 a message when it delivers it.
 """
 
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.mail import make_msgid
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -125,3 +129,23 @@ def _render_email(message: Message, booking_ics) -> tuple[str, str, str, bytes |
         template = "bookings/email/patient"
         ics = booking_ics(message.booking) if message.kind in {"confirmed", "moved"} else None
     return subject, render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context), ics
+
+
+def email_headers(message: Message) -> dict[str, str]:
+    """
+    The headers of an email message beyond From, To and Subject: a Message-ID of the site's own
+    domain (Django's default names the machine, "@localhost", which spam filters mark down) and
+    the language it is written in (Content-Language: "ur" or "en").
+    """
+    return {
+        "Message-ID": make_msgid(idstring=f"message-{message.pk}", domain=urlsplit(settings.ASPIRE_SITE_URL).hostname),
+        "Content-Language": message_language(_language(message)),
+    }
+
+
+def email_reply_to(message: Message) -> str:
+    """Where answers to an email go: a patient's to their clinic's reception, the rest to the site's address."""
+    clinic = message.booking.slot.clinic
+    if message.audience == MessageAudience.PATIENT and clinic.email:
+        return formataddr((f"Aspire Wellness {clinic.name}", clinic.email))
+    return settings.ASPIRE_REPLY_TO_EMAIL

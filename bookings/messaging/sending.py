@@ -27,7 +27,13 @@ def send(message: Message) -> str:
     """Render and send one message by its channel; return the provider's id for it, if any."""
     if message.channel == MessageChannel.EMAIL:
         subject, text, html, ics = rendering.render_email(message)
-        email = EmailMultiAlternatives(subject=subject, body=text, to=[message.recipient])
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            to=[message.recipient],
+            reply_to=[rendering.email_reply_to(message)],
+            headers=rendering.email_headers(message),
+        )
         email.attach_alternative(html, "text/html")
         if ics is not None:
             email.attach("aspire-session.ics", ics, "text/calendar")
