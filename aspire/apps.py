@@ -1,13 +1,19 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.conf import settings
 from django.db.models.signals import post_migrate
 
 
 def create_cache_tables(*, using: str, verbosity: int = 1, **kwargs) -> None:
-    """Create the table of every database cache in settings.CACHES that is not there yet."""
+    """
+    Create the table of every database cache in settings.CACHES that is not there yet, and the
+    production cache's table (settings.ASPIRE_CACHE_TABLE) whatever these settings use: `make run`
+    migrates with debug on (a memory cache), and the same database served with debug off needs it.
+    """
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
+    call_command("createcachetable", settings.ASPIRE_CACHE_TABLE, database=using, verbosity=max(verbosity - 1, 0))
 
 
 class AspireConfig(AppConfig):

@@ -190,8 +190,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The page cache (aspire/page_cache.py) must be one for every gunicorn worker and
 # every app server: Redis where REDIS_URL is set, else a table in the database
-# (made by every `manage.py migrate`: aspire.apps). Debug: local memory.
+# (made by every `manage.py migrate`, with debug on or off: aspire.apps). Debug: local memory.
 # (Booking rate limits and login throttling count in the database itself.)
+ASPIRE_CACHE_TABLE = "aspire_cache"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
@@ -204,7 +205,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "aspire.cache.DatabaseCache",
-            "LOCATION": "aspire_cache",
+            "LOCATION": ASPIRE_CACHE_TABLE,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }

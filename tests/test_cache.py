@@ -64,3 +64,28 @@ def test_inside_a_transaction_it_is_djangos_set(db_cache):
         db_cache.set("k", "twice")
     assert db_cache.get("k") == "twice"
     assert db_cache.add("k", "not added") is False
+
+
+def test_a_site_whose_cache_table_is_missing_serves_its_pages_and_says_why_once(transactional_db, client, caplog):
+    """With debug off and no cache table every page was a 503, with only "OperationalError" in the log."""
+    missing = {"default": {"BACKEND": "aspire.cache.DatabaseCache", "LOCATION": "aspire_no_such_cache"}}
+    with override_settings(CACHES=missing), caplog.at_level("WARNING"):
+        assert [client.get(path).status_code for path in ("/faq/", "/clinics/", "/faq/")] == [200, 200, 200]
+    lines = [r.getMessage() for r in caplog.records if "aspire_no_such_cache" in r.getMessage()]
+    assert lines == [
+        "The cache table 'aspire_no_such_cache' is missing from database 'default': pages are served "
+        "uncached until `manage.py createcachetable` (or `manage.py migrate`) makes it."
+    ]
+    assert not [r for r in caplog.records if r.getMessage().startswith("Database unavailable")]
+
+
+def test_a_database_that_is_away_is_not_taken_for_a_missing_table(db_cache, monkeypatch):
+    """Only a missing table is served around: the database going away still fails (the middleware's 503)."""
+    from django.db import OperationalError
+
+    def away(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch, pytest.raises(OperationalError):
+        patch.setattr(connection, "cursor", away)
+        db_cache.get("k")

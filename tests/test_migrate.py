@@ -66,6 +66,18 @@ def test_migrate_alone_gives_a_working_database_cache(database, request):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_migrating_with_debug_on_then_serving_without_it_works(fresh_sqlite):
+    """`make run` migrates with debug (a memory cache, no table); the same database served with debug off
+    answered 503 to every page (`no such table: aspire_cache`)."""
+    env = production_env(DATABASE_URL=fresh_sqlite)
+    for args, extra in ((["migrate", "--noinput"], {"DJANGO_DEBUG": "1"}), (["shell", "-c", CACHE_WORKS], {})):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env={**env, **extra}, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.django_db
 def test_migrate_makes_the_cache_table_when_the_settings_turn_to_a_database_cache():
     """The settings can change after the migrations ran (debug off, REDIS_URL dropped): the next migrate follows."""
