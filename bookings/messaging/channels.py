@@ -101,8 +101,12 @@ class InboundEvent:
     button_payload: str | None
     at: datetime  # aware
     provider_id: str
+    # The road it came by, and so the road an answer goes back by: "whatsapp" or "sms".
+    channel: str
     # The provider id of our message this one answers (WhatsApp gives it for button taps).
     reply_to: str | None = None
+    # The provider took it as an opt-out itself (Twilio's OptOutType=STOP) and has answered it.
+    opted_out_by_provider: bool = False
 
 
 def _retry_after(response: requests.Response) -> float | None:

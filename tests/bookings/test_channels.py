@@ -395,7 +395,7 @@ def test_inbound_text_is_parsed(client, providers, handed_over):
     }
     post_whatsapp(client, s.whatsapp_webhook(messages=[message]))
 
-    assert handed_over["inbound"] == [InboundEvent(NUMBER, "STOP", None, at(T0), "wamid.IN1")]
+    assert handed_over["inbound"] == [InboundEvent(NUMBER, "STOP", None, at(T0), "wamid.IN1", "whatsapp")]
 
 
 def test_quick_reply_tap_is_parsed_with_its_payload_and_the_message_it_answers(client, providers, handed_over):
@@ -410,7 +410,9 @@ def test_quick_reply_tap_is_parsed_with_its_payload_and_the_message_it_answers(c
     post_whatsapp(client, s.whatsapp_webhook(messages=[message]))
 
     assert handed_over["inbound"] == [
-        InboundEvent(NUMBER, "Change or cancel", "change:AB12CD", at(T0), "wamid.IN2", reply_to="wamid.REMINDER")
+        InboundEvent(
+            NUMBER, "Change or cancel", "change:AB12CD", at(T0), "wamid.IN2", "whatsapp", reply_to="wamid.REMINDER"
+        )
     ]
 
 
