@@ -678,6 +678,32 @@ class Message(models.Model):
         return self.kind.replace("_", " ").capitalize()
 
 
+class HandledInbound(models.Model):
+    """
+    A patient's message, by its provider's id, that has been acted on (a quick-reply tap, a
+    STOP, a reply): written in the same transaction as the action, so the same message
+    delivered again (Meta redelivers when an answer is slow) is not acted on twice, even by
+    two requests at once (the unique constraint makes the second wait, then refuses it).
+    Holds no number and no text; the retention job deletes rows once no provider redelivers
+    them (bookings.booking.privacy).
+    """
+
+    channel = models.CharField("channel", max_length=10, choices=MessageChannel.choices)
+    provider_id = models.CharField("provider's id", max_length=128)
+    handled_at = models.DateTimeField("handled at", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-handled_at"]
+        verbose_name = "handled inbound message"
+        verbose_name_plural = "handled inbound messages"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_id"], name="handled_inbound_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.provider_id}"
+
+
 class RateLimitCounter(models.Model):
     """
     How many times one key (a client's address, a phone number) was counted in one

@@ -28,7 +28,7 @@ from simple_history.utils import bulk_update_with_history
 
 from bookings.booking import screening
 from bookings.booking.services import new_manage_token
-from bookings.models import Booking, BookingStatus, Patient, RateLimitCounter, SafetyScreening
+from bookings.models import Booking, BookingStatus, HandledInbound, Patient, RateLimitCounter, SafetyScreening
 
 EXPORT_FORMAT = "aspire-patient-data"
 EXPORT_VERSION = 1
@@ -320,14 +320,20 @@ class RetentionSummary:
     history_rows: int = 0  # earlier versions of bookings erased, for either reason
     login_records: int = 0  # django-axes rows deleted
     rate_limit_counters: int = 0  # counters past their window, deleted
+    handled_inbound: int = 0  # provider ids of patients' messages past the time they are redelivered
 
     def __str__(self) -> str:
         return (
             f"Erased the personal data of {self.cancelled_bookings} old cancelled booking(s) and of "
             f"{self.inactive_patients} inactive patient(s) ({self.history_rows} earlier booking version(s)); "
-            f"deleted {self.login_records} old login record(s) and {self.rate_limit_counters} expired "
-            "rate-limit counter(s)."
+            f"deleted {self.login_records} old login record(s), {self.rate_limit_counters} expired "
+            f"rate-limit counter(s) and {self.handled_inbound} old handled message id(s)."
         )
+
+
+# Meta redelivers a webhook for up to 7 days, Twilio within minutes: a month later nobody sends
+# the id again. The rows hold no number or text, so they are kept for this long whatever the settings say.
+HANDLED_INBOUND_KEPT = dt.timedelta(days=30)
 
 
 def _cutoff(now: dt.datetime, days: int) -> dt.datetime | None:
@@ -355,7 +361,7 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionSummary:
     """
     Erase or delete what is past its keeping time (settings ASPIRE_RETAIN_*):
     cancelled bookings' personal data, patients with no session in years, staff
-    login records, expired rate-limit counters. Touch only what is past its time;
+    login records, expired rate-limit counters, old ids of handled messages. Touch only what is past its time;
     safe to run twice or at once.
     """
     now = now or timezone.now()
@@ -384,10 +390,12 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionSummary:
             login_records += deleted.get(model._meta.label, 0)
 
     _, deleted = RateLimitCounter.objects.filter(expires_at__lt=now).delete()
+    handled, _ = HandledInbound.objects.filter(handled_at__lt=now - HANDLED_INBOUND_KEPT).delete()
     return RetentionSummary(
         cancelled_bookings=cancelled,
         inactive_patients=inactive,
         history_rows=history_rows,
         login_records=login_records,
         rate_limit_counters=deleted.get(RateLimitCounter._meta.label, 0),
+        handled_inbound=handled,
     )

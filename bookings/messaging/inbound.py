@@ -4,13 +4,25 @@ and what patients send ("Confirm" on a reminder, "Change or cancel", STOP). Hand
 bookings.messaging.webhooks as plain events.
 """
 
+import logging
+
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from bookings.messaging import channels, whatsapp_templates
 from bookings.messaging.channels import InboundEvent, StatusEvent
 from bookings.messaging.outbox import fall_back_to_text, queue
-from bookings.models import Booking, Message, MessageAudience, MessageChannel, MessageStatus, Patient
+from bookings.models import (
+    Booking,
+    HandledInbound,
+    Message,
+    MessageAudience,
+    MessageChannel,
+    MessageStatus,
+    Patient,
+)
+
+logger = logging.getLogger(__name__)
 
 PROGRESS = {MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2, MessageStatus.READ: 3}
 
@@ -24,7 +36,8 @@ def apply_statuses(events: list[StatusEvent]) -> None:
     Apply delivery statuses to the messages they name. Each is applied once and a message
     never goes back (read stays read when a late "delivered" arrives), whatever order the
     provider sends them in; a WhatsApp message the number can't receive falls back to one
-    text message.
+    text message (one, however often the failure is reported: fallback_for is unique). So a
+    status delivered again changes nothing, and no record of handled statuses is kept.
     """
     for event in events:
         message = Message.objects.select_for_update().filter(provider_message_id=event.provider_id).first()
@@ -45,14 +58,32 @@ def apply_statuses(events: list[StatusEvent]) -> None:
             Message.objects.filter(pk=message.pk).update(**changes)
 
 
+def first_handling(event: InboundEvent) -> bool:
+    """
+    Record that this message of the patient's is being acted on, in the caller's transaction;
+    False if it has been already (the provider delivered it again). A redelivery racing the
+    first waits on the unique row until the first commits, then is refused here.
+    """
+    try:
+        with transaction.atomic():
+            HandledInbound.objects.create(channel=event.channel, provider_id=event.provider_id)
+    except IntegrityError:
+        # Not the id itself: a WhatsApp message id carries the sender's number (base64 inside "wamid.").
+        logger.info("An inbound %s message delivered again: handled once already", event.channel)
+        return False
+    return True
+
+
 @transaction.atomic
 def handle_inbound(events: list[InboundEvent]) -> None:
     """
-    Act on what patients send: "Confirm" on a reminder records that they are coming;
-    "Change or cancel" answers with their booking's link; STOP stops every message to
-    the number but answers to their own.
+    Act on what patients send, each message once however often it is delivered: "Confirm"
+    on a reminder records that they are coming; "Change or cancel" answers with their
+    booking's link; STOP stops every message to the number but answers to their own.
     """
     for event in events:
+        if not first_handling(event):
+            continue
         text = (event.text or "").strip().upper()
         if text in {"STOP", "UNSUBSCRIBE", "STOP ALL"}:
             Patient.objects.filter(phone=event.from_e164, messages_stopped_at__isnull=True).update(
