@@ -5,13 +5,18 @@ bookings.messaging.webhooks as plain events.
 """
 
 import logging
+import unicodedata
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from bookings.messaging import channels, whatsapp_templates
 from bookings.messaging.channels import InboundEvent, StatusEvent
 from bookings.messaging.outbox import fall_back_to_text, queue
+from bookings.messaging.rendering import message_language
 from bookings.models import (
     Booking,
     HandledInbound,
@@ -74,23 +79,74 @@ def first_handling(event: InboundEvent) -> bool:
     return True
 
 
+# The words that stop messages, each matched against a patient's whole message once both are
+# normalised (normalise_words: case, spaces, punctuation, Arabic letter forms): "stop" stops,
+# "stop by at 5?" does not. English as Twilio and carriers take it; Urdu, and Urdu in Latin
+# letters as most patients in Karachi type it. Left out on purpose:
+# - "cancel": a patient answering a reminder with it means the session (reception calls them);
+#   on SMS, Twilio takes it as an opt-out itself and says so (OptOutType), which stops them here too;
+# - "end", "quit": not what a patient here writes to mean it, and ordinary words in a chat;
+# - "ruko" / "رکو": "wait" as often as "stop"; "nahi chahiye" ("don't want"): a reply to an offer.
+STOP_WORDS = frozenset(
+    {
+        "stop", "stop all", "unsubscribe", "opt out",
+        "بند", "بند کرو", "بند کریں", "بند کر دو", "بند کر دیں", "بند کر دیجیے",
+        "میسج بند کرو", "میسج بند کریں", "پیغام بند کرو", "پیغام بند کریں", "پیغامات بند کریں",
+        "مت بھیجو", "مت بھیجیں", "میسج مت بھیجو", "میسج مت بھیجیں",
+        "band", "bund", "band karo", "band kro", "band kar do", "band kr do", "band karen", "band karein",
+        "band kar dein", "bund karo", "msg band karo", "message band karo", "messages band karo",
+        "sms band karo", "mat bhejo", "mat bhejein", "mat bhejen", "msg mat bhejo", "message mat bhejo",
+    }
+)  # fmt: skip
+
+# Arabic letters that Urdu writes with its own forms (an Arabic keyboard types these).
+_URDU_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+
+
+def normalise_words(text: str) -> str:
+    """
+    Return `text` as opt-out words are compared: letters folded (NFKC, case, Urdu letter forms),
+    marks, joiners and tatweel dropped, punctuation and symbols (emoji) made spaces, and then
+    every space removed, so that "Band karo!" and "bandkaro" match, as "بند کرو" and "بندکرو" do.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_URDU_LETTERS)
+    kept = []
+    for char in folded:
+        category = unicodedata.category(char)
+        if category[0] in "PSZ" or char.isspace():
+            kept.append(" ")
+        elif category not in {"Mn", "Cf", "Lm"}:
+            kept.append(char)
+    return "".join("".join(kept).split())
+
+
+_STOP_KEYS = frozenset(normalise_words(word) for word in STOP_WORDS)
+
+
+def is_opt_out(text: str) -> bool:
+    """Whether a patient's message is one of the STOP_WORDS (the whole message, normalised)."""
+    return bool(text) and normalise_words(text) in _STOP_KEYS
+
+
 @transaction.atomic
 def handle_inbound(events: list[InboundEvent]) -> None:
     """
     Act on what patients send, each message once however often it is delivered: "Confirm"
     on a reminder records that they are coming; "Change or cancel" answers with their
-    booking's link; STOP stops every message to the number but answers to their own.
+    booking's link; STOP (STOP_WORDS) stops every message to the number but answers to
+    their own. An answer goes back by the road the message came (WhatsApp or SMS), in the
+    language of the patient's booking.
     """
     for event in events:
         if not first_handling(event):
             continue
-        text = (event.text or "").strip().upper()
-        if text in {"STOP", "UNSUBSCRIBE", "STOP ALL"}:
+        if event.opted_out_by_provider or is_opt_out(event.text):
             Patient.objects.filter(phone=event.from_e164, messages_stopped_at__isnull=True).update(
                 messages_stopped_at=event.at
             )
-            _answer(event, "stop_ack", "You will get no more messages from Aspire Wellness. To book, call "
-                    f"{settings.ASPIRE_PHONE_DISPLAY}.")  # fmt: skip
+            if not event.opted_out_by_provider:  # else the provider has answered, and would refuse ours
+                latest = Booking.objects.filter(patient__phone=event.from_e164).order_by("-created_at").first()
+                _answer(event, "stop_ack", latest, _stop_text)
             continue
         if not event.button_payload:
             continue
@@ -102,14 +158,33 @@ def handle_inbound(events: list[InboundEvent]) -> None:
             booking.patient_confirmed_at = event.at
             booking.save(update_fields=["patient_confirmed_at", "updated_at"])  # with its history entry
         elif action == "change":
-            link = f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}"
-            _answer(event, "manage_link", f"To change or cancel your session ({booking.reference}): {link}", booking)
+            _answer(event, "manage_link", booking, _manage_link_text)
 
 
-def _answer(event: InboundEvent, kind: str, text: str, booking: Booking | None = None) -> None:
-    """Queue a WhatsApp answer to the patient's own message (allowed even after STOP)."""
-    booking = booking or Booking.objects.filter(patient__phone=event.from_e164).order_by("-created_at").first()
-    if booking is None or not channels.whatsapp_configured():
+def _stop_text(booking: Booking) -> str:
+    return gettext("You will get no more messages from Aspire Wellness. To book, call {phone}.").format(
+        phone=settings.ASPIRE_PHONE_DISPLAY
+    )
+
+
+def _manage_link_text(booking: Booking) -> str:
+    # Under the booking's language, so the link is that language's page (/ur/booking/... for Urdu).
+    link = f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}"
+    return gettext("To change or cancel your session ({reference}): {link}").format(
+        reference=booking.reference, link=link
+    )
+
+
+def _answer(event: InboundEvent, kind: str, booking: Booking | None, words: Callable[[Booking], str]) -> None:
+    """
+    Queue the answer to a patient's own message (allowed even after STOP) by the road it came:
+    on WhatsApp, free text inside the 24-hour window the message opened; by SMS, a text (a
+    WhatsApp answer to an SMS would be outside any window, refused by Meta with 131047). The
+    words are the booking's language.
+    """
+    if booking is None or (event.channel == MessageChannel.WHATSAPP and not channels.whatsapp_configured()):
         return
-    queue(booking=booking, audience=MessageAudience.PATIENT, channel=MessageChannel.WHATSAPP,
-          recipient=event.from_e164, kind=kind, params={"text": text})  # fmt: skip
+    with translation.override(booking.language):
+        text = words(booking)
+    queue(booking=booking, audience=MessageAudience.PATIENT, channel=event.channel, recipient=event.from_e164,
+          kind=kind, params={"text": text, "language": message_language(booking.language)})  # fmt: skip

@@ -56,6 +56,11 @@ MESSAGES = {
 }
 
 
+# Answers to a patient's own message (their words are written when it is queued, in the
+# booking's language, into params["text"]): free-form on WhatsApp, the same text by SMS.
+ANSWERS = {"manage_link", "stop_ack"}
+
+
 # Reception hears of what patients do online; what the desk does itself it already knows.
 RECEPTION_SUBJECTS = {"confirmed": "booking", "cancelled": "cancellation", "moved": "move"}
 
@@ -106,6 +111,8 @@ _SMS_BIDI = str.maketrans({"\u2066": "\u200e", "\u2067": "\u200f", "\u2068": Non
 
 def render_text(message: Message) -> str:
     """The text message (SMS) of `message`."""
+    if message.kind in ANSWERS:
+        return message.params["text"]
     with translation.override(_language(message)):
         text = render_to_string("bookings/sms/patient.txt", _context(message)).strip()
     return text.translate(_SMS_BIDI)

@@ -20,7 +20,7 @@ class NotOnWhatsApp(PermanentFailure):
 
 
 # Free-form WhatsApp answers to a patient's own message (inside the 24-hour window): no template.
-ANSWERS = {"manage_link", "stop_ack"}
+ANSWERS = rendering.ANSWERS
 
 
 def send(message: Message) -> str:

@@ -196,3 +196,105 @@ def test_the_record_holds_no_number_and_retention_deletes_it_after_a_month(whats
     summary = privacy.retention_apply(now=handled.handled_at + privacy.HANDLED_INBOUND_KEPT * 2)
     assert summary.handled_inbound == 1 and not HandledInbound.objects.exists()
     assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+
+
+# --- back by the road the patient used, in their language ------------------------------------------
+
+
+def graph_texts(standin):
+    sent = [r.json for r in standin.requests if r.path.endswith("/messages")]
+    return [m["text"]["body"] for m in sent if m["type"] == "text"]
+
+
+def twilio_bodies(standin):
+    return [r.form["Body"] for r in standin.requests if "Messages.json" in r.path]
+
+
+@pytest.mark.django_db
+def test_an_sms_stop_is_acknowledged_by_sms_not_on_whatsapp(whatsapp, client):
+    book()
+    outbox.deliver_due(now=timezone.now())
+    post_twilio(client, sms("STOP"))
+    [ack] = answers("stop_ack")
+    assert (ack.channel, ack.recipient) == ("sms", PHONE)
+    outbox.deliver_due(now=timezone.now())
+    assert "no more messages" in twilio_bodies(whatsapp)[-1]
+    assert not graph_texts(whatsapp)  # no free-form WhatsApp text, which Meta refuses outside 24 hours (131047)
+
+
+@pytest.mark.django_db
+def test_a_whatsapp_stop_is_acknowledged_on_whatsapp(whatsapp, client):
+    book()
+    post_whatsapp(client, whatsapp_text("STOP"))
+    outbox.deliver_due(now=timezone.now())
+    assert [a.channel for a in answers("stop_ack")] == ["whatsapp"]
+    assert "no more messages" in graph_texts(whatsapp)[-1] and not twilio_bodies(whatsapp)[1:]
+
+
+@pytest.mark.django_db
+def test_an_urdu_patients_change_tap_is_answered_in_urdu_with_the_urdu_link(whatsapp, client):
+    booking = book(language="ur")
+    post_whatsapp(client, tap(booking))
+    outbox.deliver_due(now=timezone.now())
+    [answer] = answers("manage_link")
+    assert answer.language == "ur"
+    text = graph_texts(whatsapp)[-1]
+    assert f"http://testserver/ur/booking/{booking.manage_token}/" in text
+    assert "بدلنے یا منسوخ" in text and "To change" not in text
+
+
+@pytest.mark.django_db
+def test_an_english_patients_change_tap_keeps_the_english_link(whatsapp, client):
+    booking = book()
+    post_whatsapp(client, tap(booking))
+    outbox.deliver_due(now=timezone.now())
+    text = graph_texts(whatsapp)[-1]
+    assert f"http://testserver/booking/{booking.manage_token}/" in text and text.startswith("To change")
+
+
+@pytest.mark.django_db
+def test_an_urdu_patients_sms_stop_is_acknowledged_by_sms_in_urdu(whatsapp, client):
+    book(language="ur")
+    post_twilio(client, sms("بند کرو"))
+    outbox.deliver_due(now=timezone.now())
+    assert "کوئی پیغام نہیں" in twilio_bodies(whatsapp)[-1]
+
+
+@pytest.mark.django_db
+def test_an_opt_out_twilio_handled_itself_is_recorded_and_not_answered_twice(whatsapp, client):
+    # Twilio answers its own opt-out words (CANCEL among them) and refuses our SMS after (21610).
+    book()
+    post_twilio(client, sms("CANCEL", OptOutType="STOP"))
+    assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+    assert not answers("stop_ack")
+
+
+# --- the opt-out words -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text",
+    ["STOP", "stop", " Stop! ", "STOP ALL", "stopall", "Unsubscribe", "opt out",
+     "بند", "بند کرو", "بند کریں", "بند کر دو", "بندکردیں", "میسج بند کریں", "مت بھیجو", "بند كرو۔",
+     "band", "Band karo", "band kro", "BAND KAR DO", "bund karo", "msg band karo", "mat bhejo"],
+)  # fmt: skip
+def test_opt_out_words_in_english_urdu_and_roman_urdu_stop_messages(whatsapp, client, text):
+    book()
+    post_whatsapp(client, whatsapp_text(text))
+    assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text", ["ok", "OK!", "cancel", "Cancel my booking", "yes", "thanks", "ruko", "stop by at 5?", "band baja", "جی"]
+)
+def test_ordinary_words_do_not_stop_messages(whatsapp, client, text):
+    book()
+    post_whatsapp(client, whatsapp_text(text))
+    assert Patient.objects.get(phone=PHONE).messages_stopped_at is None
+
+
+def test_the_opt_out_words_are_matched_after_normalising_case_space_punctuation_and_letter_forms():
+    assert inbound.is_opt_out("  sToP  !!") and inbound.is_opt_out("بند\u200cکرو") and inbound.is_opt_out("بند كرو")
+    assert not inbound.is_opt_out("") and not inbound.is_opt_out("stopp")
