@@ -19,9 +19,9 @@ serve: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config python:aspire.gunicorn_conf aspire.wsgi
 
-## worker: production's message worker (the outbox), beside `make serve`, on as many machines as you like
+## worker: production's message worker (the outbox: a thread per channel), beside `make serve`, on as many machines as you like
 worker: $(VENV)/.installed
-	$(BIN)/python manage.py db_worker --no-reload
+	$(BIN)/python manage.py run_worker
 
 ## test: the whole suite on SQLite and on a throwaway PostgreSQL, browser tests included
 test: $(VENV)/.installed-dev

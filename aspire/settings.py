@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "csp",
-    # Background work: the outbox's deliveries (bookings.messaging.outbox), run by `manage.py db_worker`.
+    # Background work: the outbox's deliveries (bookings.messaging.outbox), run by `manage.py run_worker`.
     "django_tasks",
     "django_tasks_db",
     "aspire",
@@ -455,9 +455,13 @@ ASPIRE_RETAIN_INACTIVE_PATIENT_DAYS = int(os.environ.get("ASPIRE_RETAIN_INACTIVE
 ASPIRE_RETAIN_LOGIN_LOG_DAYS = int(os.environ.get("ASPIRE_RETAIN_LOGIN_LOG_DAYS", "90"))
 
 # The worker's queue lives in the database every app server shares (django-tasks-db):
-# no other server to run. `manage.py db_worker` runs the tasks; more workers on more
+# no other server to run. `manage.py run_worker` runs the tasks; more workers on more
 # machines share the queue.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A queue for each message channel, so that one channel's dead server holds back no other's
+# (bookings/messaging/outbox.py; `manage.py run_worker` runs a thread for each), and the default
+# one for the rest (the waitlist).
+TASK_QUEUES = ["default", "whatsapp", "sms", "email"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 # How long a worker holds a message it is sending; one that dies lets go of it then.
 # Longer than a gateway's slowest answer (the clients time out after 10 s).
 ASPIRE_MESSAGE_CLAIM_SECONDS = int(os.environ.get("ASPIRE_MESSAGE_CLAIM_SECONDS", "120"))

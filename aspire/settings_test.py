@@ -44,4 +44,4 @@ SECURE_SSL_REDIRECT = False
 # Tasks run at once, in the test's process, when they are enqueued (after the commit):
 # what a worker would do a moment later. tests/bookings/test_outbox.py runs the real
 # database queue and db_worker.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": TASK_QUEUES}}  # noqa: F405

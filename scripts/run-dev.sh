@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/python manage.py db_worker --interval 1 &
+# A thread for each queue (each message channel has one); it does not reload: restart after changing it.
+$BIN/python manage.py run_worker --interval 1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
 $BIN/python manage.py runserver 127.0.0.1:8000

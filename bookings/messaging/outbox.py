@@ -3,7 +3,7 @@ The outbox: every message to a patient or to reception is a row (bookings.models
 written in the same transaction as the change it reports, and a worker delivers it.
 
 A request only writes rows; `deliver_messages` (a django-tasks task, run by
-`manage.py db_worker`) renders and sends them, so a slow or dead gateway never slows
+`manage.py run_worker`) renders and sends them, so a slow or dead gateway never slows
 or breaks a booking. Each message is claimed with one conditional UPDATE, sent outside
 any transaction (a database lock is never held while a gateway thinks), and its outcome
 recorded with another. A worker killed while sending lets go of its claim after
@@ -13,9 +13,14 @@ the instant between the provider's acceptance and the outcome's commit.
 Retries, with backoff, are for failures that may pass (a network error, a timeout, a
 5xx, a rate limit); a refusal that won't change (an address that doesn't exist) is
 final at once and shows as failed.
+
+Each channel has its own queue (named as the channel: whatsapp, sms, email) and its own
+worker (`manage.py run_worker` runs one thread per queue), so a mail server that never
+answers holds back the emails only.
 """
 
 import datetime as dt
+import functools
 import logging
 
 from django.conf import settings
@@ -59,47 +64,65 @@ def queue(
         params=params,
         next_attempt_at=timezone.now(),
     )
-    wake_worker()
+    wake_worker(channel=channel)
     return message
 
 
-def wake_worker(*, at: dt.datetime | None = None) -> None:
+def wake_worker(*, channel: str | None = None, at: dt.datetime | None = None) -> None:
     """
-    Enqueue a delivery run once the current transaction commits (at `at`, if given), once
-    per transaction: one run sends every message it wrote (a booking writes up to three,
-    and each was a task of its own, written after the commit).
+    Enqueue a delivery run on the channel's queue (every channel's, without one) once the
+    current transaction commits, at `at` if given; once per channel and transaction: one run
+    sends every message of its channel that the transaction wrote (a booking writes up to
+    three, and each was a task of its own, written after the commit).
     """
-    run = deliver_messages
-    if at is not None:
-        if not run.get_backend().supports_defer:
-            return  # a backend that runs tasks at once can't wait: the next run sends it
-        run = run.using(run_after=at)
-    if any(callback == run.enqueue for _, callback, _ in transaction.get_connection().run_on_commit):
-        return
-    transaction.on_commit(run.enqueue)
+    if at is not None and not deliver_messages.get_backend().supports_defer:
+        return  # a backend that runs tasks at once can't wait: the next run sends it
+    pending = transaction.get_connection().run_on_commit
+    for name in [channel] if channel else MessageChannel.values:
+        if not any(_wakes(callback, name, at) for _, callback, _ in pending):
+            transaction.on_commit(functools.partial(_enqueue, name, at))
+
+
+def _wakes(callback, channel: str, at: dt.datetime | None) -> bool:
+    """Whether an on-commit callback is already this channel's wake-up (at the same time)."""
+    return isinstance(callback, functools.partial) and callback.func is _enqueue and callback.args == (channel, at)
+
+
+def _enqueue(channel: str, at: dt.datetime | None) -> None:
+    deliver_messages.using(queue_name=channel, run_after=at).enqueue(channel)
 
 
 @task()
-def deliver_messages() -> int:
-    """Deliver every message that is due (the worker's task); return how many were sent."""
-    return deliver_due()
+def deliver_messages(channel: str = "") -> int:
+    """
+    Deliver every due message of the channel (the worker's task); return how many were sent.
+    Without a channel (a run queued before each channel had its queue) wake each channel's.
+    """
+    if not channel:
+        wake_worker()
+        return 0
+    return deliver_due(channel=channel)
 
 
-def deliver_due(*, now: dt.datetime | None = None) -> int:
-    """Send each due message once; schedule the next run for the earliest retry. Return how many were sent."""
+def deliver_due(*, channel: str | None = None, now: dt.datetime | None = None) -> int:
+    """
+    Send each due message (of the channel, or of all) once; schedule the next run for the
+    earliest retry. Return how many were sent.
+    """
     sent = 0
+    messages = Message.objects.filter(channel=channel) if channel else Message.objects.all()
     while True:
         now_ = now or timezone.now()
-        ids = list(Message.objects.due(now_).order_by("next_attempt_at").values_list("pk", flat=True)[:50])
+        ids = list(messages.due(now_).order_by("next_attempt_at").values_list("pk", flat=True)[:50])
         if not ids:
             break
         for message_id in ids:
             sent += _deliver_one(message_id, now=now_)
         if now is not None:
             break  # a test's fixed clock: one pass
-    later = Message.objects.filter(status=MessageStatus.QUEUED).aggregate(first=Min("next_attempt_at"))["first"]
+    later = messages.filter(status=MessageStatus.QUEUED).aggregate(first=Min("next_attempt_at"))["first"]
     if later is not None and later > (now or timezone.now()):
-        wake_worker(at=later)
+        wake_worker(channel=channel, at=later)
     return sent
 
 

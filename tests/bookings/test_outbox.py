@@ -8,6 +8,7 @@ import datetime as dt
 import smtplib
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
 from django.test import override_settings
@@ -20,7 +21,7 @@ from bookings.messaging.local_channels import LocmemBackend
 from bookings.models import Booking, Message
 from tests.factories import BookingFactory, ClinicFactory, SessionTypeFactory, SlotFactory
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}}
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +61,8 @@ def test_a_booking_request_renders_and_sends_nothing(client, monkeypatch):
     data["session_type"] = SessionTypeFactory().pk
     assert client.post(reverse("bookings:book_slot", args=[slot.pk]), data).status_code == 302
     assert Message.objects.filter(status="queued").count() == 3
-    assert DBTaskResult.objects.filter(status="READY").count() == 1  # one run for the three
+    # one run for the text message, one for the two emails (each channel has its queue)
+    assert sorted(DBTaskResult.objects.filter(status="READY").values_list("queue_name", flat=True)) == ["email", "sms"]
 
     monkeypatch.undo()
     assert outbox.deliver_due() == 3
@@ -71,7 +73,7 @@ def test_a_booking_request_renders_and_sends_nothing(client, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DATABASE_TASKS)
 def test_a_booking_post_writes_each_message_and_one_task_in_a_pinned_number_of_statements(client, monkeypatch):
-    """Three messages (text and email to the patient, email to reception) wake the worker once."""
+    """Three messages (text and email to the patient, email to reception) wake each channel's worker once."""
     from django.test.utils import CaptureQueriesContext
 
     from bookings.pages import ratelimit
@@ -94,9 +96,10 @@ def test_a_booking_post_writes_each_message_and_one_task_in_a_pinned_number_of_s
         return [query["sql"] for query in ctx.captured_queries]
 
     # A new patient, then the same one again (19 and 17 statements when each message woke the worker;
-    # one more since the booking keeps the consent version its patient agreed to, in its screening row).
-    for statements, budget in ((post(slots[0]), 17), (post(slots[1]), 16)):
-        assert sum("django_tasks_database_dbtaskresult" in sql for sql in statements) == 1
+    # one more since the booking keeps the consent version its patient agreed to, in its screening row;
+    # one more since each channel has its queue: a run for the text, one for the two emails).
+    for statements, budget in ((post(slots[0]), 18), (post(slots[1]), 17)):
+        assert sum("django_tasks_database_dbtaskresult" in sql for sql in statements) == 2
         assert sum(sql.startswith("INSERT") and '"bookings_message"' in sql for sql in statements) == 3
         assert len(statements) == budget, "\n".join(sql[:200] for sql in statements)
 

@@ -1,6 +1,6 @@
 """
-The outbox with its real worker: `send_reminders` queues, `manage.py db_worker` (the
-django-tasks-db worker, production settings) delivers. A worker killed in the middle
+The outbox with its real worker: `send_reminders` queues, `manage.py run_worker` (the
+django-tasks-db worker, a thread for each queue, production settings) delivers. A worker killed in the middle
 of a batch loses nothing, and the next one sends each message exactly once.
 """
 
@@ -23,6 +23,7 @@ from tests.production import production_env
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = 24
+WORKER = ("run_worker", "--no-startup-delay", "--interval", "0.1")  # as `make worker` runs it
 
 
 def manage(env, *args) -> subprocess.Popen:
@@ -60,7 +61,7 @@ def test_a_killed_worker_and_the_next_one_send_each_message_exactly_once(tmp_pat
     assert f"Queued {BOOKINGS} reminders" in finish(manage(env, "send_reminders"))
     assert Message.objects.filter(status="queued").count() == BOOKINGS and not outbox.exists()
 
-    worker = manage(env, "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1")
+    worker = manage(env, *WORKER)
     marker = Path(str(outbox) + ".stalled")
     deadline = time.monotonic() + 60
     while not marker.exists():
@@ -76,7 +77,14 @@ def test_a_killed_worker_and_the_next_one_send_each_message_exactly_once(tmp_pat
     time.sleep(2.5)  # the dead worker's claim runs out
     env.pop("STALL_AT_MESSAGE")
     finish(manage(env, "send_reminders"))  # queues nothing new, and wakes the worker
-    finish(manage(env, "db_worker", "--no-startup-delay", "--no-reload", "--batch"))
+    worker = manage(env, *WORKER)
+    deadline = time.monotonic() + 60
+    while Message.objects.filter(status="queued").exists():
+        assert worker.poll() is None, worker.stdout.read()
+        assert time.monotonic() < deadline, "the next worker did not send the rest"
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGTERM)
+    finish(worker)
 
     recipients = Counter(json.loads(line)["to"] for line in outbox.read_text().splitlines())
     assert len(recipients) == BOOKINGS and set(recipients.values()) == {1}, recipients

@@ -1,0 +1,87 @@
+"""
+`manage.py run_worker`: the tasks' worker (what `make worker` and `make run` start), one
+thread for each queue of settings.TASK_QUEUES, so that a mail server that never answers
+holds back the emails only (each message channel has its queue: bookings/messaging/outbox.py).
+Each thread is django-tasks-db's own worker (the loop of `manage.py db_worker`).
+"""
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+from django.conf import settings
+from django_tasks_db.management.commands import db_worker
+
+logger = logging.getLogger("django_tasks_db")
+
+
+class Command(db_worker.Command):
+    help = "Run the tasks' worker: a thread for each queue (each message channel has one)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--queue-name",
+            default=",".join(settings.TASK_QUEUES),
+            help="The queues to work on, separated by commas; a thread each (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--interval",
+            default=1.0,
+            type=db_worker.valid_interval,
+            help="Seconds to wait before looking again when a queue is empty (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--no-startup-delay", action="store_false", dest="startup_delay", help="Don't wait up to 1 s at start."
+        )
+
+    def handle(self, *, verbosity, queue_name, interval, startup_delay, **options):
+        self.configure_logging(verbosity)
+        me = f"{socket.gethostname()[:40]}-{os.getpid()}"
+        workers = [
+            db_worker.Worker(
+                queue_names=[queue],
+                interval=interval,
+                batch=False,
+                backend_name="default",
+                startup_delay=startup_delay,
+                max_tasks=None,
+                worker_id=f"{me}-{queue}"[:64],
+                excluded_queue_names=[],
+            )
+            for queue in queue_name.split(",")
+        ]
+        self.run_workers(workers)
+
+    def run_workers(self, workers) -> None:
+        """Run each worker in its thread until a signal (the message in hand finishes) or one of them fails."""
+        threads = [threading.Thread(target=w.run, name=f"worker-{w.queue_names[0]}", daemon=True) for w in workers]
+
+        def stop(signum, frame):
+            if not any(w.running for w in workers):
+                logger.warning("Received %s again: stopping now.", signal.strsignal(signum))
+                sys.exit(1)
+            logger.warning("Received %s: stopping once the messages in hand are done.", signal.strsignal(signum))
+            for w in workers:
+                w.running = False
+
+        for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+            signal.signal(getattr(signal, name), stop)
+        for thread in threads:
+            thread.start()
+        failed = False
+        while any(thread.is_alive() for thread in threads):
+            for worker, thread in zip(workers, threads, strict=True):
+                if worker.running and not thread.is_alive():
+                    # A thread died of an error: stop the others (their messages in
+                    # hand finish) and exit, for systemd to start the worker again.
+                    logger.error("Worker %s stopped unexpectedly; stopping the others.", worker.worker_id)
+                    failed = True
+                    for w in workers:
+                        w.running = False
+            time.sleep(0.5)
+        if failed:
+            sys.exit(1)
