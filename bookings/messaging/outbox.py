@@ -16,16 +16,20 @@ final at once and shows as failed.
 
 Each channel has its own queue (named as the channel: whatsapp, sms, email) and its own
 worker (`manage.py run_worker` runs one thread per queue), so a mail server that never
-answers holds back the emails only.
+answers holds back the emails only. A run that loses the database waits for it (for up to
+DATABASE_PATIENCE) and carries on where it was: an outcome is never lost to an outage, so a
+message that was sent is not sent again.
 """
 
 import datetime as dt
 import functools
 import logging
+import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db.models import F, Min
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks import task
 
@@ -101,13 +105,36 @@ def deliver_messages(channel: str = "") -> int:
     if not channel:
         wake_worker()
         return 0
-    return deliver_due(channel=channel)
+    return _patiently(deliver_due, channel=channel)
+
+
+# How long a run waits for a database that went away before it gives up (and fails).
+DATABASE_PATIENCE = dt.timedelta(minutes=10)
+
+
+def _patiently(work, **kwargs):
+    """
+    Do `work`; while the database can't be reached, wait (1 s, doubling to 10 s) and do it again,
+    for up to DATABASE_PATIENCE. The work must be safe to do again (each step here is).
+    """
+    give_up = time.monotonic() + DATABASE_PATIENCE.total_seconds()
+    pause = 1.0
+    while True:
+        try:
+            return work(**kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + pause > give_up:
+                raise
+            logger.warning("The database can't be reached (%s); trying again in %.0f s", type(exc).__name__, pause)
+            connections.close_all()  # this thread's: the next query connects afresh
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
 
 
 def deliver_due(*, channel: str | None = None, now: dt.datetime | None = None) -> int:
     """
     Send each due message (of the channel, or of all) once; schedule the next run for the
-    earliest retry. Return how many were sent.
+    earliest retry, or for when a dead worker's claim runs out. Return how many were sent.
     """
     sent = 0
     messages = Message.objects.filter(channel=channel) if channel else Message.objects.all()
@@ -120,7 +147,9 @@ def deliver_due(*, channel: str | None = None, now: dt.datetime | None = None) -
             sent += _deliver_one(message_id, now=now_)
         if now is not None:
             break  # a test's fixed clock: one pass
-    later = messages.filter(status=MessageStatus.QUEUED).aggregate(first=Min("next_attempt_at"))["first"]
+    free_at = Greatest("next_attempt_at", Coalesce("claimed_until", F("next_attempt_at")))
+    waiting = messages.filter(status=MessageStatus.QUEUED)
+    later = waiting.aggregate(first=Min(free_at))["first"]
     if later is not None and later > (now or timezone.now()):
         wake_worker(channel=channel, at=later)
     return sent
@@ -162,7 +191,8 @@ def _deliver_one(message_id: int, *, now: dt.datetime) -> int:
 
 
 def _record(message: Message, **fields) -> None:
-    Message.objects.filter(pk=message.pk).update(claimed_until=None, **fields)
+    """Write the outcome, waiting out an outage: a sent message left unrecorded would be sent again."""
+    _patiently(Message.objects.filter(pk=message.pk).update, claimed_until=None, **fields)
 
 
 def fall_back_to_text(message: Message) -> Message | None:

@@ -203,3 +203,23 @@ def test_the_booking_page_shows_its_messages_and_reception_lists_the_failed(rece
     listing = reception_client.get(reverse("admin:bookings_message_changelist"), {"status__exact": "failed"})
     assert booking.reference in listing.content.decode()
     assert ok.pk != failed.pk
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_run_that_finds_a_dead_workers_claim_comes_back_when_it_runs_out(settings):
+    """A worker that lost the database (or died) after claiming a message: the next run can't send it
+    yet, and wakes its channel for when the claim runs out, not only for the next retry."""
+    from django_tasks_db.models import DBTaskResult
+
+    message = outbox.queue(
+        booking=BookingFactory(), audience="patient", channel="sms", recipient="+923001234567", kind="reminder",
+        params={},
+    )  # fmt: skip
+    now = timezone.now()
+    assert outbox._claim(message.pk, now)
+    DBTaskResult.objects.all().delete()
+    assert outbox.deliver_due(channel="sms") == 0
+    claimed_until = Message.objects.get(pk=message.pk).claimed_until
+    woken = DBTaskResult.objects.get(status="READY")
+    assert (woken.queue_name, woken.run_after, woken.args_kwargs["args"]) == ("sms", claimed_until, ["sms"])

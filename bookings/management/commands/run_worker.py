@@ -2,7 +2,12 @@
 `manage.py run_worker`: the tasks' worker (what `make worker` and `make run` start), one
 thread for each queue of settings.TASK_QUEUES, so that a mail server that never answers
 holds back the emails only (each message channel has its queue: bookings/messaging/outbox.py).
-Each thread is django-tasks-db's own worker (the loop of `manage.py db_worker`).
+
+Each thread is django-tasks-db's own worker (the loop of `manage.py db_worker`), which
+ends the process when the database can't be reached (only "database is locked" is waited
+out); here a lost database is waited for (1 s, doubling to 10 s, for as long as it takes)
+and the loop carries on. A task that was running when the database went away waits for it
+itself (the outbox's runs do, for up to ten minutes), so nothing is lost or sent twice.
 """
 
 import logging
@@ -14,13 +19,34 @@ import threading
 import time
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
 logger = logging.getLogger("django_tasks_db")
 
 
+class SteadyWorker(db_worker.Worker):
+    """django-tasks-db's worker, which waits for a database that went away instead of exiting."""
+
+    def run(self) -> None:
+        pause = 1.0
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning(
+                    "Worker %s: the database can't be reached (%s); trying again in %.0f s",
+                    self.worker_id, type(exc).__name__, pause,
+                )  # fmt: skip
+                connections.close_all()  # this thread's: the next try connects afresh
+                self.startup_delay = False
+                time.sleep(pause)
+                pause = min(pause * 2, 10.0)
+
+
 class Command(db_worker.Command):
-    help = "Run the tasks' worker: a thread for each queue (each message channel has one)."
+    help = "Run the tasks' worker: a thread for each queue (each message channel has one); outlasts a lost database."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -42,7 +68,7 @@ class Command(db_worker.Command):
         self.configure_logging(verbosity)
         me = f"{socket.gethostname()[:40]}-{os.getpid()}"
         workers = [
-            db_worker.Worker(
+            SteadyWorker(
                 queue_names=[queue],
                 interval=interval,
                 batch=False,
@@ -76,7 +102,7 @@ class Command(db_worker.Command):
         while any(thread.is_alive() for thread in threads):
             for worker, thread in zip(workers, threads, strict=True):
                 if worker.running and not thread.is_alive():
-                    # A thread died of an error: stop the others (their messages in
+                    # Died of something other than the database: stop the others (their messages in
                     # hand finish) and exit, for systemd to start the worker again.
                     logger.error("Worker %s stopped unexpectedly; stopping the others.", worker.worker_id)
                     failed = True
