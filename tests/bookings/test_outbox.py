@@ -223,3 +223,13 @@ def test_a_run_that_finds_a_dead_workers_claim_comes_back_when_it_runs_out(setti
     claimed_until = Message.objects.get(pk=message.pk).claimed_until
     woken = DBTaskResult.objects.get(status="READY")
     assert (woken.queue_name, woken.run_after, woken.args_kwargs["args"]) == ("sms", claimed_until, ["sms"])
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_run_queued_before_each_channel_had_its_queue_wakes_each_channel():
+    from django_tasks_db.models import DBTaskResult
+
+    assert outbox.deliver_messages.call() == 0  # as the default queue's worker runs it, with no channel
+    queues = DBTaskResult.objects.filter(status="READY").values_list("queue_name", "args_kwargs")
+    assert sorted(queues) == [(c, {"args": [c], "kwargs": {}}) for c in ("email", "sms", "whatsapp")]
