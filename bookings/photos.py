@@ -1,21 +1,124 @@
 """
-Physiotherapists' photos at phone-friendly sizes. The copies are made once, when a
-photo is saved (never in a request): JPEGs at a few widths, turned upright by their
-EXIF orientation and stripped of EXIF (a phone photo can carry where it was taken).
+Physiotherapists' photos at phone-friendly sizes. An upload is checked and re-encoded
+before it is stored (photo_clean, from the admin's form): decoded in full, refused when
+its header says it has too many pixels, turned upright by its EXIF orientation, and
+written afresh as a JPEG without EXIF, GPS, XMP or anything appended (a phone photo
+carries where it was taken). The copies are made from that once, when a photo is saved:
+JPEGs at a few widths.
 """
 
+import contextlib
 import io
+import math
 import os
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from bookings.models import Physiotherapist
 
 # Card (80 CSS px) and profile (up to 320 CSS px) at 1x and 2x screens.
 WIDTHS = (160, 320, 640)
 JPEG_QUALITY = 82
+
+# What an upload may be, and its most pixels, refused from the header before anything is decoded.
+# Pillow opens dozens of formats (EPS runs Ghostscript); a photo is one of these. Pillow's own guard
+# (Image.MAX_IMAGE_PIXELS) only warns from 89.5 MP and refuses from 179 MP: the issue's 12000x12000
+# PNG of 17 kB (144 MP) passed it, to be resized in the request (figures below).
+# A JPEG: a phone's high-resolution mode, 48 MP on an iPhone (8064x6048), 50 MP on Android (8160x6120).
+# libjpeg decodes it at 1/2 to 1/8 scale (draft), so a 50 MP JPEG costs what a 12 MP one does.
+# A PNG or WebP (screenshots, exports) is decoded at full size, 4 bytes a pixel and a copy to resize.
+# Measured (the form's check, the save and the copies in one process; peak RSS above the process's
+# own 65-78 MB; a 2-core machine under a load of 3 to 4, so times vary by a third):
+#   49.9 MP JPEG, 14 MB     1.0 s, +41 MB    (before: 3.4-4.8 s, +385 MB)
+#   12 MP JPEG, 3.5 MB      0.8 s, +41 MB    (before: 0.6-1.1 s, +97 MB)
+#   16 MP RGBA PNG          1.5-1.9 s, +158 MB (before: 1.5 s, +125 MB; alpha is now put on white, not dropped)
+#   144 MP PNG, 17 kB       refused in 0.02 s, +0 MB (before: accepted, 3.8-8.1 s, +690 MB)
+#   50 MP RGBA PNG          refused in 0.02 s, +0 MB (before: accepted, 2.9 s, +384 MB)
+MAX_PIXELS = {"JPEG": 50_000_000, "PNG": 16_000_000, "WEBP": 16_000_000}
+# A 50 MP phone JPEG is 10 to 25 MB; the README's nginx lets this much through to the therapist form.
+MAX_BYTES = 25 * 1024 * 1024
+# The stored original's longest side: three times the largest copy, so a new copy size needs no new
+# upload, and small enough that a 12 MP phone photo (4032x3024) is decoded at half scale.
+KEEP_SIDE = 2000
+KEEP_QUALITY = 90
+SRGB = ImageCms.createProfile("sRGB")
+
+
+def photo_clean(upload) -> ContentFile:
+    """
+    Return the upload decoded in full and re-encoded as the original to store: a JPEG, upright,
+    in sRGB, at most KEEP_SIDE pixels on its longest side, with no metadata. Raise ValidationError
+    for a file that is not a whole JPEG, PNG or WebP within MAX_BYTES and MAX_PIXELS.
+    """
+    if upload.size > MAX_BYTES:
+        raise ValidationError(
+            "The photo is %(mb).0f MB; the largest accepted is %(max)d MB. Save a smaller copy and upload that.",
+            code="photo_too_large",
+            params={"mb": upload.size / 1024 / 1024, "max": MAX_BYTES // 1024 // 1024},
+        )
+    upload.seek(0)
+    try:
+        # Lazy: reads the header only.
+        image = Image.open(upload, formats=tuple(MAX_PIXELS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's guard, at 179 MP (or at 89.5 MP where warnings are errors, as in the tests).
+        raise _too_many_pixels(None, None) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError("This is not a JPEG, PNG or WebP photo.", code="photo_format") from None
+    with image:
+        if image.width * image.height > MAX_PIXELS[image.format]:
+            raise _too_many_pixels(image.size, image.format)
+        try:
+            # A JPEG decoded at 1/2, 1/4 or 1/8 scale where that still covers what is kept (thumbnail's
+            # own draft() asks for the square box, which a 4:3 photo rarely fills twice); every byte is
+            # still decoded. thumbnail() then reduces by whole factors before the fine resize.
+            scale = KEEP_SIDE / max(image.size)
+            if scale < 1:
+                image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+            image.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
+            upright = _srgb(ImageOps.exif_transpose(image))
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise ValidationError(
+                "The photo could not be read in full: the file is cut short or damaged. "
+                "Save a fresh copy and upload that.",
+                code="photo_unreadable",
+            ) from None
+    upright.info = {}  # nothing read from the upload is written back
+    buffer = io.BytesIO()
+    upright.save(buffer, "JPEG", quality=KEEP_QUALITY, optimize=True)
+    stem, _ = os.path.splitext(os.path.basename(upload.name or "photo"))
+    return ContentFile(buffer.getvalue(), name=f"{stem}.jpg")
+
+
+def _too_many_pixels(size: tuple[int, int] | None, kind: str | None) -> ValidationError:
+    limits = f"the largest accepted is {MAX_PIXELS['JPEG'] // 1_000_000} megapixels for a JPEG, "
+    limits += f"{MAX_PIXELS['PNG'] // 1_000_000} for a PNG or WebP. Save a smaller copy and upload that."
+    if size is None:
+        return ValidationError(f"The photo has far too many pixels: {limits}", code="photo_pixels")
+    width, height = size
+    return ValidationError(
+        f"The {kind} is {width}x{height} ({width * height / 1e6:.0f} megapixels); {limits}", code="photo_pixels"
+    )
+
+
+def _srgb(image: Image.Image) -> Image.Image:
+    """
+    Return the image in sRGB, its colour profile applied (a phone's Display P3 looks dull read as
+    sRGB, and the profile is not kept) and any transparency on white.
+    """
+    profile = image.info.get("icc_profile")
+    if image.has_transparency_data:
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+    if image.mode not in ("RGB", "CMYK", "L"):
+        image = image.convert("RGB")
+    # A broken profile, or one for another kind of image: the pixels as they are.
+    with contextlib.suppress(ImageCms.PyCMSError, OSError, ValueError):
+        if profile:
+            image = ImageCms.profileToProfile(image, io.BytesIO(profile), SRGB, outputMode="RGB")
+    return image.convert("RGB")
 
 
 def widths_for(original_width: int) -> list[int]:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from bookings import photos
 from bookings.booking.patients import clean_person_name
 from bookings.desk.staff import set_full_name
 from bookings.desk.widgets import TamperProofAutocompleteSelect
@@ -28,6 +29,16 @@ from bookings.models import (
 )
 from bookings.phones import InvalidPhone, normalize_phone
 from bookings.schedule.hours import DayHours
+
+
+class PhotoField(forms.ImageField):
+    """A therapist's photo, cleaned by photos.photo_clean: the form's value is the re-encoded file to store."""
+
+    def to_python(self, data):
+        # FileField's checks only, not ImageField's: that opens the file and verify()s it, which decodes
+        # nothing (a truncated JPEG passes) and runs before the pixel limit; photo_clean does both, in order.
+        upload = forms.FileField.to_python(self, data)
+        return None if upload is None else photos.photo_clean(upload)
 
 
 def slot_field(**kwargs) -> forms.ModelChoiceField:

@@ -26,6 +26,7 @@ from bookings.desk.admin.common import (
 )
 from bookings.desk.forms import (
     ClosureForm,
+    PhotoField,
     TimeOffForm,
 )
 from bookings.desk.views import slot_search_terms, week_summary, weekly_hours_url
@@ -96,6 +97,18 @@ class PhysiotherapistAdmin(TranslationAdmin):
     # The week is set on its own page (bookings_weekly_hours), which puts the times on sale at once.
     readonly_fields = ["weekly_hours"]
     actions = ["generate_slots"]
+    formfield_overrides = {
+        models.ImageField: {
+            "form_class": PhotoField,
+            "help_text": (
+                "Optional. A portrait at least 640 pixels wide: a JPEG (up to "
+                f"{photos.MAX_PIXELS['JPEG'] // 1_000_000} megapixels), PNG or WebP (up to "
+                f"{photos.MAX_PIXELS['PNG'] // 1_000_000}), at most {photos.MAX_BYTES // 1024 // 1024} MB. "
+                "It is stored upright and without what the camera recorded (such as where it was taken); "
+                "smaller copies for phones are made on save."
+            ),
+        }
+    }
 
     def save_model(self, request, obj, form, change):
         _tell_stranded(request, places.physiotherapist_save(physiotherapist=obj), f"{obj.name} is not active")
