@@ -4,6 +4,7 @@ when it is too large to decode cheaply, and stored re-encoded, without what the 
 """
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from bookings import photos
 from tests.factories import PhysiotherapistFactory
 
 pytestmark = pytest.mark.django_db
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
@@ -134,3 +137,23 @@ def test_a_png_with_html_appended_is_stored_without_it(admin_client, media):
         assert b"<script" not in content and b"taken at home" not in content, path.name
         assert path.suffix == ".jpg"
     assert therapist.photo.name.endswith(".jpg")
+
+
+def nginx_blocks() -> str:
+    return "\n".join(re.findall(r"```nginx\n(.*?)```", README.read_text(), re.S))
+
+
+def test_the_readmes_nginx_serves_uploads_with_nosniff():
+    """Before: the README's nginx had no location for uploads, so nothing sent nosniff on them."""
+    media = re.search(r"location /media/ \{(.*?)\n    \}", nginx_blocks(), re.S)
+    assert media, "no location /media/ in the README's nginx"
+    assert "add_header X-Content-Type-Options nosniff always;" in media.group(1)
+    assert "add_header Content-Security-Policy \"default-src 'none'; sandbox\" always;" in media.group(1)
+
+
+def test_the_readmes_nginx_lets_a_phone_photo_through_to_the_therapist_form():
+    """Before: the server's 1 MB body limit refused a phone's photo (3 to 12 MB) with nginx's 413."""
+    therapists = re.search(r"location /admin/bookings/physiotherapist/ \{(.*?)\n    \}", nginx_blocks(), re.S)
+    assert therapists, "no location for the therapist form in the README's nginx"
+    limit = int(re.search(r"client_max_body_size (\d+)m;", therapists.group(1)).group(1))
+    assert limit * 1024 * 1024 >= photos.MAX_BYTES
