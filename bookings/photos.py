@@ -68,9 +68,12 @@ def photo_clean(upload) -> ContentFile:
         raise _too_many_pixels(None, None) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError("This is not a JPEG, PNG or WebP photo.", code="photo_format") from None
+    # A JPEG with more pictures after the first (an Android Ultra HDR photo's gain map) opens as MPO;
+    # only its first picture is read.
+    kind = "JPEG" if image.format == "MPO" else image.format
     with image:
-        if image.width * image.height > MAX_PIXELS[image.format]:
-            raise _too_many_pixels(image.size, image.format)
+        if image.width * image.height > MAX_PIXELS[kind]:
+            raise _too_many_pixels(image.size, kind)
         try:
             # A JPEG decoded at 1/2, 1/4 or 1/8 scale where that still covers what is kept (thumbnail's
             # own draft() asks for the square box, which a 4:3 photo rarely fills twice); every byte is

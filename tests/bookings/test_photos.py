@@ -139,6 +139,20 @@ def test_a_png_with_html_appended_is_stored_without_it(admin_client, media):
     assert therapist.photo.name.endswith(".jpg")
 
 
+def test_a_multi_picture_jpeg_is_a_jpeg(admin_client, media):
+    """An Android Ultra HDR photo carries a gain map as a second picture; Pillow calls such a file MPO."""
+    therapist = PhysiotherapistFactory()
+    buffer = io.BytesIO()
+    first, gain_map = Image.new("RGB", (900, 1200), "teal"), Image.new("L", (450, 600))
+    first.save(buffer, "MPO", save_all=True, append_images=[gain_map])
+    assert Image.open(buffer).format == "MPO"
+    response = upload(admin_client, therapist, buffer.getvalue())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    therapist.refresh_from_db()
+    with Image.open(therapist.photo.path) as stored:
+        assert stored.format == "JPEG" and stored.size == (900, 1200) and getattr(stored, "n_frames", 1) == 1
+
+
 def nginx_blocks() -> str:
     return "\n".join(re.findall(r"```nginx\n(.*?)```", README.read_text(), re.S))
 
