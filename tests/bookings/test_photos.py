@@ -3,6 +3,7 @@ A therapist's photo as reception uploads it in the admin: checked in full by the
 when it is too large to decode cheaply, and stored re-encoded, without what the camera wrote.
 """
 
+import importlib
 import io
 import re
 from pathlib import Path
@@ -171,3 +172,25 @@ def test_the_readmes_nginx_lets_a_phone_photo_through_to_the_therapist_form():
     assert therapists, "no location for the therapist form in the README's nginx"
     limit = int(re.search(r"client_max_body_size (\d+)m;", therapists.group(1)).group(1))
     assert limit * 1024 * 1024 >= photos.MAX_BYTES
+
+
+def test_migration_0027_writes_the_photos_already_stored_afresh(media):
+    """Photos stored before the form's check kept their GPS and what was appended; 0027 rewrites them in place."""
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+
+    forwards = importlib.import_module("bookings.migrations.0027_photos").forwards
+    sideways, damaged = PhysiotherapistFactory(), PhysiotherapistFactory()
+    sideways.photo.save("old.jpg", ContentFile(photo(1000, 800, exif=gps_exif(), xmp=XMP) + b"<script>"))
+    sideways.photo_width, sideways.photo_height = 800, 1000  # as the copies recorded it, upright
+    sideways.save()
+    damaged.photo.save("cut.jpg", ContentFile(photo(400, 300)[:2000]))
+    cut = Path(damaged.photo.path).read_bytes()
+    forwards(apps, None)
+    sideways.refresh_from_db()
+    assert sideways.photo.name == "physiotherapists/old.jpg"
+    stored = Path(sideways.photo.path).read_bytes()
+    assert b"Exif" not in stored and b"Canon" not in stored and b"xmpmeta" not in stored and b"<script" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (800, 1000)
+    assert Path(damaged.photo.path).read_bytes() == cut  # unreadable: left for a person, not lost
