@@ -40,6 +40,12 @@ class PhotoField(forms.ImageField):
         upload = forms.FileField.to_python(self, data)
         return None if upload is None else photos.photo_clean(upload)
 
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if "accept" in attrs:  # ImageField's image/*: a picker offers what the form would refuse
+            attrs["accept"] = ",".join(f"image/{kind.lower()}" for kind in photos.MAX_PIXELS)
+        return attrs
+
 
 def slot_field(**kwargs) -> forms.ModelChoiceField:
     """A slot picker that searches by day, time, therapist or clinic (SlotAdmin.get_search_results)."""

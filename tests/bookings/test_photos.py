@@ -140,6 +140,13 @@ def test_a_png_with_html_appended_is_stored_without_it(admin_client, media):
     assert therapist.photo.name.endswith(".jpg")
 
 
+def test_the_file_picker_offers_the_formats_the_form_takes(admin_client):
+    """Before: accept="image/*" let a picker offer HEIC, GIF or TIFF, which the form refuses."""
+    therapist = PhysiotherapistFactory()
+    page = admin_client.get(f"/admin/bookings/physiotherapist/{therapist.pk}/change/").content.decode()
+    assert re.search(r'<input type="file" name="photo" accept="image/jpeg,image/png,image/webp"', page)
+
+
 def test_a_multi_picture_jpeg_is_a_jpeg(admin_client, media):
     """An Android Ultra HDR photo carries a gain map as a second picture; Pillow calls such a file MPO."""
     therapist = PhysiotherapistFactory()
