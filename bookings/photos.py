@@ -29,15 +29,24 @@ JPEG_QUALITY = 82
 # PNG of 17 kB (144 MP) passed it, to be resized in the request (figures below).
 # A JPEG: a phone's high-resolution mode, 48 MP on an iPhone (8064x6048), 50 MP on Android (8160x6120).
 # libjpeg decodes it at 1/2 to 1/8 scale (draft), so a 50 MP JPEG costs what a 12 MP one does.
-# A PNG or WebP (screenshots, exports) is decoded at full size, 4 bytes a pixel and a copy to resize.
-# Measured (the form's check, the save and the copies in one process; peak RSS above the process's
-# own 65-78 MB; a 2-core machine under a load of 3 to 4, so times vary by a third):
-#   49.9 MP JPEG, 14 MB     1.0 s, +41 MB    (before: 3.4-4.8 s, +385 MB)
-#   12 MP JPEG, 3.5 MB      0.8 s, +41 MB    (before: 0.6-1.1 s, +97 MB)
-#   16 MP RGBA PNG          1.5-1.9 s, +158 MB (before: 1.5 s, +125 MB; alpha is now put on white, not dropped)
-#   144 MP PNG, 17 kB       refused in 0.02 s, +0 MB (before: accepted, 3.8-8.1 s, +690 MB)
-#   50 MP RGBA PNG          refused in 0.02 s, +0 MB (before: accepted, 2.9 s, +384 MB)
-MAX_PIXELS = {"JPEG": 50_000_000, "PNG": 16_000_000, "WEBP": 16_000_000}
+# A PNG or WebP (screenshots, exports) is decoded at full size, 4 bytes a pixel and a copy to resize;
+# Pillow's WebP decoder holds a second copy, so a WebP gets half the PNG's pixels.
+# So at the limits a photo costs under 1 s and 160 MB. Measured (the form's check, the save and the
+# copies in one process; peak RSS above the process's own 65-78 MB; 2 cores at a load of about 2,
+# old and new code run in turn; under a load of 4 times were about twice these):
+#   49.9 MP JPEG, 14 MB      0.41 s, +41 MB     (before: 2.37 s, +385 MB)
+#   12 MP JPEG, 3.5 MB       0.29 s, +41 MB     (before: 0.57 s, +97 MB)
+#   16 MP RGBA PNG           0.77-0.88 s, +158 MB (before: 1.03 s, +125 MB; alpha now goes on white, not dropped)
+#   16 MP RGB PNG            0.52 s, +96 MB
+#   8 MP RGBA WebP           0.69 s, +154 MB    (16 MP: 0.83 s, +283 MB; before: 0.90 s, +249 MB)
+#   144 MP PNG, 17 kB        refused in 0.02 s, +0 MB (before: accepted, 5.70 s, +690 MB)
+#   50 MP RGBA PNG, 0.9 MB   refused in 0.02 s, +0 MB (before: accepted, 2.60 s, +384 MB)
+MAX_PIXELS = {"JPEG": 50_000_000, "PNG": 16_000_000, "WEBP": 8_000_000}
+KINDS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}  # as Pillow names them: as people do
+PIXEL_LIMITS = (
+    f"{MAX_PIXELS['JPEG'] // 1_000_000} megapixels for a JPEG, {MAX_PIXELS['PNG'] // 1_000_000} for a PNG, "
+    f"{MAX_PIXELS['WEBP'] // 1_000_000} for a WebP"
+)
 # A 50 MP phone JPEG is 10 to 25 MB; the README's nginx lets this much through to the therapist form.
 MAX_BYTES = 25 * 1024 * 1024
 # The stored original's longest side: three times the largest copy, so a new copy size needs no new
@@ -97,13 +106,12 @@ def photo_clean(upload) -> ContentFile:
 
 
 def _too_many_pixels(size: tuple[int, int] | None, kind: str | None) -> ValidationError:
-    limits = f"the largest accepted is {MAX_PIXELS['JPEG'] // 1_000_000} megapixels for a JPEG, "
-    limits += f"{MAX_PIXELS['PNG'] // 1_000_000} for a PNG or WebP. Save a smaller copy and upload that."
+    limits = f"the largest accepted is {PIXEL_LIMITS}. Save a smaller copy and upload that."
     if size is None:
         return ValidationError(f"The photo has far too many pixels: {limits}", code="photo_pixels")
     width, height = size
     return ValidationError(
-        f"The {kind} is {width}x{height} ({width * height / 1e6:.0f} megapixels); {limits}", code="photo_pixels"
+        f"The {KINDS[kind]} is {width}x{height} ({width * height / 1e6:.0f} megapixels); {limits}", code="photo_pixels"
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageCms, ImageFile, PngImagePlugin
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin, WebPImagePlugin
 
 from bookings import photos
 from tests.factories import PhysiotherapistFactory
@@ -68,26 +68,30 @@ def test_a_file_that_is_not_a_photo_format_is_refused(admin_client, media):
     assert stored_files(media) == []
 
 
-# Over the PNG's 16 MP; 64 MP, under Pillow's own guard; the issue's 144 MP of 17 kB, which Pillow's
-# guard refuses at open where its warning is an error, as here (in production it only warns).
+# Over the PNG's 16 MP and the WebP's 8; 64 MP, under Pillow's own guard; the issue's 144 MP of 17 kB,
+# which Pillow's guard refuses at open where its warning is an error, as here (in production it warns).
 @pytest.mark.parametrize(
-    ("size", "said"),
-    [((4100, 4100), "PNG is 4100x4100 (17 megapixels)"), ((8000, 8000), "PNG is 8000x8000 (64 megapixels)"),
-     ((12000, 12000), "far too many pixels")],
+    ("size", "kind", "said"),
+    [((4100, 4100), "PNG", "PNG is 4100x4100 (17 megapixels)"),
+     ((3000, 3000), "WEBP", "WebP is 3000x3000 (9 megapixels)"),
+     ((8000, 8000), "PNG", "PNG is 8000x8000 (64 megapixels)"),
+     ((12000, 12000), "PNG", "far too many pixels")],
 )  # fmt: skip
-def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(admin_client, media, monkeypatch, size, said):
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(
+    admin_client, media, monkeypatch, size, kind, said
+):
     """
     Before: 12000x12000 was resized in the request (3.8 s, 690 MB). Its header says how big it is,
-    so it is refused without decoding it (Pillow decodes in load()).
+    so it is refused without decoding it (Pillow decodes in load(); WebP's own load() decodes first).
     """
     decoded = []
-    load = ImageFile.ImageFile.load
-    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size) or load(image))
+    for cls in (ImageFile.ImageFile, WebPImagePlugin.WebPImageFile):
+        monkeypatch.setattr(cls, "load", lambda image, load=cls.load: decoded.append(image.size) or load(image))
     therapist = PhysiotherapistFactory()
     buffer = io.BytesIO()
-    Image.new("L", size).save(buffer, "PNG", optimize=True)
-    error = photo_error(upload(admin_client, therapist, buffer.getvalue(), "huge.png"))
-    assert said in error and "the largest accepted is 50 megapixels for a JPEG, 16 for a PNG or WebP" in error
+    Image.new("L", size).save(buffer, kind, **({"optimize": True} if kind == "PNG" else {}))
+    error = photo_error(upload(admin_client, therapist, buffer.getvalue(), f"huge.{kind.lower()}"))
+    assert said in error and "the largest accepted is 50 megapixels for a JPEG, 16 for a PNG, 8 for a WebP" in error
     assert decoded == [] and stored_files(media) == []
 
 

@@ -101,9 +101,8 @@ class PhysiotherapistAdmin(TranslationAdmin):
         models.ImageField: {
             "form_class": PhotoField,
             "help_text": (
-                "Optional. A portrait at least 640 pixels wide: a JPEG (up to "
-                f"{photos.MAX_PIXELS['JPEG'] // 1_000_000} megapixels), PNG or WebP (up to "
-                f"{photos.MAX_PIXELS['PNG'] // 1_000_000}), at most {photos.MAX_BYTES // 1024 // 1024} MB. "
+                "Optional. A portrait at least 640 pixels wide: a JPEG, PNG or WebP of at most "
+                f"{photos.PIXEL_LIMITS}, and {photos.MAX_BYTES // 1024 // 1024} MB. "
                 "It is stored upright and without what the camera recorded (such as where it was taken); "
                 "smaller copies for phones are made on save."
             ),
