@@ -1,6 +1,6 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 

@@ -52,6 +52,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0025_moved_task_paths_and_follow_up_flag")]
+    dependencies = [("bookings", "0026_handled_inbound")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
