@@ -181,7 +181,9 @@ def _set_up(request: HttpRequest, user) -> HttpResponse:
 def _qr_svg(config_url: str) -> str:
     import segno  # here: only this page draws a QR code, and importing segno takes 48 ms at every start
 
-    return segno.make(config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff", title="QR code to scan")
+    return segno.make(config_url, error="m").svg_inline(
+        scale=5, omitsize=True, dark="#000", light="#fff", title="QR code to scan"
+    )
 
 
 def _spaced(config_url: str) -> str:
