@@ -186,3 +186,25 @@ def test_production_settings_require_the_factor_and_have_no_switch_for_it():
     assert off.stdout.strip() == "True", off.stderr
     debug = run_python(["-c", script], DJANGO_DEBUG="1", ASPIRE_STAFF_SECOND_FACTOR="1")
     assert debug.stdout.strip() == "False", debug.stderr
+
+
+def test_a_login_sees_its_factor_and_makes_new_recovery_codes_from_its_user_links(client, amna):
+    sign_in(client, amna)
+    first = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.get(f"{STEP}recovery-codes/")))
+    page = text(client.get("/admin/"))
+    assert 'href="/admin/second-factor/recovery-codes/">Second factor</a>' in page
+    manage = text(client.get(f"{STEP}recovery-codes/"))
+    assert "Your second factor" in manage and "Authenticator app" in manage and "10 unused recovery codes" in manage
+    assert "<code>" not in manage  # the codes are shown once, when made
+    fresh = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.post(f"{STEP}recovery-codes/")))
+    assert len(fresh) == 10 and not set(fresh) & set(first)
+    assert set(StaticToken.objects.filter(device__user=amna).values_list("token", flat=True)) == set(fresh)
+
+
+def test_the_recovery_codes_page_opens_only_after_the_factor(client, amna):
+    app_for(amna)
+    password_step(client)
+    response = client.get(f"{STEP}recovery-codes/")
+    assert response.status_code == 302 and response["Location"].startswith(STEP)
+    assert client.post(f"{STEP}recovery-codes/").status_code == 302
+    assert not StaticToken.objects.exists()
