@@ -131,9 +131,12 @@ class AdminSite(admin.AdminSite):
         return super().has_permission(request) and second_factor.passed(request)
 
     def login(self, request, extra_context=None):
+        if request.method == "GET" and second_factor.awaiting(request):
+            return HttpResponseRedirect(second_factor.step_url(request))  # it has "Not you? Sign out"
         response = super().login(request, extra_context)
-        # The password was right (now or before): the second factor comes next, on its own page.
-        if second_factor.awaiting(request):
+        # The password was right: the second factor comes next, on its own page. (A wrong one shows
+        # the form again, whoever else signed in at this computer before.)
+        if response.status_code == 302 and second_factor.awaiting(request):
             return HttpResponseRedirect(second_factor.step_url(request))
         return response
 

@@ -7,7 +7,8 @@ their own address, not the front desk behind one clinic's IP. Alone, that let a 
 over many addresses try 5 passwords per address per 15 minutes without end (100 addresses: 500
 guesses). Axes compares every parameter it counts with one limit, so the username's own, higher
 limit (ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT, 20 in 15 minutes) is this subclass: past it, the
-username is refused from every address until the cool-off ends.
+username is refused from every address until the cool-off ends. Each address counts towards it
+only up to its own limit (5), so locking a username out takes 4 addresses, not one stranger.
 """
 
 from axes.attempts import get_cool_off_threshold
@@ -15,7 +16,8 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Least
 
 
 class LoginThrottle(AxesDatabaseHandler):
@@ -33,8 +35,13 @@ class LoginThrottle(AxesDatabaseHandler):
 
 
 def username_failures(username: str | None, request=None) -> int:
-    """How many times this username failed to sign in within the cool-off, from every address."""
+    """
+    How many times this username failed to sign in within the cool-off, from every address, each
+    address counted up to its own limit: axes goes on counting the tries of an address it has locked,
+    and one stranger hammering from one address must not lock the receptionist out everywhere.
+    """
     if not username:
         return 0
     attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=get_cool_off_threshold(request))
-    return attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+    per_address = Least("failures_since_start", Value(settings.AXES_FAILURE_LIMIT))
+    return attempts.aggregate(failures=Sum(per_address))["failures"] or 0

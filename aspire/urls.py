@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from aspire import views
+from aspire import second_factor, views
 from bookings.messaging import webhooks
 from bookings.pages.sitemaps import ClinicSitemap, PhysiotherapistSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
@@ -20,7 +20,7 @@ sitemaps = {
 urlpatterns = [
     path("admin/bookings/", include("bookings.desk.urls")),
     # Passkeys' ceremonies (django-otp-webauthn's JSON views), for the admin's second factor.
-    path("admin/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("admin/passkeys/", include(second_factor.passkey_urls, namespace="otp_webauthn")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     # Delivery statuses and replies from the message providers (signed; outside any language prefix).

@@ -7,16 +7,21 @@ receptionist would, with a real device.
 
 - `sign_in(client, user)`: for Django's test client. It does the password step with
   force_login, gives the login an authenticator app (a TOTP device), checks a code the app
-  would show against it, and marks the session as having passed with that device, as
-  django_otp.login() does after a correct code.
+  would show against it, and marks the session as having passed with that device just now, as
+  aspire.second_factor.mark_passed does after a correct code.
 - `sign_in_browser(page, base_url, username, password)`: for Playwright. It types the
   password and then the app's current code into the real pages.
 """
+
+import base64
+import time
 
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aspire.second_factor import PASSED_AT_SESSION_KEY
 
 
 def app_for(user) -> TOTPDevice:
@@ -29,6 +34,11 @@ def code_of(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
 
 
+def code_for_key(shown_key: str) -> str:
+    """The 6 digits an app shows now for the key the set-up page shows (base32, in groups of 4)."""
+    return f"{totp(base64.b32decode(shown_key.replace(' ', ''))):06d}"
+
+
 def sign_in(client, user):
     """Sign a staff login in with its password and a verified second factor; return the client."""
     client.force_login(user)
@@ -36,6 +46,7 @@ def sign_in(client, user):
     assert device.verify_token(code_of(device)), "the app's own code must verify"
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[PASSED_AT_SESSION_KEY] = time.time()
     session.save()
     return client
 

@@ -9,10 +9,11 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.staff import app_for, code_of, sign_in
+from tests.staff import app_for, code_for_key, code_of, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -52,38 +53,83 @@ def test_the_password_alone_opens_no_admin_page(client, amna):
         assert client.get(response["Location"])["Location"].startswith(STEP)
 
 
+def shown_key(response) -> str:
+    return re.search(r'class="second-factor-secret">([A-Z2-7 ]+)<', text(response)).group(1)
+
+
+def shown_codes(response) -> list[str]:
+    return re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(response))
+
+
 def test_the_first_sign_in_sets_up_an_authenticator_app_and_gives_recovery_codes(client, amna):
     password_step(client)
     page = client.get(f"{STEP}?next=/admin/bookings/booking/")
     body = text(page)
     assert page.status_code == 200 and "Set up your second factor" in body
-    assert "<svg" in body and "Add a passkey" in body  # the QR code to scan; the passkey button
-    app = TOTPDevice.objects.get(user=amna, confirmed=False)
-    key = re.search(r'class="second-factor-secret">([A-Z2-7 ]+)<', body).group(1).replace(" ", "")
-    assert "secret=" + key in app.config_url  # the key typed by hand is the one in the QR code
-    assert client.get(f"{STEP}").status_code == 200
-    assert TOTPDevice.objects.filter(user=amna).count() == 1  # a reload keeps the same secret
+    assert '<svg role="img"' in body and "Add a passkey" in body  # the QR code to scan; the passkey button
+    key = shown_key(page)
+    assert shown_key(client.get(STEP)) == key  # a reload shows the same secret
+    assert not TOTPDevice.objects.exists()  # stored only once a code confirms it
 
     wrong = client.post(STEP, {"code": "000000", "next": "/admin/bookings/booking/"})
     assert wrong.status_code == 200 and "That code is not right" in text(wrong)
     assert client.get("/admin/").status_code == 302
-    a_moment_later(amna)
 
-    done = client.post(STEP, {"code": code_of(app), "next": "/admin/bookings/booking/"})
-    body = text(done)
-    assert done.status_code == 200 and "Your recovery codes" in body
-    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", body)
-    assert len(codes) == 10 and len(set(codes)) == 10
-    assert 'href="/admin/bookings/booking/"' in body  # then on to where she was going
+    done = client.post(STEP, {"code": code_for_key(key), "next": "/admin/bookings/booking/"})
+    assert done.status_code == 302  # the codes are shown by the next page, so a reload re-sends nothing
+    shown = client.get(done["Location"])
+    codes = shown_codes(shown)
+    assert "Your recovery codes" in text(shown) and len(codes) == 10 and len(set(codes)) == 10
+    assert 'href="/admin/bookings/booking/"' in text(shown)  # then on to where she was going
+    assert shown_codes(client.get(done["Location"])) == []  # shown once
     assert client.get("/admin/bookings/booking/").status_code == 200
-    app.refresh_from_db()
-    assert app.confirmed
+    app = TOTPDevice.objects.get(user=amna)
+    assert app.confirmed and key.replace(" ", "") in app.config_url
+
+
+def test_a_secret_seen_by_another_session_is_never_the_one_stored(amna):
+    """Before: the set-up page showed every session the same unconfirmed secret, so someone with the
+    password could copy it first and hold codes to the app the receptionist confirmed later."""
+    thief, desk = Client(), Client()
+    password_step(thief)
+    stolen = shown_key(thief.get(STEP))
+    password_step(desk)
+    hers = shown_key(desk.get(STEP))
+    assert hers != stolen
+    assert desk.post(STEP, {"code": code_for_key(hers)}).status_code == 302
+    thief.logout()
+    password_step(thief)
+    refused = thief.post(STEP, {"code": code_for_key(stolen)})
+    assert refused.status_code == 200 and "not right" in text(refused)
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_passing_the_factor_gives_the_session_a_new_key(client, amna):
+    app = app_for(amna)
+    password_step(client)
+    before = client.session.session_key
+    assert client.post(STEP, {"code": code_of(app)}).status_code == 302
+    assert client.session.session_key != before  # a key planted before the factor is worth nothing after
+
+
+def test_a_half_signed_in_session_can_sign_out_for_the_next_person(client, amna, staff_groups):
+    app_for(amna)
+    password_step(client)
+    page = text(client.get(STEP))
+    assert "Not amna?" in page and 'name="sign_out"' in page
+    response = client.post(STEP, {"sign_out": "1"})
+    assert response["Location"] == "/admin/login/"
+    assert "_auth_user_id" not in client.session
+    # And a wrong password typed at that computer shows the login form again, not someone's factor.
+    password_step(client)
+    wrong = client.post("/admin/login/?next=/admin/", {"username": "amna", "password": "nope"})
+    assert wrong.status_code == 200 and "Please enter the correct username" in text(wrong)
 
 
 def test_every_sign_in_after_asks_for_the_factor_and_a_recovery_code_works_once(client, amna):
     app = app_for(amna)
     sign_in(client, amna)
-    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.get(f"{STEP}recovery-codes/")))
+    codes = shown_codes(client.get(f"{STEP}recovery-codes/", follow=True))
     assert len(codes) == 10
     client.logout()
 
@@ -143,8 +189,6 @@ def test_a_manager_resets_a_receptionists_factor_in_the_log_and_her_session_lose
     desk = sign_in(client, amna)
     assert desk.get("/admin/").status_code == 200
 
-    from django.test import Client
-
     office = sign_in(Client(), manager)
     response = office.post(
         "/admin/bookings/receptionist/",
@@ -190,15 +234,37 @@ def test_production_settings_require_the_factor_and_have_no_switch_for_it():
 
 def test_a_login_sees_its_factor_and_makes_new_recovery_codes_from_its_user_links(client, amna):
     sign_in(client, amna)
-    first = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.get(f"{STEP}recovery-codes/")))
+    first = shown_codes(client.get(f"{STEP}recovery-codes/", follow=True))
     page = text(client.get("/admin/"))
     assert 'href="/admin/second-factor/recovery-codes/">Second factor</a>' in page
     manage = text(client.get(f"{STEP}recovery-codes/"))
     assert "Your second factor" in manage and "Authenticator app" in manage and "10 unused recovery codes" in manage
     assert "<code>" not in manage  # the codes are shown once, when made
-    fresh = re.findall(r"<li><code>([a-z0-9]+)</code></li>", text(client.post(f"{STEP}recovery-codes/")))
+    fresh = shown_codes(client.post(f"{STEP}recovery-codes/", {"make_codes": "1"}, follow=True))
     assert len(fresh) == 10 and not set(fresh) & set(first)
     assert set(StaticToken.objects.filter(device__user=amna).values_list("token", flat=True)) == set(fresh)
+
+
+def test_changing_the_factor_asks_for_it_again_after_a_few_minutes(client, amna, monkeypatch):
+    """A session left open at the desk can't be used to add a passkey or print new codes."""
+    from aspire import second_factor
+
+    sign_in(client, amna)
+    client.get(f"{STEP}recovery-codes/", follow=True)
+    app = app_for(amna)
+    later = second_factor.time.time() + second_factor.FRESH_SECONDS + 1
+    monkeypatch.setattr(second_factor.time, "time", lambda: later)
+    manage = text(client.get(f"{STEP}recovery-codes/"))
+    assert "Confirm it's you" in manage and "Make 10 new codes" not in manage
+    assert client.post(f"{STEP}recovery-codes/", {"make_codes": "1"}).status_code == 403
+    begin = client.post("/admin/passkeys/registration/begin/", content_type="application/json", data={})
+    assert begin.status_code == 403
+    monkeypatch.undo()
+    assert client.post(f"{STEP}recovery-codes/", {"code": code_of(app)}).status_code == 302
+    assert "Make 10 new codes" in text(client.get(f"{STEP}recovery-codes/"))
+    assert (
+        client.post("/admin/passkeys/registration/begin/", content_type="application/json", data={}).status_code == 200
+    )
 
 
 def test_the_recovery_codes_page_opens_only_after_the_factor(client, amna):
@@ -208,3 +274,18 @@ def test_the_recovery_codes_page_opens_only_after_the_factor(client, amna):
     assert response.status_code == 302 and response["Location"].startswith(STEP)
     assert client.post(f"{STEP}recovery-codes/").status_code == 302
     assert not StaticToken.objects.exists()
+
+
+def test_the_second_factor_pages_are_valid_html(client, amna, tmp_path):
+    from tests.test_valid_html import validate
+
+    password_step(client)
+    documents = {"set-up": text(client.get(STEP))}
+    documents["set-up-error"] = text(client.post(STEP, {"code": "1"}))
+    shown = client.post(STEP, {"code": code_for_key(shown_key(client.get(STEP)))}, follow=True)
+    documents["recovery-codes"] = text(shown)
+    documents["manage"] = text(client.get(f"{STEP}recovery-codes/"))
+    client.logout()
+    password_step(client)
+    documents["verify"] = text(client.get(STEP))
+    assert validate(documents, tmp_path) == []

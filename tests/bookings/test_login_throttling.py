@@ -152,3 +152,12 @@ def test_the_username_limit_is_higher_than_the_address_one_so_one_stranger_canno
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt(client, "guess", ip="198.51.100.9")
     assert attempt(client, "the-right-Pass-1", ip="203.0.113.7").status_code == 302
+
+
+def test_one_stranger_hammering_from_one_address_does_not_lock_the_username_everywhere(client, settings):
+    """Axes counts every try of a locked address, so 25 from one address passed the username's 20."""
+    get_user_model().objects.create_user(username="amna", password="the-right-Pass-1", is_staff=True)
+    for _ in range(settings.ASPIRE_LOGIN_USERNAME_FAILURE_LIMIT + 5):
+        attempt(client, "guess", ip="198.51.100.9")
+    assert attempt(client, "the-right-Pass-1", ip="198.51.100.9").status_code == 429  # that address: locked
+    assert attempt(client, "the-right-Pass-1", ip="203.0.113.7").status_code == 302  # the clinic's PC: in
