@@ -83,6 +83,7 @@ class ReceptionistAdmin(admin.ModelAdmin):
         done = staff.receptionists_reset_second_factor(logins=queryset, by=request.user)
         self.message_user(
             request,
-            f"Reset the second factor of {done} login(s): each sets up a new one at the next sign-in.",
+            f"Reset the second factor of {done} login(s): each sets up a new one at the next sign-in. "
+            "If the password may be known too (a lost phone), give them a new one on their login's page first.",
             messages.SUCCESS,
         )
