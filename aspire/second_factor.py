@@ -21,6 +21,7 @@ per device (each wrong one doubles the wait), and the password step is throttled
 (aspire/login_throttle.py). With debug on (`make run`), the factor is offered, not required.
 """
 
+import functools
 import json
 import logging
 import time
@@ -152,14 +153,26 @@ def _wait_left(user: AbstractBaseUser) -> bool:
     return bool(devices) and all(not device.verify_is_allowed()[0] for device in devices)
 
 
-@sensitive_post_parameters("code")
-@csrf_protect
-@never_cache
+def _signed_in_staff_page(view):
+    """A page of the second factor: for an active staff login that gave its password; never cached."""
+
+    @sensitive_post_parameters("code")
+    @csrf_protect
+    @never_cache
+    @functools.wraps(view)
+    def page(request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return redirect_to_login(request)
+        return view(request)
+
+    return page
+
+
+@_signed_in_staff_page
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Pass the second factor (a login that has one) or set one up (a login that has none)."""
     user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return redirect_to_login(request)
     if request.method == "POST" and "sign_out" in request.POST:
         logout(request)  # "Not you?": the next person at this computer signs in with their own password
         return redirect(reverse("admin:login"))
@@ -244,14 +257,10 @@ def _spaced(key: str, app: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-@sensitive_post_parameters("code")
-@csrf_protect
-@never_cache
+@_signed_in_staff_page
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """A login's own second factor: what it signs in with, a passkey to add, new recovery codes."""
     user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return redirect_to_login(request)
     if required() and not request.user.is_verified():
         return HttpResponseRedirect(step_url(request))
     new_codes = request.session.pop(_NEW_CODES, None)

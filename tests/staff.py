@@ -17,11 +17,19 @@ import base64
 import time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aspire.second_factor import PASSED_AT_SESSION_KEY
+
+
+def staff_login(username: str, password: str, group: str = "Receptionist"):
+    """A staff login in one of the shipped groups (the staff_groups fixture makes them)."""
+    user = get_user_model().objects.create_user(username=username, password=password, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
 
 
 def app_for(user) -> TOTPDevice:

@@ -8,12 +8,11 @@ import re
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.staff import app_for, code_for_key, code_of, sign_in
+from tests.staff import app_for, code_for_key, code_of, sign_in, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +22,7 @@ STEP = "/admin/second-factor/"
 
 @pytest.fixture
 def amna(staff_groups):
-    user = get_user_model().objects.create_user(username="amna", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Receptionist"))
-    return user
+    return staff_login("amna", PASSWORD)
 
 
 def password_step(client, next_url="/admin/"):
@@ -184,8 +181,7 @@ def test_a_passkey_ceremony_begins_for_a_login_setting_up_its_first_factor(clien
 
 
 def test_a_manager_resets_a_receptionists_factor_in_the_log_and_her_session_loses_its_pass(client, amna, staff_groups):
-    manager = get_user_model().objects.create_user(username="sadia", password=PASSWORD, is_staff=True)
-    manager.groups.add(Group.objects.get(name="Clinic manager"))
+    manager = staff_login("sadia", PASSWORD, "Clinic manager")
     desk = sign_in(client, amna)
     assert desk.get("/admin/").status_code == 200
 
@@ -205,8 +201,7 @@ def test_a_manager_resets_a_receptionists_factor_in_the_log_and_her_session_lose
 
 
 def test_a_manager_cannot_reset_a_managers_or_a_superusers_factor(client, admin_user, staff_groups):
-    manager = get_user_model().objects.create_user(username="sadia", password=PASSWORD, is_staff=True)
-    manager.groups.add(Group.objects.get(name="Clinic manager"))
+    manager = staff_login("sadia", PASSWORD, "Clinic manager")
     app_for(admin_user)
     from bookings.desk import staff
 

@@ -6,13 +6,11 @@ passkey (Chromium's virtual authenticator, driven over the DevTools protocol).
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tests.e2e.a11y import axe_violations
-from tests.staff import code_for_key
+from tests.staff import code_for_key, staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +19,7 @@ PASSWORD = "front-desk-Pass-2026"
 
 @pytest.fixture
 def sana(staff_groups):
-    user = get_user_model().objects.create_user(username="sana", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Receptionist"))
-    return user
+    return staff_login("sana", PASSWORD)
 
 
 def password_step(page, base_url):
