@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import booking_ics
-from bookings.models import Message, MessageAudience
+from bookings import calendar
+from bookings.models import BookingStatus, Message, MessageAudience
 
 # Patients' messages are in the booking's language (rendered under it); reception's in the site's.
 MESSAGES = {
@@ -118,24 +118,46 @@ def render_text(message: Message) -> str:
     return text.translate(_SMS_BIDI)
 
 
-def render_email(message: Message) -> tuple[str, str, str, bytes | None]:
+# An attachment as EmailMessage.attach takes it: file name, content, MIME type.
+Attachment = tuple[str, bytes, str]
+
+
+def render_email(message: Message) -> tuple[str, str, str, Attachment | None]:
     """Return the subject, text body, HTML body and calendar file (or None) of an email message."""
     with translation.override(_language(message)):
-        return _render_email(message, booking_ics)
+        return _render_email(message)
 
 
-def _render_email(message: Message, booking_ics) -> tuple[str, str, str, bytes | None]:
+def calendar_file(message: Message) -> Attachment | None:
+    """
+    The calendar file a patient's email carries: a REQUEST with the booked or moved time, a
+    CANCEL with a cancellation (bookings.calendar says why). Its MIME type names the method,
+    as iMIP (RFC 6047) asks: mail apps offer to add, move or remove the event by it.
+    """
+    booking = message.booking
+    if message.kind == "cancelled":
+        method = calendar.CANCEL
+    elif message.kind in {"confirmed", "moved"} and booking.status != BookingStatus.CANCELLED:
+        method = calendar.REQUEST
+    else:  # a confirmation rendered after the booking was cancelled: its own email brings the CANCEL
+        return None
+    ics = calendar.booking_ics(booking, method=method, attendee=message.recipient)
+    return "aspire-session.ics", ics, f"text/calendar; method={method}"
+
+
+def _render_email(message: Message) -> tuple[str, str, str, Attachment | None]:
     context = _context(message)
     if message.audience == MessageAudience.RECEPTION:
         start = context["start"]
         subject = f"Online {RECEPTION_SUBJECTS[message.kind]}: {start:%a %d %b %H:%M}, {message.booking.reference}"
         template = "bookings/email/reception"
-        ics = None
+        attachment = None
     else:
         subject = context["subject"]
         template = "bookings/email/patient"
-        ics = booking_ics(message.booking) if message.kind in {"confirmed", "moved"} else None
-    return subject, render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context), ics
+        attachment = calendar_file(message)
+    text, html = render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context)
+    return subject, text, html, attachment
 
 
 def email_headers(message: Message) -> dict[str, str]:

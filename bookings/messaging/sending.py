@@ -26,7 +26,7 @@ ANSWERS = rendering.ANSWERS
 def send(message: Message) -> str:
     """Render and send one message by its channel; return the provider's id for it, if any."""
     if message.channel == MessageChannel.EMAIL:
-        subject, text, html, ics = rendering.render_email(message)
+        subject, text, html, attachment = rendering.render_email(message)
         email = EmailMultiAlternatives(
             subject=subject,
             body=text,
@@ -35,8 +35,8 @@ def send(message: Message) -> str:
             headers=rendering.email_headers(message),
         )
         email.attach_alternative(html, "text/html")
-        if ics is not None:
-            email.attach("aspire-session.ics", ics, "text/calendar")
+        if attachment is not None:
+            email.attach(*attachment)
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:
