@@ -23,7 +23,7 @@ from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFa
 
 pytestmark = pytest.mark.django_db
 
-URDU_LETTERS = re.compile("[\u0600-\u06ff]")
+URDU_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3]")  # letters, not the Urdu comma
 ENGLISH_WORDS = {"Booking reference", "With", "To cancel", "Karachi", "starts in"}
 
 
@@ -46,6 +46,7 @@ def clinic():
 
 @pytest.fixture
 def slots(clinic):
+    SessionTypeFactory(name_ur="فالو اپ ڈرائی نیڈلنگ")  # the one book() books
     therapist = PhysiotherapistFactory(name="Dr. Sana Malik")
     day = dt.date.today() + dt.timedelta(days=5)
     return [SlotFactory(clinic=clinic, physiotherapist=therapist, starts_at=at(day, dt.time(h))) for h in (10, 11, 12)]
@@ -197,6 +198,7 @@ def test_an_urdu_booking_s_calendar_file_and_google_link_are_in_urdu(client, slo
             assert not [w for w in ENGLISH_WORDS if w in prop.text], (what, prop.text)
             assert prop.params.get("LANGUAGE") == "ur", what
         assert "کراچی" in texts["location"].text and "،" in texts["location"].text
+        assert "فالو اپ ڈرائی نیڈلنگ" in texts["summary"].text
         assert booking.reference in texts["description"].text
         assert str(alarm["description"]) == texts["alarm"].text
     query = parse_qs(urlsplit(google_calendar_url(booking)).query)
