@@ -53,3 +53,17 @@ def build_public_site() -> dict[str, str]:
         "booking-move": f"/booking/{token}/move/",
         "not-found": "/no-such-page/",
     }
+
+
+def public_urls(pages: dict[str, str]) -> dict[str, str]:
+    """Every public page in both languages, the booking day with each of its queries too."""
+    day = pages["book-clinic"]
+    more = {
+        **pages,
+        "book-clinic-physio": f"{day}&physio=sana-malik",
+        "book-clinic-gender": f"{day}&gender=female&physio=sana-malik",
+        "book-clinic-plain": day.partition("?")[0],
+        "book-physio": "/book/?physio=sana-malik",
+        "clinic-query": "/clinics/clifton/?utm_source=newsletter",
+    }
+    return {**more, **{f"ur-{name}": "/ur" + path for name, path in more.items()}}

@@ -58,7 +58,7 @@ def test_language_switch_keeps_the_page_and_its_query(client):
 @pytest.mark.parametrize("path", ["/conditions/sciatica/", "/ur/conditions/sciatica/"])
 def test_hreflang_alternates_point_both_ways(client, path):
     html = client.get(path).content.decode()
-    assert '<link rel="alternate" hreflang="en-gb" href="http://testserver/conditions/sciatica/">' in html
+    assert '<link rel="alternate" hreflang="en" href="http://testserver/conditions/sciatica/">' in html
     assert '<link rel="alternate" hreflang="ur" href="http://testserver/ur/conditions/sciatica/">' in html
     assert '<link rel="alternate" hreflang="x-default" href="http://testserver/conditions/sciatica/">' in html
     assert f'<link rel="canonical" href="http://testserver{path}">' in html

@@ -27,18 +27,36 @@ def absolute_url(context, path=None):
     return request.build_absolute_uri(path if path is not None else request.path)
 
 
+def hreflang(code: str) -> str:
+    """Return the hreflang of one of the site's languages: the language alone ("en-gb" -> "en").
+
+    The English pages are for Karachi, not for the United Kingdom, whatever spelling Django's
+    "en-gb" stands for; a region in hreflang would tell search engines otherwise.
+    """
+    return code.partition("-")[0]
+
+
 @register.simple_tag(takes_context=True)
 def language_versions(context):
-    """Return (language code, name, absolute URL, is current) for this page in each of the site's languages.
+    """Return (language code, hreflang, name, URL, canonical URL, is current) for this page in each language.
 
     The URL keeps the query string (a chosen day or therapist), so the language switch leaves
-    the visitor where they were. A page no pattern resolves (a 404) links to itself.
+    the visitor where they were; the canonical URL drops it, as the page's canonical link does,
+    so the hreflang alternates name the same addresses the canonical does. A page no pattern
+    resolves (a 404) links to itself.
     """
     request = context["request"]
     current = get_language()
     here = request.get_full_path()
     return [
-        (code, name, request.build_absolute_uri(translate_url(here, code)), code == current)
+        (
+            code,
+            hreflang(code),
+            name,
+            request.build_absolute_uri(translate_url(here, code)),
+            request.build_absolute_uri(translate_url(request.path, code)),
+            code == current,
+        )
         for code, name in settings.LANGUAGES
     ]
 
