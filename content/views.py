@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -6,7 +5,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from aspire.page_cache import CONTENT, shared_page
-from bookings.models import SessionType
+from bookings.models import Clinic, SessionType
+from bookings.pages.structured_data import KARACHI, PHYSIOTHERAPY, SCHEMA, organization_json_ld, organization_ref
 from content import selectors
 from content.markdown import render_markdown
 from content.models import Condition, Page
@@ -16,22 +16,17 @@ from content.models import Condition, Page
 @shared_page(CONTENT)
 def home(request):
     page = selectors.page_get(key=Page.HOME)
+    # The clinics the page and its footer list, fetched once here for the JSON-LD too (the
+    # view's context stands in front of the `active_clinics` context processor's queryset).
+    clinics = list(Clinic.objects.active())
     context = {
         "title": page.title,
         "description": page.meta_description,
         "page": page,
         "conditions": selectors.conditions_published(),
         "testimonials": selectors.testimonials_published(limit=3),
-        "json_ld": {
-            "@context": "https://schema.org",
-            "@type": "MedicalBusiness",
-            "name": settings.ASPIRE_SITE_NAME,
-            "description": page.meta_description,
-            "url": request.build_absolute_uri("/"),
-            "telephone": settings.ASPIRE_PHONE_E164,
-            "medicalSpecialty": "PhysicalTherapy",
-            "areaServed": {"@type": "City", "name": "Karachi"},
-        },
+        "active_clinics": clinics,
+        "json_ld": organization_json_ld(request, description=page.meta_description, clinics=clinics),
     }
     return render(request, "content/home.html", context)
 
@@ -47,7 +42,7 @@ def dry_needling(request):
         "og_type": "article",
         "page": page,
         "json_ld": {
-            "@context": "https://schema.org",
+            "@context": SCHEMA,
             "@type": "MedicalWebPage",
             "name": page.title,
             "description": page.meta_description,
@@ -56,6 +51,16 @@ def dry_needling(request):
                 "@type": "MedicalTherapy",
                 "name": "Dry needling",
                 "alternateName": ["Trigger point dry needling", "Intramuscular stimulation (IMS)"],
+                "relevantSpecialty": PHYSIOTHERAPY,
+            },
+            # A therapy takes no offers (schema.org's MedicalTherapy has no `offers`): the fees
+            # are offers of the service the business provides.
+            "mainEntity": {
+                "@type": "Service",
+                "name": "Dry needling",
+                "serviceType": "Dry needling",
+                "provider": organization_ref(request),
+                "areaServed": KARACHI,
                 "offers": [
                     {
                         "@type": "Offer",
@@ -99,7 +104,7 @@ def condition_detail(request, slug):
         "testimonials": selectors.testimonials_published(condition=condition),
         "other_conditions": selectors.conditions_published().exclude(pk=condition.pk).only("name", "slug"),
         "json_ld": {
-            "@context": "https://schema.org",
+            "@context": SCHEMA,
             "@type": "MedicalWebPage",
             "name": condition.name,
             "description": condition.meta_description,
@@ -127,7 +132,7 @@ def faq(request):
         ),
         "groups": groups,
         "json_ld": {
-            "@context": "https://schema.org",
+            "@context": SCHEMA,
             "@type": "FAQPage",
             "mainEntity": [
                 {

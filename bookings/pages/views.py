@@ -29,6 +29,7 @@ from bookings.calendar import booking_ics, google_calendar_url
 from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.pages import ratelimit
 from bookings.pages.forms import PatientBookingForm, WaitlistForm
+from bookings.pages.structured_data import clinic_json_ld, therapist_json_ld
 from bookings.schedule import availability, selectors
 from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
@@ -97,6 +98,7 @@ def physio_detail(request, slug):
         "therapist": therapist,
         "free_slots": selectors.next_free_slots_of(physiotherapist=therapist),
         "photos": photos.variants(therapist),
+        "json_ld": therapist_json_ld(request, therapist),
     }
     return render(request, "bookings/physio_detail.html", context)
 
@@ -514,28 +516,3 @@ def manage_decline(request, token):
     else:
         messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
     return redirect(booking)
-
-
-def clinic_json_ld(request, clinic: Clinic) -> dict:
-    data = {
-        "@context": "https://schema.org",
-        "@type": "MedicalClinic",
-        "name": f"Aspire Wellness, {clinic.name}",
-        "url": request.build_absolute_uri(clinic.get_absolute_url()),
-        "telephone": clinic.phone.as_e164 if clinic.phone else settings.ASPIRE_PHONE_E164,
-        "medicalSpecialty": "PhysicalTherapy",
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": clinic.address,
-            "addressLocality": "Karachi",
-            "addressRegion": "Sindh",
-            "addressCountry": "PK",
-        },
-    }
-    if clinic.latitude is not None and clinic.longitude is not None:
-        data["geo"] = {
-            "@type": "GeoCoordinates",
-            "latitude": float(clinic.latitude),
-            "longitude": float(clinic.longitude),
-        }
-    return data

@@ -52,7 +52,7 @@ def test_the_treatment_page_lists_each_active_fee_with_an_offer(client, shipped_
     assert "First visit: assessment and dry needling PKR 6,000 (60 minutes)" in page.text  # name, then fee below it
     assert "999" not in page.text and "Retired session" not in page.text
     [data] = page.json_ld
-    [offer] = data["about"]["offers"]
+    [offer] = data["mainEntity"]["offers"]
     assert offer == {
         "@type": "Offer",
         "name": "First visit: assessment and dry needling",

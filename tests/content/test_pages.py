@@ -67,7 +67,7 @@ def test_home_tells_a_patient_what_dry_needling_is_and_how_to_book(client, clini
     assert "https://wa.me/923095885076" in links
     assert "0309-5885076" in page.text
     [ld] = page.json_ld
-    assert ld["@type"] == "MedicalBusiness" and ld["telephone"] == "+923095885076"
+    assert ld["@type"] == "MedicalOrganization" and ld["telephone"] == "+923095885076"
 
 
 def test_treatment_page_covers_what_a_patient_asks_before_a_first_session(client):
