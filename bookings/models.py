@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from bookings.timeutils import day_bounds
+from bookings.timeutils import day_bounds, desk_day
 
 
 class ClinicQuerySet(models.QuerySet):
@@ -288,7 +288,11 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.physiotherapist}: {self.starts_at:%d %b %Y %H:%M} – {self.ends_at:%d %b %Y %H:%M}"
+        # In Karachi's time, as the desk's pages show it (the stored times are UTC).
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        if start.date() == end.date():
+            return f"{self.physiotherapist}: {desk_day(start)}, {start:%H:%M}–{end:%H:%M}"
+        return f"{self.physiotherapist}: {desk_day(start)}, {start:%H:%M} – {desk_day(end)}, {end:%H:%M}"
 
 
 class ClinicClosure(models.Model):

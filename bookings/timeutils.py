@@ -2,7 +2,12 @@
 
 import datetime as dt
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
+
+# How the front desk writes a day, on every page and in the clinic's emails: "Tue 8 Dec 2026"
+# (Django's date format; the admin is English). One format, so a day reads the same in a page's
+# title, its heading and the email about it.
+DESK_DAY_FORMAT = "D j M Y"
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -19,3 +24,10 @@ def local_today() -> dt.date:
 def at(day: dt.date, time: dt.time) -> dt.datetime:
     """Return `time` on `day` as an aware datetime in the current time zone."""
     return dt.datetime.combine(day, time, tzinfo=timezone.get_current_timezone())
+
+
+def desk_day(value: dt.date | dt.datetime) -> str:
+    """Return `value` as the front desk writes a day ("Tue 8 Dec 2026"); a datetime's day is Karachi's."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+    return dateformat.format(value, DESK_DAY_FORMAT)
