@@ -4,8 +4,11 @@ of writing a day, free counts from now, and Move on the schedule.
 """
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from bookings.models import TimeOff
@@ -46,3 +49,35 @@ def test_leave_over_several_days_names_both_days_in_karachi_time():
         ends_at=at(day + dt.timedelta(days=2), dt.time(23, 59)),
     )
     assert str(leave) == f"Dr. Sana Mirza: {desk_day(day)}, 00:00 – {desk_day(day + dt.timedelta(days=2))}, 23:59"
+
+
+# The admin's font -------------------------------------------------------------------------------
+
+
+def admin_stylesheets(client) -> str:
+    """The text of every project stylesheet an admin page links (the admin's own are Django's)."""
+    page = parse(client.get(SCHEDULE))
+    texts = []
+    for tag, attrs in page.tags:
+        if tag == "link" and attrs.get("rel") == "stylesheet" and "/static/css/" in attrs.get("href", ""):
+            path = finders.find(attrs["href"].split("/static/", 1)[1])
+            texts.append(Path(path).read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def test_the_admins_font_has_the_urdu_letters_from_a_file_of_the_sites_own(reception_client):
+    """
+    The admin's own fonts (Segoe UI, system-ui, Arial...) lack ہ on many machines, and a word whose
+    letters come from two fonts loses its joins: "فاطم□". The Arabic-script letters come from the
+    Noto Naskh Arabic the Urdu pages ship (only for those letters: its unicode-range), first in the
+    admin's font list, so every letter of a name is from the one font.
+    """
+    css = admin_stylesheets(reception_client)
+    face = re.search(r"@font-face\s*{[^}]*\"Noto Naskh Arabic\"[^}]*}", css)
+    assert face, "no @font-face for Noto Naskh Arabic in the admin's stylesheets"
+    src = re.search(r'url\("\.\./([^"]+)"\)', face.group(0)).group(1)
+    assert finders.find(src), f"{src} is not among the static files"
+    assert "U+0600-06FF" in face.group(0)  # ہ is U+06C1, ے U+06D2, ں U+06BA
+    primary = re.search(r"html\[data-theme\][^{]*{[^}]*--font-family-primary:\s*([^;]+);", css)
+    assert primary, "the admin's --font-family-primary is not set for every theme"
+    assert primary.group(1).strip().startswith('"Noto Naskh Arabic"')
