@@ -6,7 +6,15 @@ from django.urls import reverse, translate_url
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_bidi
 
+from bookings import timeutils
+
 register = template.Library()
+
+
+@register.filter
+def desk_day(value):
+    """Write a day as the front desk does everywhere ("Tue 8 Dec 2026"): bookings.timeutils.DESK_DAY_FORMAT."""
+    return timeutils.desk_day(value) if value else ""
 
 
 @register.simple_tag(takes_context=True)

@@ -42,7 +42,7 @@ from bookings.models import (
 )
 from bookings.phones import try_normalize_phone
 from bookings.schedule import hours, leave
-from bookings.timeutils import local_today
+from bookings.timeutils import desk_day, local_today
 
 SCHEDULE_CLINIC_KEY = "schedule_clinic"
 
@@ -83,7 +83,7 @@ def schedule(request):
     query = request.GET.get("q", "").strip()[:80]
     context = {
         **admin.site.each_context(request),
-        "title": f"Schedule: {clinic.name if clinic else 'no clinics'}, {day:%A %d %B %Y}",
+        "title": f"Schedule: {clinic.name if clinic else 'no clinics'}, {desk_day(day)}",
         "form": form,
         "clinic": clinic,
         "day": day,

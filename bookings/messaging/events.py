@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 from bookings.messaging import channels, outbox
 from bookings.messaging.rendering import message_language
 from bookings.models import Booking, BookingSource, MessageAudience, MessageChannel
+from bookings.timeutils import desk_day
 
 
 def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra) -> dict:
@@ -76,7 +77,7 @@ def booking_moved(*, booking: Booking, by_patient: bool = False, previous_start=
     _to_patient(booking, "moved")
     if by_patient:
         start = timezone.localtime(previous_start) if previous_start else None
-        was = f"{start:%A} {start.day} {start:%B %Y, %H:%M}" if start else ""
+        was = f"{desk_day(start)}, {start:%H:%M}" if start else ""  # as the desk writes a day
         _to_reception(booking, "moved", previous=was)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import calendar
 from bookings.models import BookingStatus, Message, MessageAudience
+from bookings.timeutils import desk_day
 
 # Patients' messages are in the booking's language (rendered under it); reception's in the site's.
 MESSAGES = {
@@ -148,8 +149,8 @@ def calendar_file(message: Message) -> Attachment | None:
 def _render_email(message: Message) -> tuple[str, str, str, Attachment | None]:
     context = _context(message)
     if message.audience == MessageAudience.RECEPTION:
-        start = context["start"]
-        subject = f"Online {RECEPTION_SUBJECTS[message.kind]}: {start:%a %d %b %H:%M}, {message.booking.reference}"
+        start, reference = context["start"], message.booking.reference
+        subject = f"Online {RECEPTION_SUBJECTS[message.kind]}: {desk_day(start)}, {start:%H:%M}, {reference}"
         template = "bookings/email/reception"
         attachment = None
     else:

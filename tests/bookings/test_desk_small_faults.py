@@ -11,9 +11,11 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from bookings.models import TimeOff
+from bookings.booking import services
+from bookings.messaging import rendering
+from bookings.models import Message, MessageAudience, TimeOff
 from bookings.timeutils import at, local_today
-from tests.factories import PhysiotherapistFactory
+from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +83,31 @@ def test_the_admins_font_has_the_urdu_letters_from_a_file_of_the_sites_own(recep
     primary = re.search(r"html\[data-theme\][^{]*{[^}]*--font-family-primary:\s*([^;]+);", css)
     assert primary, "the admin's --font-family-primary is not set for every theme"
     assert primary.group(1).strip().startswith('"Noto Naskh Arabic"')
+
+
+# One way of writing a day ---------------------------------------------------------------------------
+
+
+def test_the_schedules_title_and_heading_write_the_day_the_same_way(reception_client):
+    clinic = ClinicFactory(name="Clifton")
+    day = local_today() + dt.timedelta(days=1)
+    SlotFactory(clinic=clinic, starts_at=at(day, dt.time(10)))
+    page = parse(reception_client.get(SCHEDULE, {"clinic": clinic.pk, "date": day.isoformat()}))
+    assert page.title.startswith(f"Schedule: Clifton, {desk_day(day)} |")
+    heading = re.search(r'<h2 class="schedule-day">([^<]*)', reception_client.get(
+        SCHEDULE, {"clinic": clinic.pk, "date": day.isoformat()}
+    ).content.decode()).group(1)  # fmt: skip
+    assert heading.strip() == f"Clifton · {desk_day(day)}"
+
+
+def test_the_clinics_email_of_an_online_booking_writes_the_day_as_the_desk_does():
+    day = local_today() + dt.timedelta(days=2)
+    slot = SlotFactory(starts_at=at(day, dt.time(10)))
+    booking = services.book_online(
+        slot_id=slot.pk, session_type=SessionTypeFactory(), name="Ayesha Khan", phone="0312-3344556", email=""
+    )
+    message = Message.objects.get(booking=booking, audience=MessageAudience.RECEPTION, channel="email")
+    subject, text, html, _ = rendering.render_email(message)
+    assert subject == f"Online booking: {desk_day(day)}, 10:00, {booking.reference}"
+    assert f"When: {desk_day(day)}, 10:00" in text
+    assert f"{desk_day(day)}, 10:00" in html
