@@ -41,7 +41,7 @@ class DaySchedule:
     day: dt.date
     therapists: list[Physiotherapist]
     rows: list[ScheduleRow]
-    counts: dict[str, int]
+    counts: dict[str, int]  # slots by state key; "free" only those still ahead (see clinic_day_schedule)
     closed: str | None = None  # why the clinic is closed that day: a closure's reason, or "No one works on Sundays"
 
 
@@ -69,7 +69,21 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
     column = {therapist.pk: i for i, therapist in enumerate(therapists)}
     rows: dict[dt.datetime, ScheduleRow] = {}
-    keys = ["free", "booked", "held", "attended", "no_show", "inactive", "blocked", "time_off", "closed", "past"]
+    # "free" counts the free times still ahead; a free time already begun (bookable as a walk-in) is
+    # counted apart, as "walk_in", and one that is over as "past".
+    keys = [
+        "free",
+        "walk_in",
+        "booked",
+        "held",
+        "attended",
+        "no_show",
+        "inactive",
+        "blocked",
+        "time_off",
+        "closed",
+        "past",
+    ]
     counts = dict.fromkeys(keys, 0)
     for slot in slots:
         # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.
@@ -77,7 +91,7 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
         if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
             slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
         slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
-        counts[slot.state.key] += 1
+        counts["walk_in" if slot.state.walk_in else slot.state.key] += 1
         row = rows.setdefault(slot.starts_at, ScheduleRow(time=slot.starts_at, cells=[None] * len(therapists)))
         row.cells[column[slot.physiotherapist_id]] = slot
     return DaySchedule(

@@ -12,6 +12,7 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from bookings.booking import services
+from bookings.desk.selectors import clinic_day_schedule
 from bookings.messaging import rendering
 from bookings.models import Message, MessageAudience, TimeOff
 from bookings.timeutils import at, local_today
@@ -111,3 +112,18 @@ def test_the_clinics_email_of_an_online_booking_writes_the_day_as_the_desk_does(
     assert subject == f"Online booking: {desk_day(day)}, 10:00, {booking.reference}"
     assert f"When: {desk_day(day)}, 10:00" in text
     assert f"{desk_day(day)}, 10:00" in html
+
+
+# Free counts from now -------------------------------------------------------------------------------
+
+
+def test_free_counts_only_the_times_still_ahead_today():
+    clinic, therapist = ClinicFactory(), PhysiotherapistFactory()
+    day = local_today() + dt.timedelta(days=3)
+    for hour in (9, 10, 11, 12, 13, 14):
+        SlotFactory(clinic=clinic, physiotherapist=therapist, starts_at=at(day, dt.time(hour)))
+    schedule = clinic_day_schedule(clinic=clinic, day=day, now=at(day, dt.time(12, 10)))
+    # 9, 10 and 11 are over; 12:00 has begun (free for a walk-in, counted as that); 13 and 14 are ahead.
+    assert schedule.counts["free"] == 2
+    assert schedule.counts["walk_in"] == 1
+    assert schedule.counts["past"] == 3
