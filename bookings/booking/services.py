@@ -440,6 +440,11 @@ def booking_mark_no_show(*, booking: Booking, now: dt.datetime | None = None) ->
     return booking
 
 
+def can_move(booking: Booking) -> bool:
+    """Return whether the desk may move `booking` to another time (a patient online only until the cut-off)."""
+    return booking.status == BookingStatus.CONFIRMED
+
+
 @transaction.atomic
 def booking_move(
     *, booking: Booking, new_slot_id: int, by_patient: bool = False, now: dt.datetime | None = None
@@ -449,7 +454,7 @@ def booking_move(
     booking = lock_booking(booking)
     if by_patient:
         _check_patient_can_change(booking, now)
-    if booking.status != BookingStatus.CONFIRMED:
+    if not can_move(booking):
         raise InvalidTransition(gettext("Only a confirmed booking can be moved."))
     if booking.slot_id == new_slot_id:
         return booking

@@ -104,6 +104,7 @@ def schedule(request):
                     slot.booking.slot = slot  # already loaded: the rules below read its time
                     slot.actions = services.desk_actions(slot.booking, now=now)
                     slot.can_cancel = services.can_cancel(slot.booking)
+                    slot.can_move = services.can_move(slot.booking)
         context.update(
             now_dt=now,
             schedule=day_schedule,

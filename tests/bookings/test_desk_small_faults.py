@@ -14,9 +14,9 @@ from django.urls import reverse
 from bookings.booking import services
 from bookings.desk.selectors import clinic_day_schedule
 from bookings.messaging import rendering
-from bookings.models import Message, MessageAudience, TimeOff
+from bookings.models import BookingStatus, Message, MessageAudience, TimeOff
 from bookings.timeutils import at, local_today
-from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,25 @@ def test_free_counts_only_the_times_still_ahead_today():
     assert schedule.counts["free"] == 2
     assert schedule.counts["walk_in"] == 1
     assert schedule.counts["past"] == 3
+
+
+# Move on the schedule -------------------------------------------------------------------------------
+
+
+def test_each_confirmed_booking_on_the_schedule_has_move_and_cancel(reception_client):
+    clinic = ClinicFactory()
+    day = local_today() + dt.timedelta(days=1)
+    therapist = PhysiotherapistFactory()
+    confirmed = BookingFactory(
+        slot=SlotFactory(clinic=clinic, physiotherapist=therapist, starts_at=at(day, dt.time(10)))
+    )
+    attended = BookingFactory(
+        slot=SlotFactory(clinic=clinic, physiotherapist=therapist, starts_at=at(day, dt.time(11))),
+        status=BookingStatus.ATTENDED,
+    )
+    response = reception_client.get(SCHEDULE, {"clinic": clinic.pk, "date": day.isoformat()})
+    page = parse(response)
+    assert reverse("bookings_booking_move", args=[confirmed.pk]) in page.links()
+    # Tomorrow's booking has no one-click mark yet, and was shown with no actions at all: no Cancel either.
+    assert f'id="reason-{confirmed.pk}"' in response.content.decode()
+    assert reverse("bookings_booking_move", args=[attended.pk]) not in page.links()

@@ -405,7 +405,7 @@ class BookingAdmin(
     def when_moved(self, booking):
         start = timezone.localtime(booking.slot.starts_at)
         text = f"{start:%a %d %b %Y, %H:%M} with {booking.slot.physiotherapist.name} at {booking.slot.clinic.name}"
-        if booking.status != BookingStatus.CONFIRMED:
+        if not services.can_move(booking):
             return text
         return format_html('{} · <a href="{}">Move</a>', text, reverse("bookings_booking_move", args=[booking.pk]))
 
