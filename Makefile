@@ -2,11 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEV_ENV := DJANGO_DEBUG=1
+# `make run`'s port: `make run PORT=8001` (or PORT in the environment). The demo's links and logins follow it.
+PORT ?= 8000
+DEV_ENV := DJANGO_DEBUG=1 PORT=$(PORT) ASPIRE_SITE_URL=$${ASPIRE_SITE_URL:-http://127.0.0.1:$(PORT)}
 
 .PHONY: run serve worker test bench lint clean messages
 
-## run: install, migrate the SQLite database, load the demo data, serve http://127.0.0.1:8000 and run the message worker
+## run: install, migrate the SQLite database, load the demo data, serve http://127.0.0.1:$(PORT) (PORT=8000 unless
+##   said) and run the message worker and, every minute, the reminder job beside it
 run: $(VENV)/.installed
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo

@@ -383,9 +383,11 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the devices' admin never shows a TOTP se
 # Passkeys are bound to the site's own domain (the host of ASPIRE_SITE_URL) and used only after the
 # password, never instead of it. Browsers make them only on https:// and on http://localhost, so a
 # site at another plain-http address (`make run`'s http://127.0.0.1:8000) offers them at
-# http://localhost:8000; the authenticator app works at any address.
+# http://localhost on the same port; the authenticator app works at any address.
 _PASSKEY_ORIGIN = (
-    ASPIRE_SITE_URL if ASPIRE_SITE_URL.startswith(("https://", "http://localhost")) else "http://localhost:8000"
+    ASPIRE_SITE_URL
+    if ASPIRE_SITE_URL.startswith(("https://", "http://localhost"))
+    else f"http://localhost:{urllib.parse.urlsplit(ASPIRE_SITE_URL).port or 80}"
 )
 OTP_WEBAUTHN_RP_ID = urllib.parse.urlsplit(_PASSKEY_ORIGIN).hostname
 OTP_WEBAUTHN_RP_NAME = "Aspire Wellness front desk"

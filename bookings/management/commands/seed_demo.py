@@ -43,5 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {summary}.")
         for role, username, password in logins:
             self.stdout.write(
-                self.style.SUCCESS(f"{role}: http://127.0.0.1:8000/admin/  username {username}  password {password}")
+                # The address `make run` serves (ASPIRE_SITE_URL follows its PORT).
+                self.style.SUCCESS(
+                    f"{role}: {settings.ASPIRE_SITE_URL}/admin/  username {username}  password {password}"
+                )
             )

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         run = waitlist.waitlist_run()
         # Also a safety net: whatever is due in the outbox (a wake lost to a crash) goes now.
         outbox.wake_worker()
+        if options["verbosity"] == 0 and not (reminded or aftercare or any(run.values())):
+            return  # `make run` runs this every minute: a line only when something happened
         self.stdout.write(
             f"Queued {reminded} reminders and {aftercare} aftercare messages; "
             f"{run['offered']} waitlist offers, {run['lapsed']} lapsed, {run['expired']} entries expired."
