@@ -288,11 +288,14 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self):
-        # In Karachi's time, as the desk's pages show it (the stored times are UTC).
+        return f"{self.physiotherapist}: {self.span()}"
+
+    def span(self) -> str:
+        """Return the leave's times in Karachi, as the desk's pages show them (the stored times are UTC)."""
         start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
         if start.date() == end.date():
-            return f"{self.physiotherapist}: {desk_day(start)}, {start:%H:%M}–{end:%H:%M}"
-        return f"{self.physiotherapist}: {desk_day(start)}, {start:%H:%M} – {desk_day(end)}, {end:%H:%M}"
+            return f"{desk_day(start)}, {start:%H:%M}–{end:%H:%M}"
+        return f"{desk_day(start)}, {start:%H:%M} – {desk_day(end)}, {end:%H:%M}"
 
 
 class ClinicClosure(models.Model):
@@ -396,7 +399,7 @@ class Slot(models.Model):
 
     def __str__(self):
         start = timezone.localtime(self.starts_at)
-        return f"{start:%a %d %b %Y, %H:%M}, {self.physiotherapist} ({self.clinic})"
+        return f"{desk_day(start)}, {start:%H:%M}, {self.physiotherapist} ({self.clinic})"
 
     def clean(self):
         if self.starts_at and self.ends_at:

@@ -388,7 +388,7 @@ def week_summary(rows) -> list[dict]:
             for run in runs
         ]
         lengths = sorted({row.slot_minutes for row in group})
-        dates = f"from {first:%a %d %b %Y}" + (f" until {last:%a %d %b %Y}" if last else "")
+        dates = f"from {desk_day(first)}" + (f" until {desk_day(last)}" if last else "")
         summary.append({"clinic": clinic, "dates": dates, "days": days, "slot_minutes": lengths})
     return summary
 
@@ -463,7 +463,7 @@ def weekly_hours(request, physio_id: int):
             working = len({row.weekday for row in result.hours if row.valid_from <= data["valid_from"]})
             messages.success(
                 request,
-                f"Saved {therapist.name}'s week at {clinic.name} from {data['valid_from']:%a %d %b %Y}: "
+                f"Saved {therapist.name}'s week at {clinic.name} from {desk_day(data['valid_from'])}: "
                 f"{working} working day(s). {result.slots_created} new time(s) on sale; "
                 f"{result.slots_removed} free time(s) outside the new hours taken off sale.",
             )

@@ -18,6 +18,7 @@ from bookings.models import BookingStatus, Message, MessageAudience, TimeOff
 from bookings.timeutils import at, local_today
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 from tests.html import parse
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,18 @@ def test_leave_over_several_days_names_both_days_in_karachi_time():
         ends_at=at(day + dt.timedelta(days=2), dt.time(23, 59)),
     )
     assert str(leave) == f"Dr. Sana Mirza: {desk_day(day)}, 00:00 – {desk_day(day + dt.timedelta(days=2))}, 23:59"
+
+
+def test_the_leave_list_and_the_slot_list_give_times_in_karachi_and_days_as_the_desk_writes_them(client, manager):
+    sign_in(client, manager)
+    day = local_today() + dt.timedelta(days=10)
+    therapist = PhysiotherapistFactory(name="Dr. Sana Mirza")
+    TimeOff.objects.create(physiotherapist=therapist, starts_at=at(day, dt.time(0)), ends_at=at(day, dt.time(23, 59)))
+    SlotFactory(physiotherapist=therapist, starts_at=at(day + dt.timedelta(days=1), dt.time(10)))
+    leave_list = parse(client.get(reverse("admin:bookings_timeoff_changelist"))).text
+    assert f"{desk_day(day)}, 00:00–23:59" in leave_list  # the admin's own columns said "midnight" and "11:59 p.m."
+    slot_list = parse(client.get(reverse("admin:bookings_slot_changelist"))).text
+    assert f"{desk_day(day + dt.timedelta(days=1))}, 10:00–10:45" in slot_list
 
 
 # The admin's font -------------------------------------------------------------------------------

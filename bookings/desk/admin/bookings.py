@@ -42,7 +42,7 @@ from bookings.models import (
     SafetyScreening,
     WaitlistEntry,
 )
-from bookings.timeutils import local_today
+from bookings.timeutils import desk_day, local_today
 
 
 class BookingDayFilter(DayFilter):
@@ -102,7 +102,8 @@ class BookingInline(BookingSlotColumnsMixin, admin.TabularInline):
 
     @admin.display(description="time")
     def when(self, booking):
-        return f"{timezone.localtime(booking.slot.starts_at):%a %d %b %Y, %H:%M}"
+        start = timezone.localtime(booking.slot.starts_at)
+        return f"{desk_day(start)}, {start:%H:%M}"
 
 
 def no_shows_html(patient: Patient) -> str:
@@ -403,8 +404,8 @@ class BookingAdmin(
 
     @admin.display(description="time")
     def when_moved(self, booking):
-        start = timezone.localtime(booking.slot.starts_at)
-        text = f"{start:%a %d %b %Y, %H:%M} with {booking.slot.physiotherapist.name} at {booking.slot.clinic.name}"
+        start, slot = timezone.localtime(booking.slot.starts_at), booking.slot
+        text = f"{desk_day(start)}, {start:%H:%M} with {slot.physiotherapist.name} at {slot.clinic.name}"
         if not services.can_move(booking):
             return text
         return format_html('{} · <a href="{}">Move</a>', text, reverse("bookings_booking_move", args=[booking.pk]))
@@ -448,7 +449,7 @@ class BookingAdmin(
         )
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", screening.readable(answers.answers))
         agreed = timezone.localtime(answers.consented_at)
-        consent = f"Consent version {answers.consent_version}, agreed {agreed:%d %b %Y %H:%M}"
+        consent = f"Consent version {answers.consent_version}, agreed {desk_day(agreed)}, {agreed:%H:%M}"
         first = "First visit." if answers.first_visit else "Has attended before."
         return format_html(
             '<p class="screening-summary"><strong>{}</strong> {} {}.</p><table class="screening-answers">{}</table>',

@@ -45,7 +45,7 @@ from bookings.models import (
 )
 from bookings.schedule import availability, leave, places, slots
 from bookings.schedule.availability import Channel
-from bookings.timeutils import at, day_bounds, local_today
+from bookings.timeutils import at, day_bounds, desk_day, local_today
 
 
 @admin.register(Clinic)
@@ -212,9 +212,9 @@ class WeeklyAvailabilityAdmin(ClinicScopeMixin, admin.ModelAdmin):
     @admin.display(description="valid", ordering="valid_from")
     def dates(self, row):
         return (
-            f"{row.valid_from:%d %b %Y} – {row.valid_until:%d %b %Y}"
+            f"{desk_day(row.valid_from)} – {desk_day(row.valid_until)}"
             if row.valid_until
-            else f"from {row.valid_from:%d %b %Y}"
+            else f"from {desk_day(row.valid_from)}"
         )
 
     def has_change_permission(self, request, obj=None):
@@ -248,13 +248,18 @@ class TimeOffAdmin(
 ):
     form = TimeOffForm
     affected_kind = "timeoff"
-    list_display = ["physiotherapist", "starts_at", "ends_at", "reason"]
+    list_display = ["physiotherapist", "when", "reason"]
     list_filter = [("physiotherapist", ScopedRelatedFilter)]
     list_select_related = ["physiotherapist"]
     autocomplete_fields = ["physiotherapist"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=selectors.time_off_for(request.user).values("pk"))
+
+    @admin.display(description="when", ordering="starts_at")
+    def when(self, time_off):
+        # In Karachi's time, as the leave's page titles it (the admin's own columns said "7 p.m.", "midnight").
+        return time_off.span()
 
     def save_model(self, request, obj, form, change):
         obj.affected = leave.time_off_save(time_off=obj)
@@ -352,7 +357,7 @@ class SlotAdmin(ServiceRefusalsAsMessagesMixin, ClinicScopeMixin, ScopedHistoryM
     @admin.display(description="time", ordering="starts_at")
     def when(self, slot):
         start, end = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
-        return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
+        return f"{desk_day(start)}, {start:%H:%M}–{end:%H:%M}"
 
     @admin.display(description="state")
     def state(self, slot):
