@@ -14,9 +14,16 @@ from django.urls import reverse
 from bookings.booking import services
 from bookings.desk.selectors import clinic_day_schedule
 from bookings.messaging import rendering
-from bookings.models import BookingStatus, Message, MessageAudience, TimeOff
+from bookings.models import BookingStatus, ClinicClosure, Message, MessageAudience, Patient, TimeOff
 from bookings.timeutils import at, local_today
-from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+from tests.factories import (
+    BookingFactory,
+    ClinicFactory,
+    PatientFactory,
+    PhysiotherapistFactory,
+    SessionTypeFactory,
+    SlotFactory,
+)
 from tests.html import parse
 from tests.staff import sign_in
 
@@ -65,6 +72,19 @@ def test_the_leave_list_and_the_slot_list_give_times_in_karachi_and_days_as_the_
     assert f"{desk_day(day)}, 00:00–23:59" in leave_list  # the admin's own columns said "midnight" and "11:59 p.m."
     slot_list = parse(client.get(reverse("admin:bookings_slot_changelist"))).text
     assert f"{desk_day(day + dt.timedelta(days=1))}, 10:00–10:45" in slot_list
+
+
+def test_the_admins_own_columns_write_days_as_the_desk_does_on_the_24_hour_clock(client, manager):
+    """Django's en_GB formats wrote "8 Dec 2026, 7 p.m." and "midnight" (aspire/formats/en_GB sets the desk's)."""
+    sign_in(client, manager)
+    day = local_today() + dt.timedelta(days=10)
+    ClinicClosure.objects.create(start_date=day, end_date=day, reason="Iqbal Day")
+    patient = PatientFactory(name="Zainab Hussain")
+    Patient.objects.filter(pk=patient.pk).update(created_at=at(day - dt.timedelta(days=20), dt.time(19, 5)))
+    closures = parse(client.get(reverse("admin:bookings_clinicclosure_changelist"))).text
+    assert f"Iqbal Day {desk_day(day)} {desk_day(day)}" in closures
+    patients = parse(client.get(reverse("admin:bookings_patient_changelist"))).text
+    assert f"{desk_day(day - dt.timedelta(days=20))}, 19:05" in patients
 
 
 # The admin's font -------------------------------------------------------------------------------
