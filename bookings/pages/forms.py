@@ -6,6 +6,7 @@ They only validate; the views call the services with what they cleaned.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.booking import screening
 from bookings.booking.patients import clean_person_name
@@ -68,6 +69,13 @@ class PatientForm(ErrorSummaryMixin, forms.Form):
             raise ValidationError(str(exc), code="invalid_phone") from None
 
 
+# Urdu's verb follows the therapist's gender ("کر سکیں گی" for a woman): one string a gender.
+NOTES_HELP = {
+    Gender.FEMALE: pgettext_lazy("female", "A line or two helps your physiotherapist prepare."),
+    Gender.MALE: pgettext_lazy("male", "A line or two helps your physiotherapist prepare."),
+}
+
+
 class PatientBookingForm(PatientForm):
     """What a patient tells us when booking online."""
 
@@ -100,7 +108,7 @@ class PatientBookingForm(PatientForm):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("A line or two helps your physiotherapist prepare."),
+        help_text=NOTES_HELP[Gender.MALE],  # until for_therapist() says whose time it is
     )
     consent = forms.BooleanField(
         label=screening.CONSENT_TEXT,  # versioned: the booking keeps screening.CONSENT_VERSION
@@ -134,6 +142,10 @@ class PatientBookingForm(PatientForm):
                 required=False,
                 widget=forms.RadioSelect,
             )
+
+    def for_therapist(self, physiotherapist) -> None:
+        """Speak of the time's therapist by their gender (Urdu's verbs follow it)."""
+        self.fields["notes"].help_text = NOTES_HELP.get(physiotherapist.gender, NOTES_HELP[Gender.MALE])
 
     def screening_fields(self):
         return [self[f"screen_{key}"] for key in screening.KEYS]

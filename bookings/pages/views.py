@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,10 +34,19 @@ from bookings.schedule import availability, selectors
 from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
 
-SCREENING_TALK = gettext_lazy(
-    "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
-    "with you before any needling."
-)
+# Urdu's verb follows the therapist's gender ("بات کریں گی" for a woman): one string a gender.
+SCREENING_TALK = {
+    Gender.FEMALE: pgettext_lazy(
+        "female",
+        "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
+        "with you before any needling.",
+    ),
+    Gender.MALE: pgettext_lazy(
+        "male",
+        "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
+        "with you before any needling.",
+    ),
+}
 
 
 @require_safe
@@ -299,9 +308,11 @@ def book_slot(request, slot_id):
             else:
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
                 if screening.needs_talk(form.screening_answers()):
-                    messages.info(request, SCREENING_TALK)
+                    gender = booking.slot.physiotherapist.gender
+                    messages.info(request, SCREENING_TALK.get(gender, SCREENING_TALK[Gender.MALE]))
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
+    form.for_therapist(slot.physiotherapist)
     context = {
         "title": _("Your details | Book a session | Aspire Wellness"),
         "description": _("Give your name and phone number to book your dry needling session."),

@@ -29,9 +29,9 @@ from django.conf import settings
 from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, ClinicClosure, Slot, TimeOff
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, ClinicClosure, Gender, Slot, TimeOff
 
 
 class Channel(StrEnum):
@@ -177,7 +177,12 @@ def refusal(
     if slot.closure_reason is not None:
         return gettext("The clinic is closed that day (%(reason)s).") % {"reason": slot.closure_reason}
     if slot.time_off_reason is not None:
-        return gettext("%(name)s is not working at that time.") % {"name": slot.physiotherapist.name}
+        # Urdu's verb follows the therapist's gender ("ہوں گی" for a woman): one string a gender.
+        if slot.physiotherapist.gender == Gender.FEMALE:
+            away = pgettext("female", "%(name)s is not working at that time.")
+        else:
+            away = pgettext("male", "%(name)s is not working at that time.")
+        return away % {"name": slot.physiotherapist.name}
     if getattr(slot, late["passed"]):
         return gettext("That time has already passed.")
     if "short_notice" in late and getattr(slot, late["short_notice"]):

@@ -1,9 +1,27 @@
 """What a patient trips on in the public pages, in English and Urdu (issue 22): one test a fault."""
 
+import datetime as dt
+import re
+from pathlib import Path
+
+import polib
 import pytest
 from django.core.cache import cache
+from django.utils import timezone, translation
 
-from tests.factories import BookingFactory, PatientFactory
+from bookings.booking import screening
+from bookings.models import SessionType, Slot, TimeOff
+from bookings.schedule import availability
+from bookings.schedule.availability import Channel
+from bookings.timeutils import at
+from tests.factories import (
+    BookingFactory,
+    ClinicFactory,
+    PatientFactory,
+    PhysiotherapistFactory,
+    SessionTypeFactory,
+    SlotFactory,
+)
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +44,137 @@ def test_the_booking_page_says_whom_the_session_is_for(client):
     page = parse(response)
     assert "Patient Bilal <b>Ahmed</b>" in page.text  # the summary's first line
     assert "no-store" in response["Cache-Control"]  # a name only on the token's own page, never cached
+
+
+# Urdu's verbs follow the therapist's gender ------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PO = ROOT / "locale" / "ur" / "LC_MESSAGES" / "django.po"
+# A verb's ending that shows its subject's gender: "ہوں گے" / "ہوں گی", "کریں گے" / "کریں گی", "رہے" / "رہی".
+MASCULINE = re.compile(r"(گے|رہے|سکتے|کرتے)(?=[\s۔،:)]|$)")
+FEMININE = re.compile(r"(گی|رہی|سکتی|کرتی)(?=[\s۔،:)]|$)")
+# The page strings that speak of the patient's own therapist, known by then (the booking's, or the time's).
+GENDERED_PAGE_STRINGS = {
+    "%(name)s is not working at that time.",
+    "A line or two helps your physiotherapist prepare.",
+    "Your physiotherapist will talk your answers to the safety questions through with you before any needling.",
+    "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
+    "with you before any needling.",
+    "First session with us? Please answer these before your first needling. A “yes” doesn't stop you booking: "
+    "your physiotherapist will talk it through with you first. Only the clinic's staff see your answers; "
+    "they are never sent in a message.",
+}
+# Entries with a gendered verb near "therapist" that are not about the patient's own, known therapist:
+# the versioned consent (any therapist), general advice, verbs whose subject is something else ("the booking
+# can't", "therapists work"), and a message's text (bookings/messaging/: its texts are reworked apart).
+NOT_ABOUT_A_KNOWN_THERAPIST = {
+    "I have read the safety information and agree to be assessed for dry needling. I understand my "
+    "physiotherapist will check my answers with me before any needling.",
+    "Most patients need two to six sessions, combined with exercises your physiotherapist shows you. "
+    '<a href="%(dry_needling_url)s#your-session">What happens in a session</a>.',
+    "Every session is with a qualified physiotherapist trained in dry needling. Choose who you see, and a "
+    "female or male therapist if you prefer.",
+    "Meet the Aspire Wellness physiotherapists in Karachi: their training, where and when they work, "
+    "and their next free times for dry needling.",
+    "The information on this site is general and is not a substitute for a consultation with a qualified "
+    "physiotherapist or doctor. Your physiotherapist assesses you before any treatment.",
+    "%(date)s at <bdi>%(time)s</bdi> with %(name)s can't be booked.",
+}
+MESSAGE_SOURCES = [
+    *(ROOT / "bookings" / "messaging").glob("*.py"),
+    *(ROOT / "bookings" / "templates" / "bookings" / "email").iterdir(),
+    *(ROOT / "bookings" / "templates" / "bookings" / "sms").iterdir(),
+]
+
+
+def _catalogue():
+    return [entry for entry in polib.pofile(str(PO)) if not entry.obsolete]
+
+
+def _is_a_message(entry) -> bool:
+    return any(entry.msgid[:50] in path.read_text() for path in MESSAGE_SOURCES)
+
+
+def test_every_string_naming_a_therapist_has_a_feminine_and_a_masculine_urdu_form():
+    """'Dr. Ayesha Siddiqui موجود نہیں ہوں گے': the verb ignored that she is a woman."""
+    by_context = {}
+    for entry in _catalogue():
+        if entry.msgctxt in {"female", "male"}:
+            by_context.setdefault(entry.msgid, {})[entry.msgctxt] = entry.msgstr
+    assert set(by_context) >= GENDERED_PAGE_STRINGS, "each needs a 'female' and a 'male' entry"
+    for msgid, forms in by_context.items():
+        assert set(forms) == {"female", "male"}, msgid
+        # The patient ("آپ بُک کر سکتے ہیں") keeps the polite masculine: count the therapist's verbs.
+        female, male = forms["female"], forms["male"]
+        assert len(FEMININE.findall(female)) > len(FEMININE.findall(male)), (msgid, female)
+        assert len(MASCULINE.findall(male)) > len(MASCULINE.findall(female)), (msgid, male)
+
+
+def test_no_page_string_about_a_therapist_keeps_one_gender_for_both():
+    """A new string about the patient's therapist with a gendered verb needs the two contexts too."""
+    therapist = re.compile(r"therapist|physio|%\((name|therapist)\)s", re.IGNORECASE)
+    one_form = [
+        entry.msgid
+        for entry in _catalogue()
+        if entry.msgctxt is None
+        and therapist.search(entry.msgid)
+        and (MASCULINE.search(entry.msgstr) or FEMININE.search(entry.msgstr))
+        and entry.msgid not in NOT_ABOUT_A_KNOWN_THERAPIST
+        and not _is_a_message(entry)
+    ]
+    assert one_form == []
+
+
+@pytest.fixture
+def urdu_slots():
+    SessionTypeFactory()
+    clinic = ClinicFactory(slug="clifton")
+    day = timezone.localdate() + dt.timedelta(days=3)
+    her = PhysiotherapistFactory(name="Dr. Ayesha Siddiqui", gender="female")
+    him = PhysiotherapistFactory(name="Dr. Hamza Qureshi", gender="male")
+    return {
+        "female": SlotFactory(clinic=clinic, physiotherapist=her, starts_at=at(day, dt.time(11))),
+        "male": SlotFactory(clinic=clinic, physiotherapist=him, starts_at=at(day, dt.time(12))),
+    }
+
+
+@pytest.mark.parametrize("gender, verb", [("female", "گی"), ("male", "گے")])
+def test_the_urdu_booking_form_speaks_of_the_therapist_by_gender(client, urdu_slots, gender, verb):
+    for other in urdu_slots.values():  # the blank form is cached: draw the other one first
+        client.get(f"/ur/book/slot/{other.pk}/")
+    text = parse(client.get(f"/ur/book/slot/{urdu_slots[gender].pk}/")).text
+    assert f"تیاری کر سکیں {verb}" in text and f"بات کریں {verb}" in text
+
+
+@pytest.mark.parametrize("gender, verb", [("female", "گی"), ("male", "گے")])
+def test_the_urdu_booking_page_and_its_message_speak_of_the_therapist_by_gender(client, urdu_slots, gender, verb):
+    data = {
+        "name": "Ayesha Karim", "phone": "0312-3344556", "consent": "on", "contact_channel": "sms",
+        "session_type": SessionType.objects.first().pk,
+        **{f"screen_{key}": "no" for key in screening.KEYS}, f"screen_{screening.KEYS[0]}": "yes",
+    }  # fmt: skip
+    response = client.post(f"/ur/book/slot/{urdu_slots[gender].pk}/", data, follow=True)
+    text = parse(response).text
+    assert f"آپ کے جوابات پر آپ سے بات کریں {verb}" in text  # the message after booking
+    assert f"حفاظت کے سوالوں کے آپ کے جوابات پر آپ سے بات کریں {verb}" in text  # the page's own note
+
+
+@pytest.mark.parametrize("gender, verb", [("female", "گی"), ("male", "گے")])
+def test_an_away_therapist_is_away_by_gender_in_urdu(urdu_slots, gender, verb):
+    slot = urdu_slots[gender]
+    TimeOff.objects.create(
+        physiotherapist=slot.physiotherapist,
+        starts_at=slot.starts_at - dt.timedelta(hours=1),
+        ends_at=slot.starts_at + dt.timedelta(hours=1),
+    )
+    slot = Slot.objects.select_related("clinic", "physiotherapist").get(pk=slot.pk)
+    with translation.override("ur"):
+        assert (
+            availability.refusal(slot, channel=Channel.ONLINE)
+            == f"{slot.physiotherapist.name} اس وقت موجود نہیں ہوں {verb}۔"
+        )
+    with translation.override("en"):
+        assert (
+            availability.refusal(slot, channel=Channel.ONLINE)
+            == f"{slot.physiotherapist.name} is not working at that time."
+        )
