@@ -113,11 +113,15 @@ def physio_detail(request, slug):
 
 
 def _filters(request) -> tuple[str, str]:
-    """Return the (therapist slug, gender) filters of the request, ignoring anything unknown."""
+    """
+    Return the (therapist slug, gender) filters of the request, ignoring anything unknown,
+    and a therapist not of the gender asked for (the gender's list no longer offers them).
+    """
     gender = request.GET.get("gender", "")
     gender = gender if gender in Gender.values else ""
     physio = request.GET.get("physio", "")[:80]
-    if physio and not Physiotherapist.objects.active().filter(slug=physio).exists():
+    therapists = Physiotherapist.objects.active().filter(gender=gender) if gender else Physiotherapist.objects.active()
+    if physio and not therapists.filter(slug=physio).exists():
         physio = ""
     return physio, gender
 
@@ -154,7 +158,7 @@ def _book_choose_clinic(request, physio, gender):
         "title": _("Book a dry needling session | Aspire Wellness"),
         "description": _("Choose an Aspire Wellness clinic in Karachi and book a dry needling session online."),
         "clinics": clinics,
-        "therapists": selectors.therapists_offered().only("name", "slug"),
+        "therapists": selectors.therapists_offered(gender=gender).only("name", "slug"),
         "genders": Gender.choices,
         "physio": physio,
         "gender": gender,
@@ -210,7 +214,7 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
     strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
     # The strip always holds the chosen day: one read gives the strip, the day and the therapists.
     times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1])
-    therapists = times.therapists()
+    therapists = times.therapists(gender=gender)
     if physio and physio not in {therapist.slug for therapist in therapists}:  # chosen, but no time in these days
         name = Physiotherapist.objects.filter(slug=physio).values_list("name", flat=True).first()
         therapists = sorted([*therapists, selectors.TherapistChoice(name, physio)], key=lambda t: (t.name, t.slug))

@@ -98,6 +98,7 @@ class FreeTime(NamedTuple):
 class TherapistChoice:
     name: str
     slug: str
+    gender: str = ""
 
 
 @dataclass
@@ -124,10 +125,15 @@ class FreeTimes:
             parts[0 if hour < AFTERNOON_FROM else 1 if hour < EVENING_FROM else 2].slots.append(time)
         return [part for part in parts if part.slots]
 
-    def therapists(self) -> list[TherapistChoice]:
-        """Return the therapists with at least one of these times, by name."""
-        found = {time.therapist_slug: time.therapist for times in self.by_day.values() for time in times}
-        return sorted((TherapistChoice(name, slug) for slug, name in found.items()), key=lambda t: (t.name, t.slug))
+    def therapists(self, *, gender: str = "") -> list[TherapistChoice]:
+        """Return the therapists with at least one of these times (of `gender`, if given), by name."""
+        found = {
+            time.therapist_slug: TherapistChoice(time.therapist, time.therapist_slug, time.therapist_gender)
+            for times in self.by_day.values()
+            for time in times
+            if not gender or time.therapist_gender == gender
+        }
+        return sorted(found.values(), key=lambda t: (t.name, t.slug))
 
     def only(self, *, physio_slug: str = "", gender: str = "") -> "FreeTimes":
         """Return the times with this therapist, or a therapist of this gender (either may be empty: any)."""
@@ -205,14 +211,17 @@ def nearest_free_slots(*, slot: Slot, limit: int = 6, now=None) -> list[Slot]:
     return sorted(nearest, key=lambda s: s.starts_at)
 
 
-def therapists_offered(*, clinic=None, now=None) -> QuerySet[Physiotherapist]:
+def therapists_offered(*, clinic=None, gender: str = "", now=None) -> QuerySet[Physiotherapist]:
     """
-    Return the therapists a patient can book online now (at `clinic`, if given): those
-    with at least one bookable time, by name. One query: a therapist without one (no
+    Return the therapists a patient can book online now (at `clinic`, of `gender`, if given):
+    those with at least one bookable time, by name. One query: a therapist without one (no
     hours yet, on leave, fully booked) is not offered, whatever their weekly hours say.
     """
     slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
-    return Physiotherapist.objects.filter(Exists(slots)).order_by("name")
+    therapists = Physiotherapist.objects.filter(Exists(slots))
+    if gender:
+        therapists = therapists.filter(gender=gender)
+    return therapists.order_by("name")
 
 
 @dataclass

@@ -178,3 +178,32 @@ def test_an_away_therapist_is_away_by_gender_in_urdu(urdu_slots, gender, verb):
             availability.refusal(slot, channel=Channel.ONLINE)
             == f"{slot.physiotherapist.name} is not working at that time."
         )
+
+
+# The gender filter -----------------------------------------------------------
+
+
+def _therapist_options(html) -> list[str]:
+    select = re.search(r'<select[^>]*id="physio".*?</select>', html, re.DOTALL)[0]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+@pytest.mark.parametrize("path", ["/book/", "/book/clifton/"])
+def test_a_female_therapist_chosen_leaves_only_women_to_choose_from(client, urdu_slots, path):
+    """With "Female therapist" chosen, the therapist list still offered Dr. Hamza Qureshi."""
+    day = timezone.localtime(urdu_slots["female"].starts_at).date().isoformat()
+    html = client.get(path, {"gender": "female", "date": day}).content.decode()
+    assert _therapist_options(html) == ["Any therapist", "Dr. Ayesha Siddiqui"]
+    html = client.get(path, {"gender": "male", "date": day}).content.decode()
+    assert _therapist_options(html) == ["Any therapist", "Dr. Hamza Qureshi"]
+    html = client.get(path, {"date": day}).content.decode()
+    assert _therapist_options(html) == ["Any therapist", "Dr. Ayesha Siddiqui", "Dr. Hamza Qureshi"]
+
+
+def test_a_therapist_of_the_other_gender_is_not_kept_chosen(client, urdu_slots):
+    """A link with ?physio= a man and ?gender=female showed no time at all, and no sign why."""
+    day = timezone.localtime(urdu_slots["female"].starts_at).date().isoformat()
+    him = urdu_slots["male"].physiotherapist.slug
+    html = client.get("/book/clifton/", {"gender": "female", "physio": him, "date": day}).content.decode()
+    assert f"/book/slot/{urdu_slots['female'].pk}/" in html
+    assert "selected>Dr. Hamza" not in html
