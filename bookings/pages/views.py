@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,7 +24,7 @@ from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
 from bookings import errors, photos
-from bookings.booking import courses, screening, services, waitlist
+from bookings.booking import courses, services, waitlist
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.pages import ratelimit
@@ -33,20 +33,6 @@ from bookings.pages.structured_data import clinic_json_ld, therapist_json_ld
 from bookings.schedule import availability, selectors
 from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
-
-# Urdu's verb follows the therapist's gender ("بات کریں گی" for a woman): one string a gender.
-SCREENING_TALK = {
-    Gender.FEMALE: pgettext_lazy(
-        "female",
-        "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
-        "with you before any needling.",
-    ),
-    Gender.MALE: pgettext_lazy(
-        "male",
-        "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
-        "with you before any needling.",
-    ),
-}
 
 
 @require_safe
@@ -310,10 +296,8 @@ def book_slot(request, slot_id):
                 form.add_error(None, str(exc))
                 call_clinic = isinstance(exc, errors.TooManyBookings)  # the message says call: one tap to
             else:
+                # A "yes" to a safety question: the booking's page says the therapist will talk it through.
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
-                if screening.needs_talk(form.screening_answers()):
-                    gender = booking.slot.physiotherapist.gender
-                    messages.info(request, SCREENING_TALK.get(gender, SCREENING_TALK[Gender.MALE]))
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
     form.for_therapist(slot.physiotherapist)

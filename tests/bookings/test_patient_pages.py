@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from bookings.booking import screening
-from bookings.models import SessionType, Slot, TimeOff
+from bookings.models import Booking, SessionType, Slot, TimeOff
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
 from bookings.timeutils import at
@@ -58,8 +58,6 @@ GENDERED_PAGE_STRINGS = {
     "%(name)s is not working at that time.",
     "A line or two helps your physiotherapist prepare.",
     "Your physiotherapist will talk your answers to the safety questions through with you before any needling.",
-    "Thank you for answering the safety questions. Your physiotherapist will talk your answers through "
-    "with you before any needling.",
     "First session with us? Please answer these before your first needling. A “yes” doesn't stop you booking: "
     "your physiotherapist will talk it through with you first. Only the clinic's staff see your answers; "
     "they are never sent in a message.",
@@ -147,7 +145,7 @@ def test_the_urdu_booking_form_speaks_of_the_therapist_by_gender(client, urdu_sl
 
 
 @pytest.mark.parametrize("gender, verb", [("female", "گی"), ("male", "گے")])
-def test_the_urdu_booking_page_and_its_message_speak_of_the_therapist_by_gender(client, urdu_slots, gender, verb):
+def test_the_urdu_booking_page_speaks_of_the_therapist_by_gender(client, urdu_slots, gender, verb):
     data = {
         "name": "Ayesha Karim", "phone": "0312-3344556", "consent": "on", "contact_channel": "sms",
         "session_type": SessionType.objects.first().pk,
@@ -155,8 +153,7 @@ def test_the_urdu_booking_page_and_its_message_speak_of_the_therapist_by_gender(
     }  # fmt: skip
     response = client.post(f"/ur/book/slot/{urdu_slots[gender].pk}/", data, follow=True)
     text = parse(response).text
-    assert f"آپ کے جوابات پر آپ سے بات کریں {verb}" in text  # the message after booking
-    assert f"حفاظت کے سوالوں کے آپ کے جوابات پر آپ سے بات کریں {verb}" in text  # the page's own note
+    assert f"حفاظت کے سوالوں کے آپ کے جوابات پر آپ سے بات کریں {verb}" in text  # the page's note
 
 
 @pytest.mark.parametrize("gender, verb", [("female", "گی"), ("male", "گے")])
@@ -207,3 +204,20 @@ def test_a_therapist_of_the_other_gender_is_not_kept_chosen(client, urdu_slots):
     html = client.get("/book/clifton/", {"gender": "female", "physio": him, "date": day}).content.decode()
     assert f"/book/slot/{urdu_slots['female'].pk}/" in html
     assert "selected>Dr. Hamza" not in html
+
+
+# The confirmation ---------------------------------------------------------------
+
+
+def test_the_confirmation_gives_the_safety_note_once(client, urdu_slots):
+    """The page after booking said twice that the therapist will talk the answers through: a message and a note."""
+    data = {
+        "name": "Ayesha Karim", "phone": "0312-3344556", "consent": "on", "contact_channel": "sms",
+        "session_type": SessionType.objects.first().pk,
+        **{f"screen_{key}": "no" for key in screening.KEYS}, f"screen_{screening.KEYS[0]}": "yes",
+    }  # fmt: skip
+    text = parse(client.post(f"/book/slot/{urdu_slots['female'].pk}/", data, follow=True)).text
+    assert "Your session is booked" in text
+    assert text.count("will talk your answers") == 1
+    text = parse(client.get(Booking.objects.get().get_absolute_url())).text  # and when opened again
+    assert text.count("will talk your answers") == 1

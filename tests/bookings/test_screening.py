@@ -75,7 +75,7 @@ def test_a_yes_books_all_the_same_and_says_the_physiotherapist_will_talk_it_thro
     booking = Booking.objects.get()
     assert booking.status == BookingStatus.CONFIRMED and booking.screening.needs_talk
     text = parse(client.get(response["Location"])).text
-    assert "Your physiotherapist will talk your answers through with you before any needling" in text
+    assert "Your physiotherapist will talk your answers to the safety questions through with you" in text
 
 
 def test_half_answered_questions_are_a_clear_error_and_nothing_is_written(client, slot, session_type):
