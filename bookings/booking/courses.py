@@ -23,6 +23,10 @@ from bookings.schedule.availability import Channel
 from bookings.timeutils import at, day_bounds
 
 NEXT_SESSION_DAYS = (3, 10)  # the next session, counted in days after the one attended
+NEXT_TIMES_PER_DAY = 2  # the times offered spread over days: a patient who can't come that day sees another
+COURSE_GAP_DAYS = 28  # earlier sessions at most this far apart belong to the course a next session starts
+# The sessions a course counts: those not cancelled (nor a waitlist's hold).
+COUNTED_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
 
 
 def next_session_offered(booking: Booking) -> bool:
@@ -30,23 +34,39 @@ def next_session_offered(booking: Booking) -> bool:
     return booking.status == BookingStatus.ATTENDED and bool(booking.phone)
 
 
-def next_session_times(booking: Booking, *, now: dt.datetime | None = None, limit: int = 6) -> list[Slot]:
-    """Return the first free times with the same therapist 3 to 10 days after `booking`, soonest first."""
+def _next_session_slots(booking: Booking, *, now: dt.datetime | None = None):
+    """Return the free times with the same therapist 3 to 10 days after `booking` (the online rules)."""
     day = timezone.localtime(booking.slot.starts_at).date()
     first, last = (day + dt.timedelta(days=n) for n in NEXT_SESSION_DAYS)
-    slots = selectors.online_slots(now=now).filter(
+    return selectors.online_slots(now=now).filter(
         physiotherapist_id=booking.slot.physiotherapist_id,
         starts_at__gte=day_bounds(first)[0],
         starts_at__lt=day_bounds(last)[1],
     )
-    return list(slots.select_related("clinic").order_by("starts_at")[:limit])
+
+
+def next_session_times(booking: Booking, *, now: dt.datetime | None = None, limit: int = 6) -> list[Slot]:
+    """
+    Return `limit` free times with the same therapist 3 to 10 days after `booking`, soonest
+    first and spread over days: at most two a day, the nearest days first, then (too few days
+    free) the other times of those days. One query: a therapist's week of times is a few dozen.
+    """
+    slots = list(_next_session_slots(booking, now=now).select_related("clinic").order_by("starts_at"))
+    per_day: dict[dt.date, int] = {}
+    spread, rest = [], []
+    for slot in slots:
+        day = timezone.localtime(slot.starts_at).date()
+        per_day[day] = per_day.get(day, 0) + 1
+        (spread if per_day[day] <= NEXT_TIMES_PER_DAY else rest).append(slot)
+    chosen = spread[:limit] + rest[: max(0, limit - len(spread))]
+    return sorted(chosen, key=lambda slot: slot.starts_at)
 
 
 def course_position(booking: Booking) -> tuple[int, int] | None:
     """Return (n, of) for "session n of of" among the course's sessions not cancelled, or None outside a course."""
     if booking.course_id is None:
         return None
-    counted = Q(status__in=[BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW])
+    counted = Q(status__in=COUNTED_STATUSES)
     counts = Booking.objects.filter(counted, course_id=booking.course_id).aggregate(
         of=Count("pk"), before=Count("pk", filter=Q(slot__starts_at__lte=booking.slot.starts_at))
     )
@@ -68,7 +88,7 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
     repeat = Booking.objects.filter(form_key=form_key, slot_id=slot_id, status__in=ACTIVE_STATUSES).first()
     if repeat is not None:
         return repeat  # the same tap again (a double tap): the booking it made, not "no longer free"
-    if not any(slot.pk == slot_id for slot in next_session_times(booking, now=now, limit=1000)):
+    if not _next_session_slots(booking, now=now).filter(pk=slot_id).exists():
         raise errors.SlotUnavailable(gettext("That time is no longer free."))
     new = services.book_online(
         slot_id=slot_id,
@@ -86,9 +106,36 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
         course_id = Course.objects.create(
             patient_id=booking.patient_id, physiotherapist_id=booking.slot.physiotherapist_id
         ).pk
-        services.booking_join_course(booking=booking, course_id=course_id)
+        for session in [*_earlier_sessions(booking), booking]:
+            services.booking_join_course(booking=session, course_id=course_id)
     services.booking_join_course(booking=new, course_id=course_id)
     return new
+
+
+def _earlier_sessions(booking: Booking) -> list[Booking]:
+    """
+    Return the patient's sessions with the same therapist before `booking` that no course holds,
+    back to a gap of more than COURSE_GAP_DAYS: they were booked one by one, and the course
+    the next session starts counts them ("session 3 of 3", not "2 of 2" after two attended).
+    """
+    candidates = (
+        Booking.objects.filter(
+            patient_id=booking.patient_id,
+            slot__physiotherapist_id=booking.slot.physiotherapist_id,
+            slot__starts_at__lt=booking.slot.starts_at,
+            status__in=COUNTED_STATUSES,
+            course__isnull=True,
+        )
+        .select_related("slot")
+        .order_by("-slot__starts_at")
+    )
+    earlier, after = [], booking.slot.starts_at
+    for session in candidates:
+        if after - session.slot.starts_at > dt.timedelta(days=COURSE_GAP_DAYS):
+            break
+        earlier.append(session)
+        after = session.slot.starts_at
+    return earlier
 
 
 # A course booked at the desk in one go ----------------------------------------------------------------

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
 
-from bookings.booking import screening
-from bookings.models import Booking, SessionType, Slot, TimeOff
+from bookings.booking import courses, screening
+from bookings.models import Booking, BookingStatus, SessionType, Slot, TimeOff
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
 from bookings.timeutils import at
@@ -221,3 +221,65 @@ def test_the_confirmation_gives_the_safety_note_once(client, urdu_slots):
     assert text.count("will talk your answers") == 1
     text = parse(client.get(Booking.objects.get().get_absolute_url())).text  # and when opened again
     assert text.count("will talk your answers") == 1
+
+
+# The next session -----------------------------------------------------------------
+
+
+def _attended(patient, therapist, clinic, day):
+    slot = SlotFactory(physiotherapist=therapist, clinic=clinic, starts_at=at(day, dt.time(10)))
+    return BookingFactory(slot=slot, patient=patient, status=BookingStatus.ATTENDED)
+
+
+def test_a_third_session_after_two_attended_ones_is_session_3_of_3(client):
+    """The two attended sessions were booked one by one (no course yet): the third said "Session 2 of 2"."""
+    today = timezone.localdate()
+    patient, therapist, clinic = PatientFactory(), PhysiotherapistFactory(), ClinicFactory()
+    first = _attended(patient, therapist, clinic, today - dt.timedelta(days=9))
+    second = _attended(patient, therapist, clinic, today - dt.timedelta(days=2))
+    _attended(patient, therapist, clinic, today - dt.timedelta(days=400))  # last year's: another course
+    _attended(patient, PhysiotherapistFactory(), clinic, today - dt.timedelta(days=5))  # another therapist's
+    free = SlotFactory(
+        physiotherapist=therapist, clinic=clinic, starts_at=at(today + dt.timedelta(days=2), dt.time(11))
+    )
+    third = courses.next_session_book(booking=second, slot_id=free.pk)
+    assert courses.course_position(third) == (3, 3)
+    assert [
+        courses.course_position(b) for b in Booking.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
+    ] == [
+        (1, 3),
+        (2, 3),
+    ]
+    assert "Session 3 of 3" in parse(client.get(third.get_absolute_url())).text
+
+
+def test_the_next_times_offered_spread_over_days_nearest_first(client, django_assert_max_num_queries):
+    """All six times offered after a session fell on one day (the soonest six)."""
+    today = timezone.localdate()
+    booking = _attended(PatientFactory(), PhysiotherapistFactory(), ClinicFactory(), today - dt.timedelta(days=1))
+    therapist, clinic = booking.slot.physiotherapist, booking.slot.clinic
+    free = {}
+    for days, hours in ((3, range(9, 18)), (4, range(9, 12)), (5, [15]), (6, range(9, 18)), (7, range(9, 18))):
+        day = today + dt.timedelta(days=days)
+        for hour in hours:
+            free[(days, hour)] = SlotFactory(physiotherapist=therapist, clinic=clinic, starts_at=at(day, dt.time(hour)))
+    offered = courses.next_session_times(booking)
+    assert [slot.pk for slot in offered] == [
+        free[key].pk for key in ((3, 9), (3, 10), (4, 9), (4, 10), (5, 15), (6, 9))
+    ]
+    with django_assert_max_num_queries(8):  # the page's budget (test_next_session), however many times there are
+        page = client.get(booking.get_absolute_url())
+    assert page.content.count(b'action="/booking/') >= 6
+
+
+def test_with_one_free_day_the_next_times_are_that_days(db):
+    today = timezone.localdate()
+    booking = _attended(PatientFactory(), PhysiotherapistFactory(), ClinicFactory(), today - dt.timedelta(days=1))
+    day = today + dt.timedelta(days=4)
+    slots = [
+        SlotFactory(
+            physiotherapist=booking.slot.physiotherapist, clinic=booking.slot.clinic, starts_at=at(day, dt.time(h))
+        )
+        for h in range(9, 17)
+    ]
+    assert [slot.pk for slot in courses.next_session_times(booking)] == [slot.pk for slot in slots[:6]]
