@@ -14,6 +14,21 @@ from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
 from bookings.phones import InvalidPhone, normalize_mobile
 
 
+def honeypot_field() -> forms.CharField:
+    """
+    Return a field people don't see and bots fill in: off the screen and hidden from screen
+    readers by its wrapper (aria-hidden), out of the tab order, never autofilled; its label in
+    the page's language and without a colon, for whoever meets it all the same.
+    """
+    return forms.CharField(
+        required=False,
+        label=_("Leave this empty"),
+        label_suffix="",
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+
 class ErrorSummaryMixin:
     """The patient forms' summary of what to fix, above the form."""
 
@@ -117,13 +132,7 @@ class PatientBookingForm(PatientForm):
     # The form's one-time key (drawn afresh for every form, never cached): sending the same
     # form twice gives the booking it made, and only to the browser holding the form.
     form_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    # A field people don't see and bots fill in.
-    website = forms.CharField(
-        required=False,
-        label=_("Leave this empty"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,10 +202,7 @@ class WaitlistForm(PatientForm):
         label=screening.CONSENT_TEXT,  # the same versioned text as the booking form's: a claimed time keeps it
         error_messages={"required": _("Please confirm you have read the safety information.")},
     )
-    website = forms.CharField(
-        required=False, label="Leave this empty", max_length=200,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )  # fmt: skip
+    website = honeypot_field()
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)

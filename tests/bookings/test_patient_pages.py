@@ -283,3 +283,30 @@ def test_with_one_free_day_the_next_times_are_that_days(db):
         for h in range(9, 17)
     ]
     assert [slot.pk for slot in courses.next_session_times(booking)] == [slot.pk for slot in slots[:6]]
+
+
+# The honeypot -----------------------------------------------------------------------
+
+
+def _honeypot(html) -> str:
+    [field] = re.findall(r'<div class="hp-field"[^>]*>.*?</div>', html, re.DOTALL)
+    return field
+
+
+@pytest.mark.parametrize("page", ["booking", "waitlist"])
+def test_the_honeypot_is_in_the_pages_language_and_hidden_from_everyone(client, urdu_slots, page):
+    """The waitlist's honeypot said "Leave this empty:" in English on an Urdu page (and a Latin colon on both)."""
+    url = f"/ur/book/slot/{urdu_slots['female'].pk}/" if page == "booking" else "/ur/waitlist/clifton/"
+    field = _honeypot(client.get(url).content.decode())
+    assert '<label for="id_website">اسے خالی چھوڑ دیں</label>' in field
+    assert 'aria-hidden="true"' in field and 'tabindex="-1"' in field and 'autocomplete="off"' in field
+    english = _honeypot(client.get(url.removeprefix("/ur")).content.decode())
+    assert '<label for="id_website">Leave this empty</label>' in english
+
+
+def test_a_filled_honeypot_on_the_waitlist_joins_nothing(client, urdu_slots):
+    from bookings.models import WaitlistEntry
+
+    data = {"name": "Bot", "phone": "0312-3344556", "consent": "on", "website": "http://spam.example"}
+    assert client.post("/waitlist/clifton/", data).status_code == 200
+    assert not WaitlistEntry.objects.exists()
