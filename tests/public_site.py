@@ -51,6 +51,7 @@ def build_public_site() -> dict[str, str]:
         "booking": f"/booking/{token}/",
         "booking-cancel": f"/booking/{token}/cancel/",
         "booking-move": f"/booking/{token}/move/",
+        "booking-move-confirm": f"/booking/{token}/move/{free.pk}/",
         "not-found": "/no-such-page/",
     }
 

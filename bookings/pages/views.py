@@ -192,12 +192,17 @@ def _strip(days: list[dt.date], *, chosen: dt.date, today: dt.date, free: set[dt
     ]
 
 
+def _strip_days(day: dt.date, *, today: dt.date, last_day: dt.date) -> list[dt.date]:
+    """Return the fortnight the strip shows: from today, or (a day further on) from 3 days before it."""
+    strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
+    return [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
+
+
 def _book_clinic(request, clinic_slug, physio, gender, day):
     clinic = get_object_or_404(Clinic.objects.active(), slug=clinic_slug)
     today = local_today()
     last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
-    strip_start = max(today, day - dt.timedelta(days=3)) if day - today > dt.timedelta(days=10) else today
-    strip = [strip_start + dt.timedelta(days=i) for i in range(14) if strip_start + dt.timedelta(days=i) <= last_day]
+    strip = _strip_days(day, today=today, last_day=last_day)
     # The strip always holds the chosen day: one read gives the strip, the day and the therapists.
     times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1])
     therapists = times.therapists(gender=gender)
@@ -395,37 +400,60 @@ def manage_cancel(request, token):
 @never_cache
 @require_safe
 def manage_move(request, token):
-    """Choose a new time at the same clinic: the same day picker as booking."""
+    """Choose a new time at the same clinic: the same day strip as booking, a time opens the question."""
     booking = _booking_or_404(token)
     if not services.patient_can_change(booking):
         return redirect(booking)
     clinic = booking.slot.clinic
     today = local_today()
+    last_day = today + dt.timedelta(days=settings.ASPIRE_BOOKING_WINDOW_DAYS)
     day = _requested_day(request, default=timezone.localtime(booking.slot.starts_at).date())
     # The patient's own therapist's times unless they ask for everyone's: a move should not change
     # who treats them without their noticing.
     everyone = request.GET.get("therapists") == "all"
     physio = "" if everyone else booking.slot.physiotherapist.slug
     keep = "&therapists=all" if everyone else ""
+    strip = _strip_days(day, today=today, last_day=last_day)
+    times = selectors.free_times(clinic=clinic, first=strip[0], last=strip[-1], physio_slug=physio)  # one read
     context = {
         "title": _("Move booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Choose a new time for your session."),
         "booking": booking,
         "clinic": clinic,
         "day": day,
+        "today": today,
+        "last_day": last_day,
         "everyone": everyone,
         "keep": keep,
-        "prev_day": day - dt.timedelta(days=1) if day > today else None,
-        "next_day": day + dt.timedelta(days=1),
-        "parts": selectors.free_times_on(clinic=clinic, day=day, physio_slug=physio),
+        "strip": _strip(strip, chosen=day, today=today, free=times.days, filters=keep),
+        "parts": times.on(day),
     }
     return render(request, "bookings/manage_move.html", context)
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def manage_move_to(request, token, slot_id):
+    """Ask before moving (the old time and the new, one button: no JavaScript needed); a POST moves."""
     booking = _booking_or_404(token)
     slot = _slot_or_404(slot_id)
+    if request.method == "GET":
+        if not services.patient_can_change(booking):
+            return redirect(booking)
+        if slot.clinic_id != booking.slot.clinic_id:  # the move page offers no other clinic's times
+            raise Http404
+        problem = availability.refusal(slot, channel=Channel.ONLINE)
+        if problem:
+            messages.error(request, _("%(problem)s Please choose another time.") % {"problem": problem})
+            day = timezone.localtime(slot.starts_at).date()
+            return redirect(f"{reverse('bookings:manage_move', args=[booking.manage_token])}?date={day.isoformat()}")
+        context = {
+            "title": _("Move booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
+            "description": _("Choose a new time for your session."),
+            "booking": booking,
+            "slot": slot,
+        }
+        return render(request, "bookings/manage_move_confirm.html", context)
     try:
         services.booking_move(booking=booking, new_slot_id=slot.pk, by_patient=True)
     except errors.SlotUnavailable as exc:

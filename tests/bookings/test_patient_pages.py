@@ -7,6 +7,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from bookings.booking import courses, screening
@@ -310,3 +311,68 @@ def test_a_filled_honeypot_on_the_waitlist_joins_nothing(client, urdu_slots):
     data = {"name": "Bot", "phone": "0312-3344556", "consent": "on", "website": "http://spam.example"}
     assert client.post("/waitlist/clifton/", data).status_code == 200
     assert not WaitlistEntry.objects.exists()
+
+
+# Moving a booking -------------------------------------------------------------------
+
+
+@pytest.fixture
+def to_move(db):
+    """A booking at 10:00 in 3 days, and its therapist's free time at 15:00 the day after."""
+    SessionTypeFactory()
+    today = timezone.localdate()
+    clinic, therapist = ClinicFactory(slug="clifton"), PhysiotherapistFactory(name="Dr. Ayesha Siddiqui")
+    booking = BookingFactory(
+        slot=SlotFactory(
+            clinic=clinic, physiotherapist=therapist, starts_at=at(today + dt.timedelta(days=3), dt.time(10))
+        )
+    )
+    free = SlotFactory(
+        clinic=clinic, physiotherapist=therapist, starts_at=at(today + dt.timedelta(days=4), dt.time(15))
+    )
+    return booking, free
+
+
+def test_a_move_asks_first_showing_the_old_and_the_new_time(client, to_move):
+    """Moving happened on the first tap, with no confirmation."""
+    booking, free = to_move
+    day = timezone.localtime(free.starts_at).date()
+    move_page = client.get(reverse("bookings:manage_move", args=[booking.manage_token]), {"date": day.isoformat()})
+    confirm_url = reverse("bookings:manage_move_to", args=[booking.manage_token, free.pk])
+    page = parse(move_page)
+    assert confirm_url in page.links()  # a link to the question, not a form that moves
+    assert page.count("form", action=confirm_url) == 0
+    confirm = client.get(confirm_url)
+    assert "no-store" in confirm["Cache-Control"]
+    text = parse(confirm).text
+    old, new = (timezone.localtime(s.starts_at) for s in (booking.slot, free))
+    assert f"{old:%A} {old.day} {old:%B}, 10:00" in text and f"{new:%A} {new.day} {new:%B}, 15:00" in text
+    assert parse(confirm).count("form", action=confirm_url) == 1 and "Yes, move it" in text
+    booking.refresh_from_db()
+    assert booking.slot_id != free.pk  # asking changes nothing
+    response = client.post(confirm_url, follow=True)
+    booking.refresh_from_db()
+    assert booking.slot_id == free.pk and "Your session has moved" in response.content.decode()
+
+
+def test_asking_to_move_to_a_time_no_longer_free_goes_back_to_the_times(client, to_move):
+    booking, free = to_move
+    BookingFactory(slot=free)
+    response = client.get(reverse("bookings:manage_move_to", args=[booking.manage_token, free.pk]), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("bookings:manage_move", args=[booking.manage_token]))
+    assert "just taken" in response.content.decode()
+
+
+def test_the_move_page_has_the_booking_pages_day_strip_and_date(client, to_move, django_assert_max_num_queries):
+    """The move page went day by day, with no day strip or date as booking has."""
+    booking, free = to_move
+    day = timezone.localtime(free.starts_at).date()
+    url = reverse("bookings:manage_move", args=[booking.manage_token])
+    with django_assert_max_num_queries(6):
+        page = parse(client.get(url, {"date": day.isoformat(), "therapists": "all"}))
+    strip = [link for link in page.links() if link.startswith("?date=")]
+    today = timezone.localdate()
+    assert strip[:14] == [f"?date={today + dt.timedelta(days=i)}&therapists=all" for i in range(14)]
+    assert page.count("a", **{"aria-current": "date"}) == 1
+    assert f"{day:%A} {day.day} {day:%B}" in page.text  # the day's date, as a heading
+    assert page.count("nav", **{"class": "day-strip"}) == 1

@@ -28,6 +28,7 @@ PAGE_NAMES = [
     "booking",
     "booking-cancel",
     "booking-move",
+    "booking-move-confirm",
     "not-found",
 ]
 WIDTHS = {"phone": 320, "desktop": 1280}
