@@ -212,13 +212,14 @@ def course_book(
     notes: str = "",
     consent: bool = False,
     source: str = BookingSource.PHONE,
+    text: bool | None = None,
     created_by=None,
     now: dt.datetime | None = None,
 ) -> Course:
     """
     Book a whole course at the desk, all or nothing: lock every session's slot (in one order,
     so two desks booking overlapping courses can't deadlock), re-check, book each. If any
-    session can't be booked, nothing is, and CourseClash says which.
+    session can't be booked, nothing is, and CourseClash says which. `text` as book_at_desk.
     """
     now = now or timezone.now()
     if not 2 <= sessions <= 12 or not 1 <= every_days <= 28:
@@ -239,7 +240,7 @@ def course_book(
             with transaction.atomic():
                 booking = services.book_at_desk(
                     slot_id=planned.slot.pk, session_type=session_type, name=name, phone=phone, email=email,
-                    notes=notes, consent=consent, source=source, created_by=created_by, now=now,
+                    notes=notes, consent=consent, source=source, text=text, created_by=created_by, now=now,
                 )  # fmt: skip
         except errors.BookingError as exc:
             planned.problem = str(exc)

@@ -165,21 +165,32 @@ def book_at_desk(
     notes: str = "",
     consent: bool = False,
     source: str = BookingSource.PHONE,
+    text: bool | None = None,
     created_by: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
     """
     Book a slot for a caller or a walk-in (`source`) at the front desk: any time until
     the slot ends, without the online limits; the patient is still never in two places at
-    once. Queue the confirmation. Raise as book_online.
+    once. Queue the confirmation: by text message only if `text` (by default, for a caller
+    and not for a walk-in, who is told at the desk), by email where one is given; the
+    booking's history records which. Raise as book_online.
     """
+    if text is None:
+        text = source != BookingSource.WALK_IN
     booking, _ = _book(
         slot_id=slot_id, channel=Channel.STAFF, now=now or timezone.now(),
         session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
         source=source, created_by=created_by if created_by and created_by.is_authenticated else None,
+        change_reason=DESK_TEXTED if text else DESK_NOT_TEXTED,
     )  # fmt: skip
-    events.booking_confirmed(booking=booking)
+    events.booking_confirmed(booking=booking, text=text)
     return booking
+
+
+# The reasons a desk booking's first history entry gives: whether the patient was texted.
+DESK_TEXTED = "Booked at the desk; confirmation texted"
+DESK_NOT_TEXTED = "Booked at the desk; no text (told at the desk)"
 
 
 @transaction.atomic
@@ -211,6 +222,7 @@ def _book(
     form_key: str = "",
     contact_channel: str = "",
     screening_answers: dict[str, bool] | None = None,
+    change_reason: str | None = None,
     **fields,
 ) -> tuple[Booking, bool]:
     """
@@ -240,6 +252,7 @@ def _book(
         phone=patient.phone,
         **{**fields, "name": fields["name"].strip()},
     )
+    booking._change_reason = change_reason  # django-simple-history's reason for this first entry
     try:
         # No savepoint of its own: a refusal leaves the entry point, and its atomic() rolls back.
         booking.save()

@@ -66,6 +66,17 @@ class DeskBookingForm(forms.Form):
     source = forms.ChoiceField(
         label="Source", choices=[(BookingSource.PHONE, "Phone"), (BookingSource.WALK_IN, "Walk-in")], initial="phone"
     )
+    # Whether the patient gets the booking by text message (WhatsApp or SMS): by default a caller
+    # does and a walk-in, told at the desk, doesn't. A choice, not a box: a box ticked for a phone
+    # booking would stay ticked when the desk switches the source to walk-in (no script runs here).
+    text = forms.TypedChoiceField(
+        label="Text the booking",
+        choices=[("", "Phone booking: yes; walk-in: no"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        help_text="By WhatsApp or SMS. An email goes wherever one is given.",
+    )
     phone = forms.CharField(
         label="Phone", max_length=32, help_text="Any spelling: 0309-5885076, 03095885076, +92 309 5885076."
     )
@@ -116,7 +127,9 @@ class DeskCourseForm(DeskBookingForm):
         help_text="The same therapist, clinic and time of day each time.",
     )  # fmt: skip
 
-    field_order = ["slot", "sessions", "every_days", "session_type", "source", "phone", "name", "email", "notes"]
+    field_order = [
+        "slot", "sessions", "every_days", "session_type", "source", "text", "phone", "name", "email", "notes",
+    ]  # fmt: skip
 
 
 class BookingMoveForm(forms.Form):

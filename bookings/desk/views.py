@@ -170,6 +170,7 @@ def booking_add(request):
                 notes=data["notes"],
                 consent=data["consent"],
                 source=data["source"],
+                text=data["text"],
                 created_by=request.user,
             )
         except errors.BookingError as exc:
@@ -210,7 +211,7 @@ def course_add(request):
                     first_slot=data["slot"], sessions=data["sessions"], every_days=data["every_days"],
                     session_type=data["session_type"], name=data["name"], phone=data["phone"],
                     email=data["email"], notes=data["notes"], consent=data["consent"], source=data["source"],
-                    created_by=request.user,
+                    text=data["text"], created_by=request.user,
                 )  # fmt: skip
             except errors.BookingError as exc:
                 form.add_error(None, str(exc))

@@ -40,10 +40,13 @@ def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra
     }
 
 
-def _to_patient(booking: Booking, kind: str, **extra) -> None:
-    """WhatsApp where it is set up (a text message where it isn't, or the number has none), and email if given."""
+def _to_patient(booking: Booking, kind: str, *, text: bool = True, **extra) -> None:
+    """
+    WhatsApp where it is set up (a text message where it isn't, or the number has none), and email
+    if given; with `text` False, the email only.
+    """
     params = _params(booking, language=booking.language, **extra)
-    if booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
+    if text and booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
         wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
         channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
         outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
@@ -60,9 +63,9 @@ def _to_reception(booking: Booking, kind: str, **extra) -> None:
                      recipient=clinic.email, kind=kind, params=_params(booking, **extra))  # fmt: skip
 
 
-def booking_confirmed(*, booking: Booking) -> None:
-    """Tell the patient (and, for an online booking, the reception)."""
-    _to_patient(booking, "confirmed")
+def booking_confirmed(*, booking: Booking, text: bool = True) -> None:
+    """Tell the patient (by text message too unless `text` is False) and, for an online booking, the reception."""
+    _to_patient(booking, "confirmed", text=text)
     if booking.source == BookingSource.ONLINE:
         _to_reception(booking, "confirmed")
 
