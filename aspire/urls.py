@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from aspire import second_factor, views
 from bookings.messaging import webhooks
+from bookings.pages import views as pages
 from bookings.pages.sitemaps import ClinicSitemap, PhysiotherapistSitemap
 from content.sitemaps import ConditionSitemap, StaticPageSitemap
 
@@ -26,6 +27,8 @@ urlpatterns = [
     # Delivery statuses and replies from the message providers (signed; outside any language prefix).
     path("webhooks/whatsapp/", webhooks.whatsapp, name="webhook_whatsapp"),
     path("webhooks/twilio/", webhooks.twilio, name="webhook_twilio"),
+    # A booking's short link in a text message: to its page in the booking's language (outside the prefixes).
+    path("b/<str:code>", pages.booking_short_link, name="booking_short"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]

@@ -599,6 +599,17 @@ class Booking(models.Model):
     def get_absolute_url(self):
         return reverse("bookings:manage", kwargs={"token": self.manage_token})
 
+    # The booking's short link in a text message (/b/<code>, to its page): the token's first 12
+    # characters, 72 bits, still beyond guessing; a text has no room for all 43.
+    SHORT_CODE_LENGTH = 12
+
+    @property
+    def short_code(self) -> str:
+        return self.manage_token[: self.SHORT_CODE_LENGTH]
+
+    def get_short_url(self) -> str:
+        return reverse("booking_short", kwargs={"code": self.short_code})
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

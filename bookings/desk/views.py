@@ -276,20 +276,23 @@ def affected_bookings(request, kind: str, pk: int):
     if kind == "timeoff":
         source = get_object_or_404(selectors.time_off_for(request.user).select_related("physiotherapist"), pk=pk)
         bookings = leave.bookings_inside(time_off=source)
+        reason = "away"
     elif kind == "closure":
         source = get_object_or_404(selectors.closures_for(request.user), pk=pk)
         bookings = leave.bookings_inside(closure=source)
+        reason = "closed"
     elif kind == "hours":
         therapist = get_object_or_404(Physiotherapist, pk=pk)
         source = f"{therapist.name}'s weekly hours"
         bookings = hours.bookings_outside_hours(physiotherapist=therapist)
+        reason = "away"
     else:
         raise Http404
     bookings = list(bookings.filter(pk__in=selectors.bookings_for(request.user)))
     if request.method == "POST":
         if not request.user.has_perm("bookings.change_booking"):
             raise PermissionDenied
-        sent = dispatch.bookings_offer_move(bookings=bookings)
+        sent = dispatch.bookings_offer_move(bookings=bookings, reason=reason)
         messages.success(request, f"Told {sent} patient(s) and offered them a new time.")
         return HttpResponseRedirect(request.path)
     context = {

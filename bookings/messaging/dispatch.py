@@ -7,6 +7,7 @@ message hours when no one asked for it.
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -20,16 +21,23 @@ from bookings.models import (
 )
 from bookings.timeutils import day_bounds
 
+# Why a booked time can't go ahead, as the message tells the patient: the clinic is closed that day,
+# or their therapist is away then (leave, or weekly hours that no longer cover it).
+MOVE_REASONS = ("closed", "away")
 
-def bookings_offer_move(*, bookings: Iterable[Booking], now: dt.datetime | None = None) -> int:
+
+def bookings_offer_move(*, bookings: Iterable[Booking], reason: str, now: dt.datetime | None = None) -> int:
     """
-    Tell each patient their time is affected (leave, a closure) and offer to move,
-    with their booking link; once per booking, however often reception presses.
+    Tell each patient their time is affected, and why (`reason`, one of MOVE_REASONS), and
+    offer to move, with their booking link; once per booking, however often reception presses.
     """
+    if reason not in MOVE_REASONS:
+        raise ValueError(f"Unknown reason {reason!r}: one of {MOVE_REASONS}")
     now = now or timezone.now()
     ids = [booking.pk for booking in bookings]
     due = Booking.objects.filter(pk__in=ids, status=BookingStatus.CONFIRMED)
-    return _send_once(due, field="move_offered_at", now=now, send=events.booking_offer_move)
+    send = partial(events.booking_offer_move, reason=reason)
+    return _send_once(due, field="move_offered_at", now=now, send=send)
 
 
 def _send_once(due, *, field: str, now: dt.datetime, send) -> int:

@@ -88,8 +88,9 @@ def booking_reminder(*, booking: Booking) -> None:
     _to_patient(booking, "reminder")
 
 
-def booking_offer_move(*, booking: Booking) -> None:
-    _to_patient(booking, "offer_move")
+def booking_offer_move(*, booking: Booking, reason: str) -> None:
+    """Tell the patient why their time can't go ahead (`reason`: "closed", the clinic; "away", the therapist)."""
+    _to_patient(booking, "offer_move", reason=reason)
 
 
 def waitlist_offer(*, booking: Booking) -> None:

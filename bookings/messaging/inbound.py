@@ -146,7 +146,7 @@ def handle_inbound(events: list[InboundEvent]) -> None:
             )
             if not event.opted_out_by_provider:  # else the provider has answered, and would refuse ours
                 latest = Booking.objects.filter(patient__phone=event.from_e164).order_by("-created_at").first()
-                _answer(event, "stop_ack", latest, _stop_text)
+                _answer(event, "stop_ack", latest, stop_text)
             continue
         if not event.button_payload:
             continue
@@ -158,16 +158,16 @@ def handle_inbound(events: list[InboundEvent]) -> None:
             booking.patient_confirmed_at = event.at
             booking.save(update_fields=["patient_confirmed_at", "updated_at"])  # with its history entry
         elif action == "change":
-            _answer(event, "manage_link", booking, _manage_link_text)
+            _answer(event, "manage_link", booking, manage_link_text)
 
 
-def _stop_text(booking: Booking) -> str:
+def stop_text(booking: Booking) -> str:
     return gettext("You will get no more messages from Aspire Wellness. To book, call {phone}.").format(
         phone=settings.ASPIRE_PHONE_DISPLAY
     )
 
 
-def _manage_link_text(booking: Booking) -> str:
+def manage_link_text(booking: Booking) -> str:
     # Under the booking's language, so the link is that language's page (/ur/booking/... for Urdu).
     link = f"{settings.ASPIRE_SITE_URL}{booking.get_absolute_url()}"
     return gettext("To change or cancel your session ({reference}): {link}").format(

@@ -57,6 +57,20 @@ MESSAGES = {
 }
 
 
+# "Your session needs a new time" says which happened (params["reason"]); a message queued before it
+# said keeps the intro above, which names both.
+OFFER_MOVE_INTROS = {
+    "closed": _(
+        "We are sorry: your session can't go ahead as booked, because the clinic is closed that day. "
+        "Please choose a new time with the link below, or call us and we will find one with you."
+    ),
+    "away": _(
+        "We are sorry: your session can't go ahead as booked, because {therapist} is away then. "
+        "Please choose a new time with the link below, or call us and we will find one with you."
+    ),
+}
+
+
 # Answers to a patient's own message (their words are written when it is queued, in the
 # booking's language, into params["text"]): free-form on WhatsApp, the same text by SMS.
 ANSWERS = {"manage_link", "stop_ack"}
@@ -79,7 +93,11 @@ def _context(message: Message) -> dict:
         "time": params.get("time", ""),
         "first_name": params.get("first_name", ""),
         "held_until": params.get("held_until", ""),
+        "therapist": booking.slot.physiotherapist.name,
     }
+    intro = MESSAGES[message.kind]["intro"]
+    if message.kind == "offer_move" and params.get("reason") in OFFER_MOVE_INTROS:
+        intro = OFFER_MOVE_INTROS[params["reason"]]
     return {
         "kind": message.kind,
         "booking": booking,
@@ -89,11 +107,55 @@ def _context(message: Message) -> dict:
         "manage_url": f"{settings.ASPIRE_SITE_URL}{params.get('manage_path', booking.get_absolute_url())}",
         "site_phone_display": settings.ASPIRE_PHONE_DISPLAY,
         "subject": MESSAGES[message.kind]["subject"].format(**words),
-        "intro": MESSAGES[message.kind]["intro"].format(**words),
+        "intro": intro.format(**words),
         "previous": params.get("previous", ""),
         "fee": params.get("fee", ""),
         "held_until": params.get("held_until", ""),
     }
+
+
+# A text message names the clinic and the therapist in at most this many characters (cut at a word,
+# the therapist as title and surname: "Dr. Siddiqui"), so the longest names still leave the time,
+# the fee and the link one segment (English) or two (Urdu).
+SMS_CLINIC_CHARS = 16
+SMS_THERAPIST_CHARS = 12
+_TITLES = {"dr", "dr.", "ڈاکٹر", "mr.", "ms.", "mrs.", "prof."}
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word where it can be (no "…": not in GSM-7)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut[:limit].rstrip(" ,-")
+
+
+def sms_therapist(name: str) -> str:
+    """
+    A therapist as a text message names them: "Dr. Ayesha Siddiqui" as "Dr. Siddiqui", and by the
+    surname alone where title and surname are too long.
+    """
+    words = name.split()
+    if len(words) > 2 and words[0].lower() in _TITLES:
+        words = [words[0], words[-1]]
+    short = " ".join(words)
+    if len(short) > SMS_THERAPIST_CHARS and len(words) > 1 and words[0].lower() in _TITLES:
+        short = words[-1]
+    return _cut(short, SMS_THERAPIST_CHARS)
+
+
+def sms_clinic(name: str) -> str:
+    return _cut(" ".join(name.split()), SMS_CLINIC_CHARS)
+
+
+def short_url(booking) -> str:
+    """
+    The booking's short link for a text message: its page, where the clinic's address and
+    directions are, with the site's address as phones show it ("aspirewellness.pk/b/..."; they
+    make a link of a bare domain, and "https://" would cost 8 of 160 characters).
+    """
+    site = settings.ASPIRE_SITE_URL.removeprefix("https://")
+    return f"{site}{booking.get_short_url()}"
 
 
 def _language(message: Message) -> str:
@@ -110,13 +172,41 @@ def _language(message: Message) -> str:
 _SMS_BIDI = str.maketrans({"\u2066": "\u200e", "\u2067": "\u200f", "\u2068": None, "\u2069": None})
 
 
+# GSM 03.38: the characters a text message carries in 7 bits (160 to a message, 153 to each part of a
+# longer one), and those of its extension table, which take two of those places each. One character
+# outside both ("’", "…", any Urdu letter) sends the whole text as UCS-2: 70 to a message, 67 to a part.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """Return how many text messages (segments) `text` is sent as: GSM-7 if every character allows it, else UCS-2."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
+        length, single, part = sum(2 if c in GSM7_EXTENSION else 1 for c in text), 160, 153
+    else:
+        length, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if length <= single else -(-length // part)
+
+
 def render_text(message: Message) -> str:
     """The text message (SMS) of `message`."""
     if message.kind in ANSWERS:
         return message.params["text"]
+    booking = message.booking
     with translation.override(_language(message)):
-        text = render_to_string("bookings/sms/patient.txt", _context(message)).strip()
-    return text.translate(_SMS_BIDI)
+        context = {
+            **_context(message),
+            "sms_clinic": sms_clinic(booking.slot.clinic.name),
+            "sms_therapist": sms_therapist(booking.slot.physiotherapist.name),
+            "short_url": short_url(booking),
+            "reason": message.params.get("reason", ""),
+        }
+        text = render_to_string("bookings/sms/patient.txt", context)
+    # The template has a line per kind of message; a text is one line.
+    return "".join(text.splitlines()).strip().translate(_SMS_BIDI)
 
 
 # An attachment as EmailMessage.attach takes it: file name, content, MIME type.

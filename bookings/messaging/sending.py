@@ -49,7 +49,9 @@ def send(message: Message) -> str:
             whatsapp = channels.WhatsAppCloud()
             if message.kind in ANSWERS:
                 return whatsapp.send_text(to_e164=message.recipient, body=message.params["text"])
-            template = whatsapp_templates.template_for(kind=message.kind, language=message.language)
+            template = whatsapp_templates.template_for(
+                kind=message.kind, language=message.language, reason=message.params.get("reason", "")
+            )
             # A message queued before its template carried the fee still goes: the booking's fee fills it in.
             params = message.params if "fee" in message.params else {**message.params, "fee": _fee(message)}
             return whatsapp.send_template(

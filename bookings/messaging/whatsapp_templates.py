@@ -67,6 +67,8 @@ class WhatsAppTemplate:
     # (hence bodies say "tap Manage booking below", true of the button and of the SMS's link).
     link_param: str | None = None
     category: str = CATEGORY_UTILITY
+    # For a kind with more than one template: which one (params["reason"] of the message), "" the default.
+    reason: str = ""
 
     @property
     def all_params(self) -> tuple[str, ...]:
@@ -171,6 +173,35 @@ _ENGLISH = [
         buttons=(UrlButton("Choose a new time", "manage_path"),),
         link_param="manage_path",
     ),
+    # The two that say which happened (the one above, naming both, stays for messages queued before).
+    WhatsAppTemplate(
+        kind="offer_move",
+        reason="closed",
+        name="aspire_clinic_closed_new_time",
+        language="en",
+        body=(
+            "Hello {{1}}, we are sorry: your session at Aspire Wellness on {{2}} at {{3}} (reference {{4}}) "
+            "can't go ahead as booked, because the clinic is closed that day. "
+            "Please tap Choose a new time below, or call us on {{5}} and we will find one with you."
+        ),
+        params=("first_name", "when", "clinic", "reference", "phone"),
+        buttons=(UrlButton("Choose a new time", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="offer_move",
+        reason="away",
+        name="aspire_therapist_away_new_time",
+        language="en",
+        body=(
+            "Hello {{1}}, we are sorry: your session at Aspire Wellness on {{2}} at {{3}} (reference {{4}}) "
+            "can't go ahead as booked, because {{5}} is away then. "
+            "Please tap Choose a new time below, or call us on {{6}} and we will find one with you."
+        ),
+        params=("first_name", "when", "clinic", "reference", "therapist", "phone"),
+        buttons=(UrlButton("Choose a new time", "manage_path"),),
+        link_param="manage_path",
+    ),
 ]
 
 # As in English: the fee is {{6}} and the phone number {{7}}.
@@ -270,13 +301,45 @@ _URDU = [
         buttons=(UrlButton("نیا وقت چنیں", "manage_path"),),
         link_param="manage_path",
     ),
+    WhatsAppTemplate(
+        kind="offer_move",
+        reason="closed",
+        name="aspire_clinic_closed_new_time",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، معذرت کے ساتھ: Aspire Wellness میں {{2}} کو {{3}} میں آپ کا سیشن "
+            "(ریفرنس نمبر {{4}}) طے شدہ وقت پر نہیں ہو سکے گا، کیونکہ اس دن کلینک بند ہے۔ "
+            'نیچے "نیا وقت چنیں" پر ٹیپ کریں، یا ہمیں {{5}} پر کال کریں، '
+            "ہم آپ کے ساتھ مل کر نیا وقت طے کر لیں گے۔"
+        ),
+        params=("first_name", "when", "clinic", "reference", "phone"),
+        buttons=(UrlButton("نیا وقت چنیں", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="offer_move",
+        reason="away",
+        name="aspire_therapist_away_new_time",
+        language="ur",
+        body=(
+            # "چھٹی پر ہیں", the respectful plural, is right for a woman and a man alike.
+            "السلام علیکم {{1}}، معذرت کے ساتھ: Aspire Wellness میں {{2}} کو {{3}} میں آپ کا سیشن "
+            "(ریفرنس نمبر {{4}}) طے شدہ وقت پر نہیں ہو سکے گا، کیونکہ اس وقت {{5}} چھٹی پر ہیں۔ "
+            'نیچے "نیا وقت چنیں" پر ٹیپ کریں، یا ہمیں {{6}} پر کال کریں، '
+            "ہم آپ کے ساتھ مل کر نیا وقت طے کر لیں گے۔"
+        ),
+        params=("first_name", "when", "clinic", "reference", "therapist", "phone"),
+        buttons=(UrlButton("نیا وقت چنیں", "manage_path"),),
+        link_param="manage_path",
+    ),
 ]
 
 # The label of the link to the booking's page in an SMS of a template without a link button.
 LINK_LABELS = {"en": "Manage your booking", "ur": "اپنی بکنگ دیکھیں"}
 
 TEMPLATES: dict[tuple[str, str], WhatsAppTemplate] = {(t.name, t.language): t for t in _ENGLISH + _URDU}
-NAMES_BY_KIND: dict[str, str] = {t.kind: t.name for t in _ENGLISH}
+NAMES_BY_KIND: dict[str, str] = {t.kind: t.name for t in _ENGLISH if not t.reason}
+NAMES_BY_REASON: dict[tuple[str, str], str] = {(t.kind, t.reason): t.name for t in _ENGLISH if t.reason}
 DEFAULT_LANGUAGE = "en"
 
 
@@ -288,13 +351,14 @@ def get_template(name: str, language: str) -> WhatsAppTemplate:
         raise LookupError(f"No WhatsApp template {name!r} in language {language!r}") from None
 
 
-def template_for(*, kind: str, language: str) -> WhatsAppTemplate:
+def template_for(*, kind: str, language: str, reason: str = "") -> WhatsAppTemplate:
     """
-    Return the template for a kind of message in the patient's language, or in English while
-    that language has none yet (an English message beats none). Raise LookupError for an unknown kind.
+    Return the template for a kind of message (and `reason`, where the kind has one per reason) in
+    the patient's language, or in English while that language has none yet (an English message
+    beats none). Raise LookupError for an unknown kind.
     """
     try:
-        name = NAMES_BY_KIND[kind]
+        name = NAMES_BY_REASON.get((kind, reason)) or NAMES_BY_KIND[kind]
     except KeyError:
         raise LookupError(f"No WhatsApp template for messages of kind {kind!r}") from None
     return TEMPLATES.get((name, language)) or TEMPLATES[(name, DEFAULT_LANGUAGE)]

@@ -331,6 +331,20 @@ def _booking_or_404(token: str) -> Booking:
 
 @never_cache
 @require_safe
+def booking_short_link(request, code):
+    """A text message's short link (Booking.get_short_url): to the booking's page in the booking's language."""
+    if len(code) != Booking.SHORT_CODE_LENGTH:
+        raise Http404
+    # startswith is LIKE, which SQLite matches without regard to case: the token's own case decides.
+    found = [b for b in Booking.objects.filter(manage_token__startswith=code) if b.short_code == code]
+    if len(found) != 1:
+        raise Http404
+    with translation.override(found[0].language):
+        return redirect(found[0].get_absolute_url())
+
+
+@never_cache
+@require_safe
 def manage(request, token):
     booking = _booking_or_404(token)
     offered = courses.next_session_offered(booking)

@@ -108,7 +108,7 @@ def tell_and_check_sent(page, artifacts, name: str, booking: Booking) -> None:
     assert "Every patient here has been told." in page.inner_text("#content-main")
     assert [message["to"] for message in LocmemBackend.outbox] == [booking.phone.as_e164]
     body = LocmemBackend.outbox[0]["body"]
-    assert "can't go ahead" in body and booking.manage_token in body
+    assert "can't go ahead" in body and booking.get_short_url() in body
 
 
 def test_manager_closes_a_day_and_enters_leave_then_tells_the_patients(live_server, desk, clifton, artifacts):
