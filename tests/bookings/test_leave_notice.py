@@ -12,9 +12,9 @@ from django.urls import reverse
 from bookings.booking import services
 from bookings.messaging import outbox, rendering, whatsapp_templates
 from bookings.messaging.local_channels import LocmemBackend
-from bookings.models import ClinicClosure, Message, MessageChannel, TimeOff
+from bookings.models import ClinicClosure, Message, MessageChannel, Slot, TimeOff
 from bookings.timeutils import at, local_today
-from tests.factories import PhysiotherapistFactory, SessionTypeFactory, SlotFactory
+from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,17 @@ def test_a_notice_queued_before_it_carried_a_reason_still_renders(reception_clie
     message.params = {k: v for k, v in message.params.items() if k != "reason"}
     text = rendering.render_text(message)
     assert "can't go ahead" in text and "away" not in text
+
+
+def test_a_therapists_shorter_week_tells_the_patient_the_therapist_is_away(reception_client):
+    from tests.bookings.test_weekly_hours import MONDAY, WORKDAY, set_week  # reason: that module's week helpers
+
+    therapist, clinic = PhysiotherapistFactory(name="Dr. Sana Malik"), ClinicFactory()
+    set_week(therapist, clinic)
+    saturday = Slot.objects.get(physiotherapist=therapist, starts_at=at(MONDAY + dt.timedelta(days=5), dt.time(10)))
+    booking = BookingFactory(slot=saturday)
+    set_week(therapist, clinic, dict.fromkeys(range(5), WORKDAY))  # no Saturdays any more
+    reception_client.post(reverse("bookings_affected", args=["hours", therapist.pk]))
+    message = Message.objects.get(booking=booking, kind="offer_move", channel=MessageChannel.SMS)
+    assert message.params["reason"] == "away"
+    assert "Dr. Malik is away on" in rendering.render_text(message)
