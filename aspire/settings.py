@@ -363,9 +363,14 @@ ASPIRE_BOOKING_WINDOW_DAYS = int(os.environ.get("ASPIRE_BOOKING_WINDOW_DAYS", "6
 ASPIRE_CANCEL_CUTOFF_HOURS = int(os.environ.get("ASPIRE_CANCEL_CUTOFF_HOURS", "12"))
 # How long a time offered from the waitlist is held for the patient before it passes to the next.
 ASPIRE_WAITLIST_HOLD_MINUTES = int(os.environ.get("ASPIRE_WAITLIST_HOLD_MINUTES", "15"))
-ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "3"))
-# After this many no-shows (since reception last reset the count) a number books by calling the clinic.
+# Upcoming sessions booked online: per person, and per phone number for everyone it books
+# for (a household sharing one phone: a mother, her son and her father at 2 each fit in 6).
+ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PERSON = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PERSON", "3"))
+ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = int(os.environ.get("ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE", "6"))
+# After this many no-shows (since reception last reset the count) a person books by calling the
+# clinic; so does a number after this many of its people's together (a new name is no way round).
 ASPIRE_NO_SHOWS_BEFORE_CALL = int(os.environ.get("ASPIRE_NO_SHOWS_BEFORE_CALL", "2"))
+ASPIRE_NO_SHOWS_BEFORE_CALL_PER_PHONE = int(os.environ.get("ASPIRE_NO_SHOWS_BEFORE_CALL_PER_PHONE", "3"))
 
 # Reminders and aftercare go out only between these hours, Karachi time (from 09:00, until 21:00).
 ASPIRE_MESSAGE_HOURS_START = int(os.environ.get("ASPIRE_MESSAGE_HOURS_START", "9"))

@@ -320,11 +320,11 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     clinics = {c.slug: c for c in Clinic.objects.filter(slug__in=[spec["slug"] for spec in DEMO_CLINICS])}
     habits = _patient_habits()
     last_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    demo = Booking.objects.filter(patient__phone__in=[habit["e164"] for habit in habits])
+    demo = Booking.objects.filter(patient__contact__phone__in=[habit["e164"] for habit in habits])
     # What is there already, read once: the clinics' days seeded, each patient's days with a session.
     seeded, busy, seen = set(), set(), set()
     for clinic_id, starts_at, phone, status in demo.values_list(
-        "slot__clinic_id", "slot__starts_at", "patient__phone", "status"
+        "slot__clinic_id", "slot__starts_at", "patient__contact__phone", "status"
     ):
         day = timezone.localtime(starts_at).date()
         seeded.add((clinic_id, day))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -419,22 +420,24 @@ class Slot(models.Model):
                     )
 
 
-class Patient(models.Model):
-    """A person as reception knows them, keyed by their phone number."""
+class Contact(models.Model):
+    """
+    A phone number that books: one person's own, or a household's shared phone (a mother
+    booking herself and her son, a son booking for his father). How the number is reached
+    (WhatsApp or text, the opt-in, STOP) belongs here; everything about a person (their
+    name, bookings, screening, no-shows) belongs to each Patient under it.
+    """
 
-    name = models.CharField("name", max_length=120)
-    # Null only once erased (see the constraint): NULLs don't clash, so the number is free for a new patient.
+    # Null only once erased (see the constraint): NULLs don't clash, so the number is free for a new contact.
     phone = PhoneNumberField(
         "phone", unique=True, null=True, help_text="Stored as +92…; any usual spelling is accepted."
     )
-    email = models.EmailField("email", blank=True)
-    notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
     contact_channel = models.CharField(
         "reach by",
         max_length=10,
         choices=[("whatsapp", "WhatsApp"), ("sms", "Text message")],
         default="whatsapp",
-        help_text="How the patient asked to get confirmations and reminders (text messages where WhatsApp fails).",
+        help_text="How the number asked to get confirmations and reminders (text messages where WhatsApp fails).",
     )
     contact_opt_in_at = models.DateTimeField("agreed to messages at", null=True, blank=True)
     contact_opt_in_source = models.CharField(
@@ -444,8 +447,58 @@ class Patient(models.Model):
         "stopped messages at",
         null=True,
         blank=True,
-        help_text="The patient sent STOP: no WhatsApp or text message goes to this number but answers to theirs.",
+        help_text="The number sent STOP: no WhatsApp or text message goes to it but answers to its own.",
     )
+    created_at = models.DateTimeField("first seen", auto_now_add=True)
+    erased_at = models.DateTimeField(
+        "number erased at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The number was erased then, with every person who booked with it.",
+    )
+
+    class Meta:
+        verbose_name = "phone number"
+        verbose_name_plural = "phone numbers"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=False) | (models.Q(phone__isnull=False) & ~models.Q(phone="")),
+                name="contact_phone_unless_erased",
+                violation_error_message="A phone number is needed.",
+            )
+        ]
+
+    def __str__(self):
+        return self.phone.as_national if self.phone else f"Erased number #{self.pk}"
+
+
+class Relation(models.TextChoices):
+    """Whom the session is for, as the person booking with the number said."""
+
+    SELF = "self", "The number's own"
+    CHILD = "child", "A child (under 18)"
+    OTHER = "other", "Someone else (a parent, a relative)"
+
+
+class Patient(models.Model):
+    """
+    A person who comes for sessions, under the phone number that books for them (a
+    Contact). One number may book for several people; each has their own name, bookings,
+    screening, consent and no-show count, and is told apart from the others by name.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="people", verbose_name="phone number")
+    name = models.CharField("name", max_length=120)
+    relation = models.CharField(
+        "who they are",
+        max_length=10,
+        choices=Relation.choices,
+        blank=True,
+        help_text="As said when booking online; blank where the desk booked them.",
+    )
+    email = models.EmailField("email", blank=True)
+    notes = models.TextField("notes", blank=True, max_length=4000, help_text="For staff only.")
     no_shows_forgiven_at = models.DateTimeField(
         "no-shows reset at",
         null=True,
@@ -459,7 +512,7 @@ class Patient(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="Name, phone, email and notes were erased then, here and in every booking; the bookings stay.",
+        help_text="Name, email and notes were erased then, here and in every booking; the bookings stay.",
     )
 
     class Meta:
@@ -471,17 +524,21 @@ class Patient(models.Model):
             ("erase_patient_data", "Can erase a patient's personal data"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(erased_at__isnull=False) | (models.Q(phone__isnull=False) & ~models.Q(phone="")),
-                name="patient_phone_unless_erased",
-                violation_error_message="A patient needs a phone number.",
+            # One person per name under a number: "Ali Khan" and "ali  khan" booking from one
+            # phone are the same person (names are stored with their spaces collapsed).
+            models.UniqueConstraint(
+                Lower("name"),
+                "contact",
+                condition=models.Q(erased_at__isnull=True),
+                name="patient_one_name_per_number",
+                violation_error_message="This number already books for someone of this name.",
             )
         ]
 
     def __str__(self):
-        if not self.phone:
+        if not self.contact.phone:
             return self.name
-        return f"{self.name} ({self.phone.as_national})"
+        return f"{self.name} ({self.contact.phone.as_national})"
 
 
 class BookingQuerySet(models.QuerySet):
@@ -489,7 +546,7 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(status__in=ACTIVE_STATUSES)
 
     def with_related(self):
-        return self.select_related("slot__clinic", "slot__physiotherapist", "session_type", "patient")
+        return self.select_related("slot__clinic", "slot__physiotherapist", "session_type", "patient__contact")
 
 
 class Booking(models.Model):
@@ -767,7 +824,7 @@ class SafetyScreening(models.Model):
         "answers", default=dict, blank=True, help_text="Each question's key (bookings.screening) and the yes/no given."
     )
     first_visit = models.BooleanField(
-        "first visit", default=False, help_text="No attended session for this phone number before this booking."
+        "first visit", default=False, help_text="No attended session for this person before this booking."
     )
     needs_talk = models.BooleanField(
         "talk before needling",
@@ -776,6 +833,12 @@ class SafetyScreening(models.Model):
     )
     consent_version = models.CharField("consent text version", max_length=20)
     consented_at = models.DateTimeField("agreed at")
+    guardian_name = models.CharField(
+        "consent given by",
+        max_length=120,
+        blank=True,
+        help_text="For a child under 18: the parent or guardian who answered and agreed for them.",
+    )
 
     class Meta:
         verbose_name = "safety screening"

@@ -97,12 +97,25 @@ class SlotFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + __import__("datetime").timedelta(minutes=45))
 
 
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Contact"
+        django_get_or_create = ("phone",)  # PatientFactory(phone=...) twice: one household
+
+    phone = factory.Sequence(lambda n: f"+92300{1000000 + n}")
+
+
 class PatientFactory(factory.django.DjangoModelFactory):
+    """A person under a phone number: PatientFactory(phone="+92…") puts them under that number's contact."""
+
     class Meta:
         model = "bookings.Patient"
 
+    class Params:
+        phone = factory.Sequence(lambda n: f"+92300{1000000 + n}")
+
     name = factory.Sequence(lambda n: f"Patient {n}")
-    phone = factory.Sequence(lambda n: f"+92300{1000000 + n}")
+    contact = factory.SubFactory(ContactFactory, phone=factory.SelfAttribute("..phone"))
 
 
 class BookingFactory(factory.django.DjangoModelFactory):
@@ -117,5 +130,5 @@ class BookingFactory(factory.django.DjangoModelFactory):
     session_type = factory.SubFactory(SessionTypeFactory)
     patient = factory.SubFactory(PatientFactory)
     name = factory.SelfAttribute("patient.name")
-    phone = factory.SelfAttribute("patient.phone")
+    phone = factory.SelfAttribute("patient.contact.phone")
     consent = True

@@ -156,12 +156,18 @@ class PlannedSession:
 
 
 def course_plan(
-    *, first_slot: Slot, sessions: int, every_days: int, phone: str = "", now: dt.datetime | None = None
+    *,
+    first_slot: Slot,
+    sessions: int,
+    every_days: int,
+    phone: str = "",
+    name: str = "",
+    now: dt.datetime | None = None,
 ) -> list[PlannedSession]:
     """
     Return the course of `sessions` sessions every `every_days` days from `first_slot`, with the
     same therapist at the same clinic and time of day, each with what would stop it being booked
-    by the desk now: no slot then, the availability policy's refusal, or the patient (by `phone`)
+    by the desk now: no slot then, the availability policy's refusal, or the patient (`name` under `phone`)
     already busy then. Two queries, whatever the number of sessions.
     """
     now = now or timezone.now()
@@ -175,10 +181,10 @@ def course_plan(
         now=now,
     ).select_related("clinic", "physiotherapist")
     e164 = try_normalize_phone(phone) if phone else None
-    if e164:
+    if e164 and name:
         mine = Booking.objects.filter(
             patients.busy_during(starts_at=OuterRef("starts_at"), ends_at=OuterRef("ends_at"), now=now),
-            patient__phone=e164,
+            patient__in=patients.the_person(phone=e164, name=name),
         )
         slots = slots.annotate(patient_busy=Exists(mine))
     slots = {slot.starts_at: slot for slot in slots.prefetch_related(_active_bookings())}
@@ -224,7 +230,7 @@ def course_book(
     now = now or timezone.now()
     if not 2 <= sessions <= 12 or not 1 <= every_days <= 28:
         raise errors.BookingError("A course is 2 to 12 sessions, every 1 to 28 days.")
-    plan = course_plan(first_slot=first_slot, sessions=sessions, every_days=every_days, phone=phone, now=now)
+    plan = course_plan(first_slot=first_slot, sessions=sessions, every_days=every_days, phone=phone, name=name, now=now)
     missing = [p for p in plan if p.slot is None]
     if missing:
         raise CourseClash(_clashes(missing))

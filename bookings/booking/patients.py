@@ -1,9 +1,11 @@
 """
-Patients, as reception knows them: one row per phone number, locked while a booking of
-theirs is made so that what is counted per person is counted one request at a time. The
-rules about a person are here, once: whether they are busy at a time, the online limits
-(upcoming sessions, no-shows), the no-show count reception resets, how they agreed to be
-reached.
+Patients and the phone numbers that book for them. A number (Contact) may book for
+several people, a household sharing one phone; each person (Patient) is told apart by
+name. The number's row is locked while a booking made with it is written, so that what
+is counted per person and per number is counted one request at a time. The rules about a
+person are here, once: whether they are busy at a time, the online limits (upcoming
+sessions and no-shows, per person and per number), the no-show count reception resets,
+how the number agreed to be reached.
 """
 
 import datetime as dt
@@ -14,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,7 @@ from bookings.models import (
     Booking,
     BookingStatus,
     Clinic,
+    Contact,
     Patient,
     Slot,
 )
@@ -42,21 +45,26 @@ def clean_person_name(raw: str) -> str:
 def _too_many_bookings(clinic: Clinic) -> TooManyBookings:
     # One answer for every reason a number can't book online (the upcoming-session limit, too many
     # no-shows): whoever types someone else's number learns no more than that the limit exists.
-    limit = settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
     phone = clinic.phone.as_national if clinic.phone else settings.ASPIRE_PHONE_DISPLAY
     return TooManyBookings(
         gettext(
-            "One phone number can hold %(limit)s upcoming sessions booked online, and some numbers book "
-            "by phone only. To book this time, please call Aspire Wellness %(clinic)s on %(phone)s."
+            "One person can hold %(person)s upcoming sessions booked online, and one phone number %(number)s "
+            "for everyone it books for; some numbers book by phone only. To book this time, please call "
+            "Aspire Wellness %(clinic)s on %(phone)s."
         )
-        % {"limit": limit, "clinic": clinic.name, "phone": phone}
+        % {
+            "person": settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PERSON,
+            "number": settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE,
+            "clinic": clinic.name,
+            "phone": phone,
+        }
     )
 
 
 def _patient_busy() -> PatientBusy:
     return PatientBusy(
         gettext(
-            "This phone number already has a session booked at an overlapping time. One person can be in "
+            "This person already has a session booked at an overlapping time. One person can be in "
             "one place at a time: choose another time, or change the other booking first."
         )
     )
@@ -77,15 +85,19 @@ def check_patient_can_book(
 ) -> dict[str, int]:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
-    the number of upcoming sessions one phone number may hold. Both are counted in one query,
-    under the patient's row lock that the caller holds, so simultaneous bookings of one number
-    are counted one after another and can't all slip through.
+    the limits per person and per phone number. All is counted in one query, under the
+    number's row lock that the caller holds, so simultaneous bookings with one number are
+    counted one after another and can't all slip through. The patient's household (the
+    other people their number books for) is never "busy" for them.
     """
-    mine = Booking.objects.filter(patient=patient)
+    household = Booking.objects.filter(patient__contact_id=patient.contact_id)
     if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
-        mine = mine.exclude(pk=exclude_booking.pk)
-    counts = mine.aggregate(
-        clashes=Count("pk", filter=busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now)),
+        household = household.exclude(pk=exclude_booking.pk)
+    counts = household.aggregate(
+        clashes=Count(
+            "pk",
+            filter=Q(patient_id=patient.pk) & busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now),
+        ),
         **_online_counts(patient, now),
     )
     if counts["clashes"]:
@@ -95,39 +107,53 @@ def check_patient_can_book(
     return counts
 
 
+# A no-show counts against booking online until reception resets its patient's count.
+_COUNTED_NO_SHOW = Q(status=BookingStatus.NO_SHOW) & (
+    Q(patient__no_shows_forgiven_at__isnull=True) | Q(no_show_at__gt=F("patient__no_shows_forgiven_at"))
+)
+_UPCOMING = Q(status=BookingStatus.CONFIRMED)
+
+
 def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
-    """What the online limits count of a patient's bookings (aggregates, to read in one query)."""
+    """
+    What the online limits count of the bookings made with the patient's number (aggregates,
+    to read in one query): the patient's own, and the whole number's.
+    """
+    person = Q(patient_id=patient.pk)
+    upcoming = _UPCOMING & Q(slot__starts_at__gt=now)
     return {
-        "upcoming": Count("pk", filter=Q(status=BookingStatus.CONFIRMED, slot__starts_at__gt=now)),
-        "no_shows": Count("pk", filter=_counted_no_shows(patient)),
-        "attended": Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
+        "upcoming": Count("pk", filter=person & upcoming),
+        "no_shows": Count("pk", filter=person & _COUNTED_NO_SHOW),
+        "attended": Count("pk", filter=person & Q(status=BookingStatus.ATTENDED)),
+        "number_upcoming": Count("pk", filter=upcoming),
+        "number_no_shows": Count("pk", filter=_COUNTED_NO_SHOW),
     }
 
 
 def _over_online_limits(counts: dict[str, int]) -> bool:
-    """The rule: a number holding the most upcoming sessions, or with too many no-shows, books by calling."""
+    """
+    The rule: a person holding the most upcoming sessions, or with too many no-shows, books by
+    calling; so does a number past its household's limits (a stranger can't hoard times by
+    typing new names, nor a no-show book on under another).
+    """
     return (
-        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+        counts["upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PERSON
         or counts["no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL
+        or counts["number_upcoming"] >= settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE
+        or counts["number_no_shows"] >= settings.ASPIRE_NO_SHOWS_BEFORE_CALL_PER_PHONE
     )
 
 
 def check_patient_may_book_online(*, patient: Patient, clinic: Clinic, now: dt.datetime) -> None:
     """Raise TooManyBookings if the patient can't book online now (before any time is chosen: the waitlist)."""
-    if _over_online_limits(Booking.objects.filter(patient=patient).aggregate(**_online_counts(patient, now))):
+    household = Booking.objects.filter(patient__contact_id=patient.contact_id)
+    if _over_online_limits(household.aggregate(**_online_counts(patient, now))):
         raise _too_many_bookings(clinic)
-
-
-def _counted_no_shows(patient: Patient) -> Q:
-    """The patient's no-shows that count against booking online: those since reception last reset the count."""
-    if patient.no_shows_forgiven_at is None:
-        return Q(status=BookingStatus.NO_SHOW)
-    return Q(status=BookingStatus.NO_SHOW, no_show_at__gt=patient.no_shows_forgiven_at)
 
 
 def patient_no_show_count(*, patient: Patient) -> int:
     """Return how many no-shows count against the patient booking online (what reception sees)."""
-    return Booking.objects.filter(_counted_no_shows(patient), patient=patient).count()
+    return Booking.objects.filter(_COUNTED_NO_SHOW, patient=patient).count()
 
 
 @transaction.atomic
@@ -146,45 +172,84 @@ def patient_reset_no_shows(*, patient: Patient, by: AbstractBaseUser, now: dt.da
         object_id=str(patient.pk),
         object_repr=f"Patient #{patient.pk}",
         action_flag=CHANGE,
-        change_message=f"Reset the no-show count ({forgiven} forgiven): the number can book online again.",
+        change_message=f"Reset the no-show count ({forgiven} forgiven): the patient can book online again.",
     )
     return forgiven
 
 
 def opt_in(*, channel: str, source: str, now: dt.datetime) -> dict:
-    """How the patient asked to be reached, and when and where they agreed to messages: the Patient fields."""
+    """How the number asked to be reached, and when and where it agreed to messages: the Contact fields."""
     if channel not in ("whatsapp", "sms"):
         raise BookingError(gettext("Choose WhatsApp or text message."))
     return {"contact_channel": channel, "contact_opt_in_at": now, "contact_opt_in_source": source}
 
 
 def lock_patient(patient_id: int) -> Patient:
-    return Patient.objects.select_for_update().get(pk=patient_id)
+    """Lock the patient's number (what the limits are counted under) and return the patient."""
+    patient = Patient.objects.select_related("contact").get(pk=patient_id)
+    Contact.objects.select_for_update().filter(pk=patient.contact_id).values_list("pk").get()
+    return patient
 
 
-def patient_get_or_create(*, phone: str, name: str, email: str = "", changes: dict | None = None) -> Patient:
+def person_name(raw: str) -> str:
+    """A name as a person is told apart by under their number: spaces collapsed (case is kept, and ignored)."""
+    return " ".join(raw.split())
+
+
+def the_person(*, phone: str, name: str):
+    """The patient (at most one) of this name under this number (in E.164): how a person is told apart."""
+    return Patient.objects.filter(contact__phone=phone, erased_at__isnull=True, name__iexact=person_name(name))
+
+
+def contact_get_or_create(*, phone: str, changes: dict | None = None) -> Contact:
     """
-    Return the patient with this phone number (any spelling), creating them if new, and
-    hold their row locked until the transaction ends: what is counted per person (the
-    online limit) is then counted by one request at a time, whoever is booking. `changes`
-    (Patient fields, such as their opt-in) are written in the same statement.
+    Return the contact of this phone number (in E.164), creating it if new, and hold its row
+    locked until the transaction ends. `changes` (Contact fields, such as its opt-in) are
+    written in the same statement.
     """
-    e164 = normalize_phone(phone)
     changes = dict(changes or {})
-    patient = Patient.objects.select_for_update().filter(phone=e164).first()
-    if patient is None:
+    contact = Contact.objects.select_for_update().filter(phone=phone).first()
+    if contact is None:
         # One statement and no savepoint: a racing request that has just added the same
         # number makes this an update of its row (to the same phone), not an error. The
         # upsert leaves the row locked too (PostgreSQL locks the row it inserts or updates).
-        patient = Patient(phone=e164, name=name.strip(), email=email, **changes)
-        Patient.objects.bulk_create(
-            [patient], update_conflicts=True, unique_fields=["phone"], update_fields=["phone", *changes]
+        contact = Contact(phone=phone, **changes)
+        Contact.objects.bulk_create(
+            [contact], update_conflicts=True, unique_fields=["phone"], update_fields=["phone", *changes]
         )
-        return patient
-    if email and not patient.email:
-        changes["email"] = email
+        return contact
     if changes:
         for field, value in changes.items():
+            setattr(contact, field, value)
+        Contact.objects.filter(pk=contact.pk).update(**changes)
+    return contact
+
+
+def patient_get_or_create(
+    *, phone: str, name: str, email: str = "", relation: str = "", changes: dict | None = None
+) -> Patient:
+    """
+    Return the person of this name under this phone number (any spelling of either), creating
+    the number and the person if new, with the number's row locked until the transaction ends:
+    what is counted per person and per number (the online limits) is then counted by one
+    request at a time, whoever is booking. `changes` are the number's (its opt-in); `relation`
+    is who the person is to the number, kept once said.
+    """
+    e164 = normalize_phone(phone)
+    contact = contact_get_or_create(phone=e164, changes=changes)
+    # Under the number's lock: nobody else adds a person to it meanwhile. Looked up even for a number
+    # just added: the upsert may have met a racing request's row, and its people, once that committed.
+    patient = the_person(phone=e164, name=name).first()
+    if patient is None:
+        return Patient.objects.create(contact=contact, name=person_name(name), email=email, relation=relation)
+    patient.contact = contact
+    update = {}
+    if email and not patient.email:
+        update["email"] = email
+    if relation and not patient.relation:
+        update["relation"] = relation
+    if update:
+        for field, value in update.items():
             setattr(patient, field, value)
-        Patient.objects.filter(pk=patient.pk).update(**changes)
+        Patient.objects.filter(pk=patient.pk).update(**update)
     return patient

@@ -4,7 +4,10 @@ A patient's rights over their data, and how long it is kept.
 - `patient_export`: everything held about one patient, as JSON-ready data.
 - `patient_erase`: anonymise a patient, their bookings and every earlier version
   of those bookings. No booking is deleted: times, clinics, therapists, session
-  types and statuses stay, so the clinic's counts stay right.
+  types and statuses stay, so the clinic's counts stay right. The phone number
+  goes too once nobody else books with it.
+- `contact_export`, `contact_erase`: the same for a phone number and everyone it
+  books for (a household's shared phone).
 - `retention_apply`: what the daily job does (settings ASPIRE_RETAIN_*).
 
 Staff exports and erasures are recorded in the admin's log (who, when, what),
@@ -28,10 +31,18 @@ from simple_history.utils import bulk_update_with_history
 
 from bookings.booking import screening
 from bookings.booking.services import new_manage_token
-from bookings.models import Booking, BookingStatus, HandledInbound, Patient, RateLimitCounter, SafetyScreening
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    Contact,
+    HandledInbound,
+    Patient,
+    RateLimitCounter,
+    SafetyScreening,
+)
 
 EXPORT_FORMAT = "aspire-patient-data"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the phone number and how it is reached are the contact's, apart from the person
 
 # What an erased name reads; phone, email and notes become empty.
 ERASED_NAME = "Erased"
@@ -86,7 +97,7 @@ def _export_patient(patient: Patient) -> dict[str, Any]:
     return {
         "id": patient.pk,
         "name": patient.name,
-        "phone": _phone(patient.phone),
+        "relation": patient.relation,
         "email": patient.email,
         "notes": patient.notes,
         "first_seen_at": _when(patient.created_at),
@@ -101,6 +112,18 @@ def _export_bookings(patient: Patient) -> list[dict[str, Any]]:
 
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _export_contact(contact: Contact) -> dict[str, Any]:
+    """A phone number and how it asked to be reached (not the others it books for)."""
+    return {
+        "phone": _phone(contact.phone),
+        "reach_by": contact.contact_channel,
+        "agreed_to_messages_at": _when(contact.contact_opt_in_at),
+        "agreed_where": contact.contact_opt_in_source,
+        "stopped_messages_at": _when(contact.messages_stopped_at),
+        "first_seen_at": _when(contact.created_at),
+    }
 
 
 def _export_booking_history(patient: Patient) -> list[dict[str, Any]]:
@@ -130,9 +153,9 @@ def _phone_counters(phone_e164: str):
 
 
 def _export_rate_limit_counters(patient: Patient) -> list[dict[str, Any]]:
-    if not patient.phone:
+    if not patient.contact.phone:
         return []
-    counters = _phone_counters(patient.phone.as_e164).order_by("key")
+    counters = _phone_counters(patient.contact.phone.as_e164).order_by("key")
     return [{"key": c.key, "count": c.count, "expires_at": _when(c.expires_at)} for c in counters]
 
 
@@ -148,6 +171,7 @@ def _export_safety_screenings(patient: Patient) -> list[dict[str, Any]]:
             "talk_before_needling": row.needs_talk,
             "consent_version": row.consent_version,
             "consented_at": _when(row.consented_at),
+            "consent_given_by_guardian": row.guardian_name,
         }
         for row in rows
     ]
@@ -157,6 +181,7 @@ def _export_safety_screenings(patient: Patient) -> list[dict[str, Any]]:
 # to them) is one more function here.
 EXPORT_SECTIONS: dict[str, Callable[[Patient], Any]] = {
     "patient": _export_patient,
+    "phone_number": lambda patient: _export_contact(patient.contact),
     "bookings": _export_bookings,
     "booking_history": _export_booking_history,
     "rate_limit_counters": _export_rate_limit_counters,
@@ -179,9 +204,30 @@ def patient_export(*, patient: Patient, by: AbstractBaseUser | None, now: dt.dat
     return data
 
 
-def export_filename(patient: Patient, *, now: dt.datetime | None = None) -> str:
-    """Name the file by the patient's number and the date: never by name or phone."""
-    return f"patient-{patient.pk}-{timezone.localtime(now or timezone.now()):%Y-%m-%d}.json"
+def contact_export(*, contact: Contact, by: AbstractBaseUser | None, now: dt.datetime | None = None) -> dict:
+    """
+    Return everything held about a phone number and each person it books for (each as
+    patient_export gives it), ready for json.dumps. With `by`, record the export.
+    """
+    now = now or timezone.now()
+    people = contact.people.select_related("contact").order_by("pk")
+    data = {
+        "export": {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "created_at": _when(now)},
+        "phone_number": {"id": contact.pk, **_export_contact(contact)},
+        "people": [
+            {name: section(person) for name, section in EXPORT_SECTIONS.items() if name != "phone_number"}
+            for person in people
+        ],
+    }
+    if by is not None:
+        _record_contact(contact_id=contact.pk, by=by, message="Exported personal data (JSON file).")
+    return data
+
+
+def export_filename(record: Patient | Contact, *, now: dt.datetime | None = None) -> str:
+    """Name the file by the record's number and the date: never by name or phone."""
+    kind = "patient" if isinstance(record, Patient) else "phone-number"
+    return f"{kind}-{record.pk}-{timezone.localtime(now or timezone.now()):%Y-%m-%d}.json"
 
 
 # Erase -------------------------------------------------------------------
@@ -194,6 +240,7 @@ class Erasure:
     bookings: int  # bookings whose personal data was erased by this call
     history_rows: int  # earlier versions of those bookings
     rate_limit_counters: int
+    number_erased: bool  # nobody else books with the number: it went too
 
 
 def upcoming_bookings(*, patient: Patient, now: dt.datetime | None = None):
@@ -269,36 +316,53 @@ def _record(*, patient_id: int, by: AbstractBaseUser, message: str) -> None:
     )
 
 
+def _record_contact(*, contact_id: int, by: AbstractBaseUser, message: str) -> None:
+    LogEntry.objects.create(
+        user_id=by.pk,
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact_id),
+        object_repr=f"Phone number #{contact_id}",
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
 @transaction.atomic
 def patient_erase(*, patient: Patient, by: AbstractBaseUser | None, now: dt.datetime | None = None) -> Erasure:
     """
-    Anonymise `patient`: their name, phone, email and notes, those of each of their
-    bookings and of every earlier version of those bookings, their admin log titles,
-    and the rate-limit counters naming their phone. Keep every booking and its
-    status. Refuse (ErasureRefused) while a booking is still to come. Safe to call
-    twice. With `by`, record the erase in the admin's log.
+    Anonymise `patient`: their name, email and notes, those of each of their bookings
+    (the phone they were booked with too) and of every earlier version of those bookings,
+    their admin log titles. Once nobody else books with their number, erase the number
+    as well, with the rate-limit counters naming it. Keep every booking and its status.
+    Refuse (ErasureRefused) while a booking is still to come. Safe to call twice. With
+    `by`, record the erase in the admin's log.
     """
     now = now or timezone.now()
+    contact = Contact.objects.select_for_update().get(pk=patient.contact_id)  # the household's lock
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     refusal = _refusal(patient, now)
     if refusal:
         raise ErasureRefused(refusal)
-    counters = _phone_counters(patient.phone.as_e164).delete()[0] if patient.phone else 0
     erased_at = patient.erased_at or now
-    Patient.objects.filter(pk=patient.pk).update(name=ERASED_NAME, phone=None, email="", notes="", erased_at=erased_at)
+    Patient.objects.filter(pk=patient.pk).update(name=ERASED_NAME, email="", notes="", erased_at=erased_at)
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Patient), object_id=str(patient.pk)).update(
         object_repr=f"Patient #{patient.pk}"
     )
     n_bookings, history_rows = _anonymise_bookings(
         Booking.objects.filter(patient=patient), by=by, reason="Personal data erased", now=now
     )
+    counters, number_erased = 0, False
+    if contact.phone and not contact.people.filter(erased_at__isnull=True).exists():
+        counters = _phone_counters(contact.phone.as_e164).delete()[0]
+        Contact.objects.filter(pk=contact.pk).update(phone=None, erased_at=now)
+        number_erased = True
     if by is not None:
         _record(
             patient_id=patient.pk,
             by=by,
             message=(
                 f"Erased personal data: {n_bookings} booking(s) and {history_rows} earlier version(s) of them; "
-                "the bookings are kept."
+                f"the bookings are kept.{' The phone number was erased too.' if number_erased else ''}"
             ),
         )
     return Erasure(
@@ -307,7 +371,40 @@ def patient_erase(*, patient: Patient, by: AbstractBaseUser | None, now: dt.date
         bookings=n_bookings,
         history_rows=history_rows,
         rate_limit_counters=counters,
+        number_erased=number_erased,
     )
+
+
+def contact_erase_refusal(*, contact: Contact, now: dt.datetime | None = None) -> str | None:
+    """Return why the number can't be erased now (someone it books for has a session to come), or None."""
+    now = now or timezone.now()
+    refusals = [_refusal(person, now) for person in contact.people.filter(erased_at__isnull=True).order_by("pk")]
+    return " ".join(r for r in refusals if r) or None
+
+
+@transaction.atomic
+def contact_erase(*, contact: Contact, by: AbstractBaseUser | None, now: dt.datetime | None = None) -> list[Erasure]:
+    """
+    Erase a phone number and everyone it books for (each as patient_erase does), all or
+    nothing: refused while anyone of them has a session to come. With `by`, recorded.
+    """
+    now = now or timezone.now()
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    refusal = contact_erase_refusal(contact=contact, now=now)
+    if refusal:
+        raise ErasureRefused(refusal)
+    erasures = [
+        patient_erase(patient=person, by=by, now=now)
+        for person in contact.people.filter(erased_at__isnull=True).order_by("pk")
+    ]
+    if contact.phone:  # a number nobody booked with, or whose people were all erased before
+        _phone_counters(contact.phone.as_e164).delete()
+        Contact.objects.filter(pk=contact.pk).update(phone=None, erased_at=now)
+    if by is not None:
+        _record_contact(
+            contact_id=contact.pk, by=by, message=f"Erased the number and the personal data of {len(erasures)} people."
+        )
+    return erasures
 
 
 # Retention ---------------------------------------------------------------

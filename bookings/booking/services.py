@@ -23,6 +23,7 @@ from bookings.booking.patients import (
     lock_patient,
     opt_in,
     patient_get_or_create,
+    person_name,
 )
 from bookings.errors import BookingError, InvalidTransition, SlotUnavailable, TooLateToChange
 from bookings.messaging import events
@@ -128,6 +129,8 @@ def book_online(
     contact_channel: str = "",
     language: str = settings.LANGUAGE_CODE,
     screening_answers: dict[str, bool] | None = None,
+    relation: str = "",
+    guardian_name: str = "",
     now: dt.datetime | None = None,
 ) -> Booking:
     """
@@ -141,11 +144,15 @@ def book_online(
     to anyone's booking.
 
     `screening_answers` (the online form's safety questions, {} if left blank) are kept
-    with the consent version agreed to, and whether this is the number's first visit.
+    with the consent version agreed to, and whether this is the person's first visit. The
+    person is `name` under the number `phone` (one phone may book for a household);
+    `relation` says who they are to it, and for a child `guardian_name` who answered and
+    agreed for them.
     """
     booking, made = _book(
         slot_id=slot_id, channel=Channel.ONLINE, now=now or timezone.now(), form_key=form_key,
-        contact_channel=contact_channel, screening_answers=screening_answers,
+        contact_channel=contact_channel, screening_answers=screening_answers, relation=relation,
+        guardian_name=guardian_name,
         session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
         source=BookingSource.ONLINE, language=language,
     )  # fmt: skip
@@ -222,6 +229,8 @@ def _book(
     form_key: str = "",
     contact_channel: str = "",
     screening_answers: dict[str, bool] | None = None,
+    relation: str = "",
+    guardian_name: str = "",
     change_reason: str | None = None,
     **fields,
 ) -> tuple[Booking, bool]:
@@ -239,9 +248,11 @@ def _book(
             if mine.form_key == form_key:
                 return mine, False
     check_slot_free(slot, now=now, channel=channel, active_bookings=active)
-    # The opt-in is written with the patient's row, in one statement; a refusal below rolls both back.
+    # The opt-in is written with the number's row, in one statement; a refusal below rolls both back.
     agreed = opt_in(channel=contact_channel, source=fields["source"], now=now) if contact_channel else None
-    patient = patient_get_or_create(phone=e164, name=fields["name"], email=fields.get("email", ""), changes=agreed)
+    patient = patient_get_or_create(
+        phone=e164, name=fields["name"], email=fields.get("email", ""), relation=relation, changes=agreed
+    )
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=channel == Channel.ONLINE)
     booking = Booking(
         reference=new_reference(),
@@ -249,8 +260,8 @@ def _book(
         form_key=form_key,
         slot=slot,
         patient=patient,
-        phone=patient.phone,
-        **{**fields, "name": fields["name"].strip()},
+        phone=patient.contact.phone,
+        **{**fields, "name": person_name(fields["name"])},
     )
     booking._change_reason = change_reason  # django-simple-history's reason for this first entry
     try:
@@ -269,6 +280,7 @@ def _book(
             needs_talk=screening.needs_talk(screening_answers),
             consent_version=screening.CONSENT_VERSION,
             consented_at=now,
+            guardian_name=person_name(guardian_name),
         )
     return booking, True
 

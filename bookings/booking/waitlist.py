@@ -95,9 +95,10 @@ def waitlist_join(
         )
     patient = patients.patient_get_or_create(phone=phone, name=name, email=email)  # locked: counted one at a time
     patients.check_patient_may_book_online(patient=patient, clinic=clinic, now=now)
-    waiting = WaitlistEntry.objects.waiting(today=today).filter(patient=patient)
+    # What a number waits for is counted for everyone it books for: one phone, one count.
+    waiting = WaitlistEntry.objects.waiting(today=today).filter(patient__contact_id=patient.contact_id)
     same = waiting.filter(
-        clinic=clinic, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
+        patient=patient, clinic=clinic, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
         physiotherapist=physiotherapist, gender=gender,
     ).first()  # fmt: skip
     if same is not None:
@@ -108,7 +109,7 @@ def waitlist_join(
             % {"count": MAX_WAITING_PER_PHONE, "phone": settings.ASPIRE_PHONE_DISPLAY}
         )
     entry = WaitlistEntry.objects.create(
-        clinic=clinic, patient=patient, name=name.strip(), phone=patient.phone, email=email,
+        clinic=clinic, patient=patient, name=patient.name, phone=patient.contact.phone, email=email,
         session_type=session_type, first_day=first_day, last_day=last_day, part_of_day=part_of_day,
         physiotherapist=physiotherapist, gender="" if physiotherapist else gender, language=_language(language),
     )  # fmt: skip

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings import photos
 from bookings.booking.patients import clean_person_name
+from bookings.desk import selectors
 from bookings.desk.staff import set_full_name
 from bookings.desk.widgets import TamperProofAutocompleteSelect
 from bookings.models import (
@@ -111,10 +112,14 @@ class DeskBookingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "phone" in cleaned and not cleaned.get("name") and "name" not in self.errors:
-            known = self.patients.filter(phone=cleaned["phone"]).values_list("name", flat=True).first()
-            if not known:
+            known = selectors.household_names(self.patients, cleaned["phone"])
+            if len(known) == 1:
+                cleaned["name"] = known[0]
+            elif known:  # a family's phone: which of them is coming is the desk's to ask
+                error = f"This number books for {len(known)} people ({', '.join(known)}): enter who is coming."
+                self.add_error("name", ValidationError(error, code="which_person"))
+            else:
                 self.add_error("name", ValidationError("Enter the patient's name.", code="required"))
-            cleaned["name"] = known or ""
         return cleaned
 
 

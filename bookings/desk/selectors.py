@@ -135,6 +135,12 @@ def patients_for(user) -> QuerySet[Patient]:
     return Patient.objects.filter(pk__in=bookings_for(user).values("patient_id"))
 
 
+def household_names(patients, phone: str) -> list[str]:
+    """The names of the people (of `patients`, those the desk may see) the number books for, at most 10."""
+    people = patients.filter(contact__phone=phone, erased_at__isnull=True).order_by("name")
+    return list(people.values_list("name", flat=True)[:10])
+
+
 def physiotherapists_for(user) -> QuerySet[Physiotherapist]:
     """Return the therapists `user` may see and enter leave for: those who work at one of their clinics."""
     if sees_all_clinics(user):

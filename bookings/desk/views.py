@@ -220,8 +220,9 @@ def course_add(request):
                 day = timezone.localtime(data["slot"].starts_at).date()
                 return HttpResponseRedirect(schedule_url(data["slot"].clinic_id, day))
         plan = courses.course_plan(
-            first_slot=data["slot"], sessions=data["sessions"], every_days=data["every_days"], phone=data["phone"]
-        )
+            first_slot=data["slot"], sessions=data["sessions"], every_days=data["every_days"], phone=data["phone"],
+            name=data["name"],
+        )  # fmt: skip
     context = {
         **admin.site.each_context(request),
         "title": "Book a course of sessions",
@@ -264,10 +265,13 @@ def booking_move(request, booking_id: int):
 @require_safe
 @permission_required("bookings.view_patient", raise_exception=True)
 def patient_lookup(request):
-    """The name the desk knows for a phone number (any spelling), to fill in the booking form."""
+    """
+    The names the desk knows for a phone number (any spelling), to fill in the booking form:
+    `name` when the number books for one person, `names` for each of a household's.
+    """
     e164 = try_normalize_phone(request.GET.get("phone", "")[:32])
-    patient = selectors.patients_for(request.user).filter(phone=e164).only("name").first() if e164 else None
-    return JsonResponse({"name": patient.name if patient else ""})
+    names = selectors.household_names(selectors.patients_for(request.user), e164) if e164 else []
+    return JsonResponse({"name": names[0] if len(names) == 1 else "", "names": names})
 
 
 @permission_required("bookings.view_booking", raise_exception=True)

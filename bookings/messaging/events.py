@@ -46,8 +46,9 @@ def _to_patient(booking: Booking, kind: str, *, text: bool = True, **extra) -> N
     if given; with `text` False, the email only.
     """
     params = _params(booking, language=booking.language, **extra)
-    if text and booking.phone and booking.patient.messages_stopped_at is None:  # no number once erased, or after STOP
-        wants_whatsapp = booking.patient.contact_channel != MessageChannel.SMS
+    contact = booking.patient.contact
+    if text and booking.phone and contact.messages_stopped_at is None:  # no number once erased, or after STOP
+        wants_whatsapp = contact.contact_channel != MessageChannel.SMS
         channel = MessageChannel.WHATSAPP if wants_whatsapp and channels.whatsapp_configured() else MessageChannel.SMS
         outbox.queue(booking=booking, audience=MessageAudience.PATIENT, channel=channel,
                      recipient=booking.phone.as_e164, kind=kind, params=params)  # fmt: skip

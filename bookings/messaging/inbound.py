@@ -19,12 +19,12 @@ from bookings.messaging.outbox import fall_back_to_text, queue
 from bookings.messaging.rendering import message_language
 from bookings.models import (
     Booking,
+    Contact,
     HandledInbound,
     Message,
     MessageAudience,
     MessageChannel,
     MessageStatus,
-    Patient,
 )
 
 logger = logging.getLogger(__name__)
@@ -141,17 +141,17 @@ def handle_inbound(events: list[InboundEvent]) -> None:
         if not first_handling(event):
             continue
         if event.opted_out_by_provider or is_opt_out(event.text):
-            Patient.objects.filter(phone=event.from_e164, messages_stopped_at__isnull=True).update(
+            Contact.objects.filter(phone=event.from_e164, messages_stopped_at__isnull=True).update(
                 messages_stopped_at=event.at
             )
             if not event.opted_out_by_provider:  # else the provider has answered, and would refuse ours
-                latest = Booking.objects.filter(patient__phone=event.from_e164).order_by("-created_at").first()
+                latest = Booking.objects.filter(patient__contact__phone=event.from_e164).order_by("-created_at").first()
                 _answer(event, "stop_ack", latest, stop_text)
             continue
         if not event.button_payload:
             continue
         action, reference = whatsapp_templates.parse_button_payload(event.button_payload)
-        booking = Booking.objects.filter(reference=reference, patient__phone=event.from_e164).first()
+        booking = Booking.objects.filter(reference=reference, patient__contact__phone=event.from_e164).first()
         if booking is None:
             continue
         if action == "confirm" and booking.patient_confirmed_at is None:

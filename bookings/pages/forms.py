@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from bookings.booking import screening
 from bookings.booking.patients import clean_person_name
-from bookings.models import Gender, PartOfDay, Physiotherapist, SessionType
+from bookings.models import Gender, PartOfDay, Physiotherapist, Relation, SessionType
 from bookings.phones import InvalidPhone, normalize_mobile
 
 
@@ -92,9 +92,34 @@ NOTES_HELP = {
 
 
 class PatientBookingForm(PatientForm):
-    """What a patient tells us when booking online."""
+    """What a patient tells us when booking online (for themselves, or for someone who shares their phone)."""
 
     phone_help = _("We send your confirmation and a reminder here. For example 0309-5885076.")
+
+    for_whom = forms.ChoiceField(
+        label=_("Who is the session for?"),
+        choices=[
+            (Relation.SELF, _("Me")),
+            (Relation.CHILD, _("My child (under 18)")),
+            (Relation.OTHER, _("Someone else, such as a parent")),
+        ],
+        initial=Relation.SELF,
+        required=False,  # the form comes with "Me" chosen; a post without the field means the same
+        widget=forms.RadioSelect,
+        help_text=_("One phone can book for the family: each person has their own bookings and answers."),
+    )
+    name = forms.CharField(
+        label=_("Name of the person coming"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter the name of the person coming.")},
+    )
+    guardian_name = forms.CharField(
+        label=_("Your name, as their parent or guardian (for a child)"),
+        required=False,
+        max_length=120,
+        help_text=_("For someone under 18, a parent or guardian answers the questions and agrees for them."),
+    )
 
     email = forms.EmailField(
         label=_("Email (optional)"),
@@ -161,6 +186,14 @@ class PatientBookingForm(PatientForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("for_whom") == Relation.CHILD:
+            if not cleaned.get("guardian_name") and "guardian_name" not in self.errors:
+                self.add_error(
+                    "guardian_name",
+                    ValidationError(_("Enter your name, as the child's parent or guardian."), code="guardian"),
+                )
+        else:
+            cleaned["guardian_name"] = ""  # only a child's booking is agreed to by someone else
         answered = [key for key in screening.KEYS if cleaned.get(f"screen_{key}") is not None]
         if answered and len(answered) < len(screening.KEYS):
             for key in screening.KEYS:
@@ -178,6 +211,13 @@ class PatientBookingForm(PatientForm):
 
     def clean_contact_channel(self):
         return self.cleaned_data["contact_channel"] or "whatsapp"
+
+    def clean_for_whom(self):
+        return self.cleaned_data["for_whom"] or Relation.SELF
+
+    def clean_guardian_name(self):
+        raw = self.cleaned_data["guardian_name"]
+        return clean_person_name(raw) if raw.strip() else ""
 
     def clean_notes(self):
         notes = self.cleaned_data["notes"]

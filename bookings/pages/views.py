@@ -294,6 +294,8 @@ def book_slot(request, slot_id):
                     contact_channel=form.cleaned_data["contact_channel"],
                     language=get_language(),  # the page's: the patient's messages will be in it
                     screening_answers=form.screening_answers(),
+                    relation=form.cleaned_data["for_whom"],
+                    guardian_name=form.cleaned_data["guardian_name"],
                 )
             except errors.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))

@@ -325,7 +325,7 @@ def test_receptionist_books_a_free_slot_for_a_caller(reception_client, reception
     assert response.status_code == 302
     booking = Booking.objects.get()
     assert booking.slot == slot and booking.source == "phone" and booking.created_by == receptionist
-    assert booking.patient.phone == "+923095885076"
+    assert booking.patient.contact.phone == "+923095885076"
     assert booking.history.get().history_user == receptionist
 
 
@@ -366,8 +366,11 @@ def test_bad_phone_is_a_form_error(reception_client, session_type):
 def test_a_returning_patients_name_fills_in_from_their_phone(reception_client, session_type):
     PatientFactory(name="Sana Ahmed", phone="+923095885076")
     lookup = reception_client.get(reverse("bookings_patient_lookup"), {"phone": "0309 5885076"})
-    assert lookup.json() == {"name": "Sana Ahmed"}
-    assert reception_client.get(reverse("bookings_patient_lookup"), {"phone": "0300 0000000"}).json() == {"name": ""}
+    assert lookup.json() == {"name": "Sana Ahmed", "names": ["Sana Ahmed"]}
+    assert reception_client.get(reverse("bookings_patient_lookup"), {"phone": "0300 0000000"}).json() == {
+        "name": "",
+        "names": [],
+    }
     # Without JavaScript, a blank name is filled in by the server.
     reception_client.post(ADD, add_form_data(SlotFactory(), session_type, name=""))
     assert Booking.objects.get().name == "Sana Ahmed"

@@ -253,7 +253,7 @@ def test_booking_redirects_to_the_manage_page_and_tells_everyone(client, slot, s
     response = client.post(book_url(slot), form_data(session_type))
     booking = Booking.objects.get()
     assert response.status_code == 302 and response["Location"] == booking.get_absolute_url()
-    assert booking.source == "online" and booking.consent and booking.patient.phone.as_e164 == "+923123344556"
+    assert booking.source == "online" and booking.consent and booking.patient.contact.phone.as_e164 == "+923123344556"
     patient_mail, reception_mail = sorted(mail.outbox, key=lambda m: m.to[0])
     assert patient_mail.to == ["ayesha@example.com"]
     assert booking.reference in patient_mail.body and booking.get_absolute_url() in patient_mail.body
@@ -281,7 +281,7 @@ def test_booking_without_email_still_sends_a_text(client, slot, session_type):
         ("phone", "042-111-111-111", "That is not a mobile number"),
         ("phone", "0309-5885076 ext. 12", "without an extension"),
         ("phone", "", "Enter your mobile number"),
-        ("name", "", "Enter your name"),
+        ("name", "", "Enter the name of the person coming"),
         ("name", "x" * 500, "at most 120 characters"),
         ("email", "not-an-email", "Enter a valid email address"),
         ("consent", "", "Please confirm you have read the safety information"),
@@ -436,7 +436,7 @@ def test_at_most_n_upcoming_bookings_per_phone(client, clinic, session_type, set
     assert [client.post(book_url(s), form_data(session_type)).status_code for s in slots[:2]] == [302, 302]
     response = client.post(book_url(slots[2]), form_data(session_type))
     assert response.status_code == 400
-    assert "One phone number can hold 2 upcoming sessions booked online" in response.content.decode()
+    assert "one phone number 2 for everyone it books for" in response.content.decode()
     assert "please call Aspire Wellness Clifton" in response.content.decode()
     # The number to call is one tap away (it was plain text in the message).
     call = r'<a class="btn btn-primary" href="tel:[^"]+">Call Aspire Wellness Clifton</a>'

@@ -67,15 +67,18 @@ def test_the_preview_shows_the_clashes_before_saving(daily, django_assert_max_nu
 
 def test_the_preview_shows_when_the_patient_is_busy(daily):
     other = SlotFactory(starts_at=daily[7].starts_at, ends_at=daily[7].ends_at)
-    BookingFactory(slot=other, patient__phone="+923001234567")
-    plan = courses.course_plan(first_slot=daily[0], sessions=3, every_days=7, phone="0300-1234567")
+    BookingFactory(slot=other, patient__phone="+923001234567", patient__name="Sana Ahmed")
+    plan = courses.course_plan(first_slot=daily[0], sessions=3, every_days=7, phone="0300-1234567", name="sana  ahmed")
     assert "already has a session" in plan[1].problem
+    # Her son on the same phone is free then: a household is not one person.
+    plan = courses.course_plan(first_slot=daily[0], sessions=3, every_days=7, phone="0300-1234567", name="Ali Ahmed")
+    assert plan[1].problem is None
 
 
 def test_an_ended_waitlist_hold_does_not_make_the_patient_busy(daily):
     other = SlotFactory(starts_at=daily[7].starts_at, ends_at=daily[7].ends_at)
     ended = timezone.now() - dt.timedelta(minutes=1)
-    BookingFactory(slot=other, patient__phone="+923001234567", status=BookingStatus.HELD, held_until=ended)
+    BookingFactory(slot=other, patient__contact__phone="+923001234567", status=BookingStatus.HELD, held_until=ended)
     plan = courses.course_plan(first_slot=daily[0], sessions=3, every_days=7, phone="0300-1234567")
     assert plan[1].problem is None
 

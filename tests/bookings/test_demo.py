@@ -50,7 +50,7 @@ def test_no_demo_patient_is_in_two_places_at_once(seeded):
     """The demo had one patient booked in two clinics at the same time."""
     sessions = defaultdict(list)
     for phone, starts_at, ends_at in Booking.objects.active().values_list(
-        "patient__phone", "slot__starts_at", "slot__ends_at"
+        "patient__contact__phone", "slot__starts_at", "slot__ends_at"
     ):
         sessions[str(phone)].append((starts_at, ends_at))
     assert len(sessions) > 50

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from bookings.booking import services
 from bookings.messaging import inbound, outbox
-from bookings.models import Booking, HandledInbound, Message, Patient
+from bookings.models import Booking, Contact, HandledInbound, Message
 from tests import standin as s
 from tests.factories import SessionTypeFactory, SlotFactory
 
@@ -195,7 +195,7 @@ def test_the_record_holds_no_number_and_retention_deletes_it_after_a_month(whats
     assert HandledInbound.objects.exists()
     summary = privacy.retention_apply(now=handled.handled_at + privacy.HANDLED_INBOUND_KEPT * 2)
     assert summary.handled_inbound == 1 and not HandledInbound.objects.exists()
-    assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+    assert Contact.objects.get(phone=PHONE).messages_stopped_at is not None
 
 
 # --- back by the road the patient used, in their language ------------------------------------------
@@ -265,7 +265,7 @@ def test_an_opt_out_twilio_handled_itself_is_recorded_and_not_answered_twice(wha
     # Twilio answers its own opt-out words (CANCEL among them) and refuses our SMS after (21610).
     book()
     post_twilio(client, sms("CANCEL", OptOutType="STOP"))
-    assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+    assert Contact.objects.get(phone=PHONE).messages_stopped_at is not None
     assert not answers("stop_ack")
 
 
@@ -282,7 +282,7 @@ def test_an_opt_out_twilio_handled_itself_is_recorded_and_not_answered_twice(wha
 def test_opt_out_words_in_english_urdu_and_roman_urdu_stop_messages(whatsapp, client, text):
     book()
     post_whatsapp(client, whatsapp_text(text))
-    assert Patient.objects.get(phone=PHONE).messages_stopped_at is not None
+    assert Contact.objects.get(phone=PHONE).messages_stopped_at is not None
 
 
 @pytest.mark.django_db
@@ -292,7 +292,7 @@ def test_opt_out_words_in_english_urdu_and_roman_urdu_stop_messages(whatsapp, cl
 def test_ordinary_words_do_not_stop_messages(whatsapp, client, text):
     book()
     post_whatsapp(client, whatsapp_text(text))
-    assert Patient.objects.get(phone=PHONE).messages_stopped_at is None
+    assert Contact.objects.get(phone=PHONE).messages_stopped_at is None
 
 
 def test_the_opt_out_words_are_matched_after_normalising_case_space_punctuation_and_letter_forms():

@@ -55,13 +55,13 @@ def book(client, clinic, phone=PHONE):
 
 def test_a_number_with_fewer_no_shows_than_the_limit_books_online(client, clinic, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 2
-    no_show(PatientFactory(phone=E164))
+    no_show(PatientFactory(name="Ayesha Karim", phone=E164))
     assert book(client, clinic).status_code == 302
 
 
 def test_after_n_no_shows_a_number_is_told_to_call_the_clinic(client, clinic, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 2
-    patient = PatientFactory(phone=E164)
+    patient = PatientFactory(name="Ayesha Karim", phone=E164)
     no_show(patient, days_ago=10)
     no_show(patient, days_ago=3)
     response = book(client, clinic)
@@ -74,7 +74,7 @@ def test_the_refusal_reads_exactly_as_the_upcoming_limit_does(client, clinic, se
     """No oracle: a stranger typing a number can't tell no-shows from a full diary."""
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
     settings.ASPIRE_MAX_ACTIVE_BOOKINGS_PER_PHONE = 1
-    no_show(PatientFactory(phone=E164))
+    no_show(PatientFactory(name="Ayesha Karim", phone=E164))
     by_no_shows = refusal(book(client, clinic))
     other = "0321-7654321"
     assert book(client, clinic, phone=other).status_code == 302
@@ -85,7 +85,7 @@ def test_the_refusal_reads_exactly_as_the_upcoming_limit_does(client, clinic, se
 
 def test_the_front_desk_can_still_book_a_number_with_no_shows(clinic, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
-    no_show(PatientFactory(phone=E164))
+    no_show(PatientFactory(name="Ayesha Karim", phone=E164))
     booking = services.book_at_desk(
         slot_id=SlotFactory(clinic=clinic).pk, session_type=SessionTypeFactory(), name="A", phone=E164, source="phone"
     )
@@ -94,7 +94,7 @@ def test_the_front_desk_can_still_book_a_number_with_no_shows(clinic, settings):
 
 def test_reception_sees_the_count_on_the_booking_and_the_patient(reception_client, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 2
-    patient = PatientFactory(phone=E164)
+    patient = PatientFactory(name="Ayesha Karim", phone=E164)
     no_show(patient, days_ago=10)
     booking = no_show(patient, days_ago=3)
     text = parse(reception_client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))).text
@@ -106,7 +106,7 @@ def test_reception_sees_the_count_on_the_booking_and_the_patient(reception_clien
 def test_reset_is_confirmed_recorded_and_lets_the_number_book_again(client, reception_client, receptionist, clinic,
                                                                      settings):  # fmt: skip
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 2
-    patient = PatientFactory(phone=E164)
+    patient = PatientFactory(name="Ayesha Karim", phone=E164)
     no_show(patient, days_ago=10)
     no_show(patient, days_ago=3)
     url = reverse("admin:bookings_patient_reset_no_shows", args=[patient.pk])
@@ -128,7 +128,7 @@ def test_reset_is_confirmed_recorded_and_lets_the_number_book_again(client, rece
 
 def test_no_shows_after_a_reset_count_again(clinic, settings):
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
-    patient = PatientFactory(phone=E164)
+    patient = PatientFactory(name="Ayesha Karim", phone=E164)
     no_show(patient, days_ago=10)
     Patient.objects.filter(pk=patient.pk).update(no_shows_forgiven_at=timezone.now() - dt.timedelta(days=5))
     patient.refresh_from_db()

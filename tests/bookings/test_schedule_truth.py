@@ -331,7 +331,7 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
     from tests.factories import SessionTypeFactory
 
     session_type = SessionTypeFactory()
-    patient = PatientFactory(phone="+923001112223")
+    patient = PatientFactory(phone="+923001112223", name="Sana")
     first, second = overlapping_slots()
     check = patients.check_patient_can_book
 
@@ -347,7 +347,7 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
     def book(slot):
         return lambda: (
             services.book_online(
-                slot_id=slot.pk, session_type=session_type, name="Sana", phone=str(patient.phone)
+                slot_id=slot.pk, session_type=session_type, name="Sana", phone=str(patient.contact.phone)
             ).reference
         )
 

@@ -86,8 +86,8 @@ def test_half_answered_questions_are_a_clear_error_and_nothing_is_written(client
     assert not Booking.objects.exists() and not SafetyScreening.objects.exists()
 
 
-def test_first_visit_is_no_attended_session_for_the_number_before(client, clinic, slot, session_type):
-    patient = PatientFactory(phone=E164)
+def test_first_visit_is_no_attended_session_for_the_person_before(client, clinic, slot, session_type):
+    patient = PatientFactory(name="Ayesha Karim", phone=E164)
     BookingFactory(patient=patient, status=BookingStatus.CANCELLED)
     BookingFactory(patient=patient, status=BookingStatus.NO_SHOW, slot=SlotFactory(clinic=clinic))
     book(client, slot, session_type)
@@ -168,4 +168,4 @@ def test_the_error_summary_names_the_consent_and_the_safety_questions_shortly(cl
     summary = html.split('id="form-errors"')[1].split("</ul>")[0]
     assert summary.count("<li>") == 3, summary  # the name, the consent, the safety questions
     assert ">Consent</a>" in summary and ">Safety questions</a>: Please answer every question" in summary
-    assert "Enter your name." in summary
+    assert "Enter the name of the person coming." in summary

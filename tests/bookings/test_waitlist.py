@@ -308,9 +308,9 @@ def test_a_number_that_cant_book_online_cant_join_or_be_offered_a_time(full_day,
     """A hold it could never claim would keep the time from everyone else for 15 minutes, again and again."""
     slot, booking, first, _ = full_day
     settings.ASPIRE_NO_SHOWS_BEFORE_CALL = 1
-    BookingFactory(patient=first.patient, phone=first.patient.phone, status=BookingStatus.NO_SHOW)
+    BookingFactory(patient=first.patient, phone=first.patient.contact.phone, status=BookingStatus.NO_SHOW)
     with pytest.raises(errors.TooManyBookings):
-        _join(SlotFactory(clinic=slot.clinic), "03001112233")
+        _join(SlotFactory(clinic=slot.clinic), "03001112233", "Amna First")
     services.booking_cancel(booking=booking, reason="patient_asked")
     waitlist.waitlist_run()
     assert not first.offers.exists()  # skipped: the next patient waiting gets the time

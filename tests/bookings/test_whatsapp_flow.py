@@ -184,7 +184,7 @@ def test_the_patient_chooses_how_to_be_reached_and_the_opt_in_is_kept(whatsapp, 
     assert client.post(reverse("bookings:book_slot", args=[slot.pk]), data).status_code == 302
     booking = Booking.objects.get()
     patient = booking.patient
-    assert patient.contact_channel == "sms" and patient.contact_opt_in_source == "online"
-    assert patient.contact_opt_in_at is not None
+    assert patient.contact.contact_channel == "sms" and patient.contact.contact_opt_in_source == "online"
+    assert patient.contact.contact_opt_in_at is not None
     # WhatsApp is set up, but the patient asked for text messages.
     assert Message.objects.get(booking=booking, audience="patient").channel == "sms"

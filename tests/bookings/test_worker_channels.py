@@ -63,7 +63,9 @@ def test_a_silent_mail_server_holds_back_no_whatsapp_or_text_message(settings, p
     # 12 on WhatsApp, the first 3 with an email too (queued between their WhatsApp messages, as a
     # booking writes them), then 6 who asked for text messages.
     for i in range(18):
-        patient = PatientFactory(phone=f"+92303{5550000 + i}", contact_channel="sms" if i >= 12 else "whatsapp")
+        patient = PatientFactory(
+            phone=f"+92303{5550000 + i}", contact__contact_channel="sms" if i >= 12 else "whatsapp"
+        )
         booking = BookingFactory(
             slot=SlotFactory(starts_at=tomorrow + dt.timedelta(minutes=30 * i)),
             patient=patient,
@@ -72,7 +74,7 @@ def test_a_silent_mail_server_holds_back_no_whatsapp_or_text_message(settings, p
         )
         events.booking_confirmed(booking=booking)
         if i % 3 == 2 and i < 12:
-            providers.fail(patient.phone.as_e164, SERVER_ERROR)  # Graph answers 500 for 4 of them
+            providers.fail(patient.contact.phone.as_e164, SERVER_ERROR)  # Graph answers 500 for 4 of them
     whatsapp = Message.objects.filter(channel="whatsapp")
     emails = Message.objects.filter(channel="email")
     texts = Message.objects.filter(channel="sms")

@@ -53,7 +53,11 @@ def test_receptionist_books_a_caller_and_marks_a_patient_attended(live_server, d
     page.click("input[type=submit][value=Book]")
     assert "Booked Ali Raza" in page.inner_text("ul.messagelist")
     booking = Booking.objects.get(slot=free)
-    assert booking.name == "Ali Raza" and booking.source == "phone" and booking.patient.phone.as_e164 == "+923214455667"
+    assert (
+        booking.name == "Ali Raza"
+        and booking.source == "phone"
+        and booking.patient.contact.phone.as_e164 == "+923214455667"
+    )
     # Back on that day's schedule, with the new booking in the grid.
     assert "Ali Raza" in page.inner_text(".schedule-grid")
 

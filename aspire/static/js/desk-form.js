@@ -1,5 +1,7 @@
-// The desk's booking form: a returning patient's name fills in from their phone number.
-// Without JavaScript the form still works: a blank name is filled in by the server.
+// The desk's booking form: a returning patient's name fills in from their phone number; a
+// family's phone offers each of its people's names to pick from (a datalist on the name).
+// Without JavaScript the form still works: a blank name is filled in by the server, or the
+// form says whose names the number books for.
 document.addEventListener("DOMContentLoaded", () => {
   const phone = document.querySelector("input[data-patient-lookup]");
   const name = document.getElementById("id_name");
@@ -12,5 +14,13 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!response.ok) return;
     const data = await response.json();
     if (data.name && !name.value.trim()) name.value = data.name;
+    let list = document.getElementById("household-names");
+    if (!list) {
+      list = document.createElement("datalist");
+      list.id = "household-names";
+      name.after(list);
+      name.setAttribute("list", list.id);
+    }
+    list.replaceChildren(...(data.names || []).map((known) => new Option(known)));
   });
 });

@@ -45,6 +45,13 @@ from bookings.models import (
 from bookings.timeutils import desk_day, local_today
 
 
+def _int_or_none(object_id: str) -> int | None:
+    try:
+        return int(unquote(object_id))
+    except ValueError:
+        return None
+
+
 class BookingDayFilter(DayFilter):
     """The booking list opens on what is coming up; "All" is one click away."""
 
@@ -106,6 +113,41 @@ class BookingInline(BookingSlotColumnsMixin, admin.TabularInline):
         return f"{desk_day(start)}, {start:%H:%M}"
 
 
+def household_html(*, patient_id: int | None, visible) -> str:
+    """
+    The other people the patient's phone number books for (of the `visible` patients: what
+    this desk may see), each with their upcoming sessions: a family on one phone, told
+    apart by name. One query, from the patient's id alone.
+    """
+    if patient_id is None:
+        return ""
+    others = (
+        visible.filter(contact__people__pk=patient_id, erased_at__isnull=True)
+        .exclude(pk=patient_id)
+        .annotate(
+            upcoming=Count(
+                "bookings",
+                filter=Q(bookings__status=BookingStatus.CONFIRMED, bookings__slot__starts_at__gt=timezone.now()),
+            )
+        )
+        .order_by("name")
+    )
+    rows = format_html_join(
+        ", ",
+        '<a href="{}">{}</a>{} ({} upcoming)',
+        (
+            (
+                reverse("admin:bookings_patient_change", args=[other.pk]),
+                other.name,
+                f", {other.get_relation_display().lower()}" if other.relation else "",
+                other.upcoming,
+            )
+            for other in others
+        ),
+    )
+    return rows or "Nobody else books with this number."
+
+
 def no_shows_html(patient: Patient) -> str:
     """The no-shows counted against a patient booking online, whether they block it, and the reset link."""
     count = patients.patient_no_show_count(patient=patient)
@@ -120,9 +162,11 @@ def no_shows_html(patient: Patient) -> str:
 @admin.register(Patient)
 class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["name", "phone_display", "email", "booking_count", "sessions_attended", "created_at"]
+    list_select_related = ["contact"]
     search_fields = ["name", "email"]
-    readonly_fields = ["created_at", "no_shows"]
-    fields = ["name", "phone", "email", "notes", "no_shows", "created_at"]
+    phone_search_field = "contact__phone"
+    readonly_fields = ["phone_display", "relation", "created_at", "no_shows"]
+    fields = ["name", "phone_display", "relation", "email", "notes", "no_shows", "created_at"]
     inlines = [BookingInline]
 
     def get_queryset(self, request):
@@ -138,9 +182,9 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="phone", ordering="phone")
+    @admin.display(description="phone", ordering="contact__phone")
     def phone_display(self, patient):
-        return patient.phone.as_national if patient.phone else ""
+        return patient.contact.phone.as_national if patient.contact.phone else ""
 
     def get_fields(self, request, obj=None):
         return [*self.fields, "erased_at"] if obj and obj.erased_at else self.fields
@@ -154,6 +198,9 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "can_export_patient_data": request.user.has_perm("bookings.export_patient_data"),
             "can_erase_patient_data": request.user.has_perm("bookings.erase_patient_data"),
+            "household": household_html(
+                patient_id=_int_or_none(object_id), visible=selectors.patients_for(request.user)
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -162,6 +209,10 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         return [
             path("<path:object_id>/export/", view(self.export_view), name="bookings_patient_export"),
             path("<path:object_id>/erase/", view(self.erase_view), name="bookings_patient_erase"),
+            path(
+                "<path:object_id>/export-number/", view(self.export_number_view), name="bookings_patient_export_number"
+            ),
+            path("<path:object_id>/erase-number/", view(self.erase_number_view), name="bookings_patient_erase_number"),
             path(
                 "<path:object_id>/reset-no-shows/",
                 view(self.reset_no_shows_view),
@@ -227,8 +278,56 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         context = {
             **self._privacy_context(request, patient, f"Erase the personal data of patient #{patient.pk}"),
             "refusal": None if patient.erased_at else privacy.erase_refusal(patient=patient),
+            "n_others": patient.contact.people.filter(erased_at__isnull=True).exclude(pk=patient.pk).count(),
         }
         return TemplateResponse(request, "admin/bookings/patient/erase_confirmation.html", context)
+
+    def export_number_view(self, request, object_id):
+        """The export of the patient's phone number and everyone it books for (a household's own data)."""
+        patient = self._privacy_patient(request, object_id, "bookings.export_patient_data")
+        contact = patient.contact
+        filename = privacy.export_filename(contact)
+        if request.method == "POST":
+            data = privacy.contact_export(contact=contact, by=request.user)
+            response = HttpResponse(
+                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        context = {
+            **self._privacy_context(request, patient, f"Export the data of phone number #{contact.pk}"),
+            "contact": contact,
+            "filename": filename,
+            "n_people": contact.people.count(),
+        }
+        return TemplateResponse(request, "admin/bookings/patient/number_export_confirmation.html", context)
+
+    def erase_number_view(self, request, object_id):
+        """Erase the patient's phone number and everyone it books for, all or nothing."""
+        patient = self._privacy_patient(request, object_id, "bookings.erase_patient_data")
+        contact = patient.contact
+        if request.method == "POST":
+            try:
+                erasures = privacy.contact_erase(contact=contact, by=request.user)
+            except privacy.ErasureRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                f"Erased phone number #{contact.pk} and the personal data of {len(erasures)} people it booked for. "
+                "The bookings are kept.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:bookings_patient_change", args=[patient.pk]))
+        people = list(contact.people.filter(erased_at__isnull=True).order_by("pk"))
+        context = {
+            **self._privacy_context(request, patient, f"Erase phone number #{contact.pk}"),
+            "contact": contact,
+            "people": people,
+            "n_people": len(people),
+            "refusal": privacy.contact_erase_refusal(contact=contact),
+        }
+        return TemplateResponse(request, "admin/bookings/patient/number_erase_confirmation.html", context)
 
     def reset_no_shows_view(self, request, object_id):
         """Show the count and what a reset does; on POST, reset it (recorded in the admin log)."""
@@ -338,13 +437,28 @@ class BookingAdmin(
 
     form = BookingEditForm
     readonly_fields = [
-        "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "consent",
+        "reference", "status", "when_moved", "session_type", "source", "patient_link", "name", "phone", "same_phone",
+        "consent",
         "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
         "move_offered_at", "patient_confirmed_at", "message_states", "patient_no_shows", "safety_screening",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
-        ("Patient", {"fields": ["patient_link", "name", "phone", "email", "notes", "consent", "patient_no_shows"]}),
+        (
+            "Patient",
+            {
+                "fields": [
+                    "patient_link",
+                    "name",
+                    "phone",
+                    "same_phone",
+                    "email",
+                    "notes",
+                    "consent",
+                    "patient_no_shows",
+                ]  # fmt: skip
+            },
+        ),
         ("Safety questions", {"fields": ["safety_screening"]}),
         ("Messages", {"fields": ["patient_confirmed_at", "message_states"]}),
         (
@@ -462,6 +576,12 @@ class BookingAdmin(
     @admin.display(description="no-shows")
     def patient_no_shows(self, booking):
         return no_shows_html(booking.patient)
+
+    @admin.display(description="same phone")
+    def same_phone(self, booking):
+        """The household: who else this number books for, of the patients of this booking's clinic."""
+        at_this_clinic = Booking.objects.filter(slot__clinic_id=booking.slot.clinic_id).values("patient_id")
+        return household_html(patient_id=booking.patient_id, visible=Patient.objects.filter(pk__in=at_this_clinic))
 
     @admin.display(description="patient")
     def patient_link(self, booking):
