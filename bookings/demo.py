@@ -76,25 +76,30 @@ DEMO_CLINICS = [
 ]
 
 
-# What Urdu pages show of each demo clinic (django-modeltranslation's _ur fields).
+# What Urdu pages show of each demo clinic (django-modeltranslation's _ur fields): its name in Urdu
+# letters too, so a line in Urdu is in one script ("کلفٹن", not "Clifton", beside "خیابانِ رومی").
 _WEEKDAYS_UR = "پیر تا ہفتہ"
 DEMO_CLINICS_UR = {
     "clifton": {
+        "name_ur": "کلفٹن",
         "area_ur": "کلفٹن",
         "address_ur": "پلاٹ 14-C، بلاک 5، خیابانِ رومی، کلفٹن",
         "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 20:00\nاتوار: بند",
     },
     "dha-phase-6": {
+        "name_ur": "ڈی ایچ اے فیز 6",
         "area_ur": "ڈی ایچ اے فیز 6",
         "address_ur": "32-C، بخاری کمرشل لین 6، ڈی ایچ اے فیز 6",
         "opening_hours_ur": f"{_WEEKDAYS_UR}: 11:00 سے 21:00\nاتوار: 12:00 سے 18:00",
     },
     "gulshan-e-iqbal": {
+        "name_ur": "گلشنِ اقبال",
         "area_ur": "گلشنِ اقبال",
         "address_ur": "B-127، بلاک 13-D، مسکن چورنگی کے قریب، گلشنِ اقبال",
         "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 20:00\nاتوار: بند",
     },
     "pechs": {
+        "name_ur": "پی ای سی ایچ ایس",
         "area_ur": "پی ای سی ایچ ایس",
         "address_ur": "45-A، بلاک 2، طارق روڈ کے پاس، پی ای سی ایچ ایس",
         "opening_hours_ur": f"{_WEEKDAYS_UR}: 10:00 سے 19:00\nاتوار: بند",
@@ -102,11 +107,21 @@ DEMO_CLINICS_UR = {
 }
 
 
+def _fill_blank_urdu(obj, urdu: dict) -> None:
+    """Give a demo row seeded before its Urdu was written (the names came later) the Urdu it lacks."""
+    blank = {field: value for field, value in urdu.items() if obj.is_demo and not getattr(obj, field)}
+    if blank:
+        type(obj).objects.filter(pk=obj.pk).update(**blank)
+        for field, value in blank.items():
+            setattr(obj, field, value)
+
+
 def seed_clinics() -> list[Clinic]:
     clinics = []
     for spec in DEMO_CLINICS:
         defaults = {**spec, **DEMO_CLINICS_UR[spec["slug"]], "is_demo": True}
         clinic, _ = Clinic.objects.get_or_create(slug=spec["slug"], defaults=defaults)
+        _fill_blank_urdu(clinic, DEMO_CLINICS_UR[spec["slug"]])
         clinics.append(clinic)
     return clinics
 
@@ -120,6 +135,17 @@ DEMO_THERAPISTS = [
     ("Dr. Usman Raza", "male", "DPT (Dow University), certified in dry needling (IMS)"),
     ("Dr. Hira Shaikh", "female", "DPT, MS Neuromusculoskeletal Physiotherapy"),
     ("Dr. Faisal Mirza", "male", "DPT, certified in dry needling and sports taping"),
+]
+# Each demo therapist's name as an Urdu page, message and calendar file write it, in order.
+DEMO_NAMES_UR = [
+    "ڈاکٹر عائشہ صدیقی",
+    "ڈاکٹر حمزہ قریشی",
+    "ڈاکٹر ثنا ملک",
+    "ڈاکٹر بلال احمد",
+    "ڈاکٹر ماہ نور خان",
+    "ڈاکٹر عثمان رضا",
+    "ڈاکٹر حرا شیخ",
+    "ڈاکٹر فیصل مرزا",
 ]
 # The same credentials as an Urdu page shows them (degree names stay as Pakistani clinics write them).
 DEMO_CREDENTIALS_UR = [
@@ -196,15 +222,17 @@ def seed_therapists(clinics) -> list:
             slug=slugify(name.replace("Dr. ", "")),
             defaults={
                 "name": name,
+                "name_ur": DEMO_NAMES_UR[i],
                 "gender": gender,
                 "credentials": credentials,
                 "credentials_ur": DEMO_CREDENTIALS_UR[i],
                 "is_demo": True,
                 "bio": f"{name.split()[1]} treats neck, back and sports injuries with dry needling and exercise.",
-                "bio_ur": f"{name.split()[1]} گردن، کمر اور کھیل کی چوٹوں کا علاج ڈرائی نیڈلنگ اور ورزش سے "
+                "bio_ur": f"{DEMO_NAMES_UR[i].split()[1]} گردن، کمر اور کھیل کی چوٹوں کا علاج ڈرائی نیڈلنگ اور ورزش سے "
                 + ("کرتی ہیں۔" if gender == "female" else "کرتے ہیں۔"),
             },
         )
+        _fill_blank_urdu(therapist, {"name_ur": DEMO_NAMES_UR[i]})
         therapists.append(therapist)
         clinic = clinics[(i // 2) % len(clinics)]
         if not therapist.availabilities.exists():

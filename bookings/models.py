@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -85,6 +86,17 @@ class Clinic(models.Model):
         if self.latitude is not None and self.longitude is not None:
             return f"https://www.google.com/maps/search/?api=1&query={self.latitude},{self.longitude}"
         return f"https://www.google.com/maps/search/?api=1&query={quote_plus(f'{self.address}, Karachi')}"
+
+
+def in_language(path: str) -> Coalesce:
+    """
+    Return a translated field read through a relation ("physiotherapist__name") in the current
+    language, or in English where it has none: what django-modeltranslation's attribute gives a
+    model's own field, for `values_list()`, which reads the column as it is.
+    """
+    here = build_localized_fieldname(path, get_language() or settings.LANGUAGE_CODE)
+    english = build_localized_fieldname(path, settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+    return Coalesce(NullIf(here, models.Value("")), english, output_field=models.CharField())
 
 
 def format_pkr(amount: int) -> str:

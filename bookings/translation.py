@@ -7,12 +7,14 @@ from bookings.models import Clinic, Physiotherapist, SessionType
 
 @register(Clinic)
 class ClinicTranslation(TranslationOptions):
-    fields = ("area", "address", "opening_hours")
+    fields = ("name", "area", "address", "opening_hours")
+    # A clinic with no Urdu name yet stores none (NULL), not "": names are unique, and two blanks would clash.
+    empty_values = {"name": None}
 
 
 @register(Physiotherapist)
 class PhysiotherapistTranslation(TranslationOptions):
-    fields = ("credentials", "bio")
+    fields = ("name", "credentials", "bio")
 
 
 @register(SessionType)

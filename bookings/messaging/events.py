@@ -18,19 +18,21 @@ from bookings.timeutils import desk_day
 def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra) -> dict:
     """
     What a message says, as it was when the change happened (no notes, nothing clinical), in
-    `language`: the day's name, and the booking's page in that language.
+    `language`: the day's name, the clinic's and the therapist's, and the booking's page in that language.
     """
     start = timezone.localtime(booking.slot.starts_at)
     with translation.override(language):
         when = format_date(start, pgettext("a session's day and time in a message", "D d M, H:i"))
         manage_path = booking.get_absolute_url()
         fee = booking.session_type.fee
+        # The clinic and the therapist by their names in that language (the Urdu ones where given).
+        clinic, therapist = booking.slot.clinic.name, booking.slot.physiotherapist.name
     return {
         "first_name": booking.name.split()[0] if booking.name.split() else "",
         "when": when,
         "time": f"{start:%H:%M}",
-        "clinic": booking.slot.clinic.name,
-        "therapist": booking.slot.physiotherapist.name,
+        "clinic": clinic,
+        "therapist": therapist,
         "reference": booking.reference,
         "fee": fee,  # as it was when booked: a later change of price doesn't rewrite it
         "manage_path": manage_path,

@@ -76,15 +76,31 @@ def _site_image(request) -> str:
     return request.build_absolute_uri(static("img/og-image.png"))
 
 
+def _names(thing) -> tuple[str, str]:
+    """
+    Return a clinic's or therapist's English name and its other language's (Urdu) one, or "".
+
+    A block names its clinic or therapist in English on the English and the Urdu pages alike: the
+    same @id (one clinic, one therapist) with one name, the one on the sign and in the business's
+    listings; the Urdu one is its alternateName, so a search in Urdu letters finds it too.
+    """
+    english = getattr(thing, build_localized_fieldname("name", settings.LANGUAGE_CODE)) or thing.name
+    others = [getattr(thing, build_localized_fieldname("name", code), "") for code, _ in settings.LANGUAGES]
+    other = next((name for name in others if name and name != english), "")
+    return english, other
+
+
 def clinic_node(request, clinic: Clinic) -> dict:
     """Return a clinic as a MedicalClinic, as other blocks name it: who, where, how to call."""
     url = request.build_absolute_uri(clinic.get_absolute_url())
     with translation.override(settings.LANGUAGE_CODE):  # one clinic, one id, on the English and the Urdu pages
         identity = request.build_absolute_uri(clinic.get_absolute_url())
+    name, urdu = _names(clinic)
     return {
         "@type": "MedicalClinic",
         "@id": f"{identity}#clinic",
-        "name": f"{settings.ASPIRE_SITE_NAME}, {clinic.name}",
+        "name": f"{settings.ASPIRE_SITE_NAME}, {name}",
+        **({"alternateName": f"{settings.ASPIRE_SITE_NAME}، {urdu}"} if urdu else {}),
         "url": url,
         "telephone": clinic.phone.as_e164 if clinic.phone else settings.ASPIRE_PHONE_E164,
         "address": {
@@ -154,10 +170,12 @@ def therapist_json_ld(request, therapist: Physiotherapist) -> dict:
     doctor or a doctor's practice, and a physiotherapist, even a "Dr." with a DPT, is neither;
     Person's jobTitle and worksFor say what they are and where.
     """
+    name, urdu = _names(therapist)
     data = {
         "@context": SCHEMA,
         "@type": "Person",
-        "name": therapist.name,
+        "name": name,
+        **({"alternateName": urdu} if urdu else {}),
         "url": request.build_absolute_uri(therapist.get_absolute_url()),
         "jobTitle": _("Physiotherapist"),
         "worksFor": [clinic_node(request, place.clinic) for place in therapist.workplaces],

@@ -19,6 +19,7 @@ from bookings.models import (
     Physiotherapist,
     Slot,
     WeeklyAvailability,
+    in_language,
 )
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
@@ -170,7 +171,9 @@ def free_times(
         online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
         .filter(starts_at__gte=day_bounds(first)[0], starts_at__lt=day_bounds(last)[1])
         .order_by("starts_at", "physiotherapist__name")
-        .values_list("pk", "starts_at", "physiotherapist__name", "physiotherapist__slug", "physiotherapist__gender")
+        .values_list(
+            "pk", "starts_at", in_language("physiotherapist__name"), "physiotherapist__slug", "physiotherapist__gender"
+        )
     )
     by_day: dict[dt.date, list[FreeTime]] = {}
     for pk, starts_at, therapist, slug, therapist_gender in rows:

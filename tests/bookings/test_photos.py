@@ -36,7 +36,7 @@ def photo(width, height, fmt="JPEG", **save) -> bytes:
 
 
 def upload(admin_client, therapist, content: bytes, name="photo.jpg"):
-    data = {"name": therapist.name, "slug": therapist.slug, "credentials_en_gb": "DPT", "gender": "female",
+    data = {"name_en_gb": therapist.name, "slug": therapist.slug, "credentials_en_gb": "DPT", "gender": "female",
             "is_active": "on", "photo": SimpleUploadedFile(name, content)}  # fmt: skip
     return admin_client.post(f"/admin/bookings/physiotherapist/{therapist.pk}/change/", data)
 

@@ -127,8 +127,10 @@ def test_a_confirmation_and_a_reminder_say_where_with_a_short_link(settings, lan
     clinic, therapist = _worst_demo()
     booking = _booking(clinic=clinic, therapist=therapist, language=language)
     texts = _texts(booking)
+    with translation.override(language):  # the clinic by its name in the booking's language
+        name = rendering.sms_clinic(clinic.name)
     for kind in ("confirmed", "reminder", "moved"):
-        assert clinic.name in texts[kind]
+        assert name in texts[kind]
         assert rendering.short_url(booking) in texts[kind], texts[kind]
     assert len(rendering.short_url(booking)) <= len(SITE_URL) + 16
 

@@ -144,7 +144,7 @@ def test_saving_a_photo_in_the_admin_makes_phone_sized_copies(admin_client, medi
 
     therapist = PhysiotherapistFactory(slug="sana-malik")
     upload = SimpleUploadedFile("sana.jpg", jpeg(1200, 1500), content_type="image/jpeg")
-    data = {"name": therapist.name, "slug": therapist.slug, "credentials_en_gb": "DPT", "gender": "female",
+    data = {"name_en_gb": therapist.name, "slug": therapist.slug, "credentials_en_gb": "DPT", "gender": "female",
             "is_active": "on", "photo": upload}  # fmt: skip
     response = admin_client.post(f"/admin/bookings/physiotherapist/{therapist.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
