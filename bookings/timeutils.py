@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils import dateformat, timezone
+from django.utils.translation import pgettext
 
 # How the front desk writes a day, on every page and in the clinic's emails: "Tue 8 Dec 2026"
 # (Django's date format; the admin is English). One format, so a day reads the same in a page's
@@ -31,3 +32,16 @@ def desk_day(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value)
     return dateformat.format(value, DESK_DAY_FORMAT)
+
+
+def day_time(value: dt.datetime) -> str:
+    """
+    Return a time as a patient's page writes it with its day, in Karachi: "Thu 10 Dec, 11:00", and
+    in Urdu with Urdu's comma, "جمعرات 10 دسمبر، 11:00" (the format is translated, once, here).
+    """
+    return dateformat.format(timezone.localtime(value), pgettext("a day and its time on a page", "D j M, H:i"))
+
+
+def list_separator() -> str:
+    """Return what joins the items of a list, or the parts of an address, in the current language: ", " or "، "."""
+    return pgettext("between the items of a list", ", ")

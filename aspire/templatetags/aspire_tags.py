@@ -17,6 +17,18 @@ def desk_day(value):
     return timeutils.desk_day(value) if value else ""
 
 
+@register.filter
+def day_time(value):
+    """Write a time with its day as a patient's page does ("Thu 10 Dec, 11:00"): bookings.timeutils.day_time."""
+    return timeutils.day_time(value) if value else ""
+
+
+@register.simple_tag
+def list_separator():
+    """What joins a list's items or an address's parts in the page's language: ", ", in Urdu "، "."""
+    return timeutils.list_separator()
+
+
 @register.simple_tag(takes_context=True)
 def nav_link(context, url_name, label, exact=False):
     """Render a main-navigation link, marked aria-current on its own section."""

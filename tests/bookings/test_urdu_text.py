@@ -65,6 +65,12 @@ def _urdu_pages(client, pages) -> dict[str, str]:
     return texts
 
 
+def test_no_urdu_page_writes_a_latin_comma(client, urdu_site):
+    """'Aspire Wellness Clifton, پلاٹ 14-C', 'منگل 8 دسمبر, 10:00': Urdu's comma is '،'."""
+    found = {path: hits for path, text in _urdu_pages(client, urdu_site).items() if (hits := latin_commas(text))}
+    assert not found, pformat(found)
+
+
 def test_no_urdu_page_names_a_clinic_or_therapist_in_english_where_an_urdu_name_is_given(client, urdu_site):
     """'Clifton میں وقت چنیں' beside an address that says 'کلفٹن'."""
     found = {
@@ -152,6 +158,14 @@ def every_message(booking) -> dict[str, str]:
         texts["manage_link/sms"] = inbound.manage_link_text(booking)
         texts["stop_ack/sms"] = inbound.stop_text(booking)
     return texts
+
+
+@pytest.mark.parametrize("therapist", [HER, HIM], ids=["female", "male"])
+def test_no_urdu_message_writes_a_latin_comma(therapist):
+    texts = every_message(_book(therapist, "ur"))
+    assert {"confirmed/sms", "confirmed/whatsapp", "confirmed/email", "confirmed/ics", "cancelled/ics"} <= set(texts)
+    found = {kind: hits for kind, text in texts.items() if (hits := latin_commas(text))}
+    assert not found, pformat(found)
 
 
 @pytest.mark.parametrize("therapist", [HER, HIM], ids=["female", "male"])
