@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from bookings.models import Gender
 
 # Change the version whenever the consent text changes: bookings keep the one agreed to.
 CONSENT_VERSION = "2026-11"
@@ -18,6 +21,20 @@ CONSENT_TEXT = _(
     "I have read the safety information and agree to be assessed for dry needling. I understand my "
     "physiotherapist will check my answers with me before any needling."
 )
+# The same text as the patient reads it beside their time: Urdu's verb follows the therapist's gender
+# ("دیکھیں گی" for a woman). The English, and so the version agreed to, is the one above.
+CONSENT_TEXTS = {
+    Gender.FEMALE: pgettext_lazy(
+        "female",
+        "I have read the safety information and agree to be assessed for dry needling. I understand my "
+        "physiotherapist will check my answers with me before any needling.",
+    ),
+    Gender.MALE: pgettext_lazy(
+        "male",
+        "I have read the safety information and agree to be assessed for dry needling. I understand my "
+        "physiotherapist will check my answers with me before any needling.",
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,7 @@ class PatientBookingForm(PatientForm):
     def for_therapist(self, physiotherapist) -> None:
         """Speak of the time's therapist by their gender (Urdu's verbs follow it)."""
         self.fields["notes"].help_text = NOTES_HELP.get(physiotherapist.gender, NOTES_HELP[Gender.MALE])
+        self.fields["consent"].label = screening.CONSENT_TEXTS.get(physiotherapist.gender, screening.CONSENT_TEXT)
 
     def screening_fields(self):
         return [self[f"screen_{key}"] for key in screening.KEYS]

@@ -190,8 +190,8 @@ def test_english_messages_keep_the_english_names():
 # Urdu's verbs follow the therapist's gender, in messages too --------------------------------------
 
 # A verb's ending that shows its subject's gender: "ہوں گی" / "ہوں گے", "کریں گی" / "کریں گے".
-FEMININE = re.compile(r"(ہوں|کریں|سکیں|رہیں|دیں|لیں) گی")
-MASCULINE = re.compile(r"(ہوں|کریں|سکیں|رہیں|دیں|لیں) گے")
+FEMININE = re.compile(r"(ہوں|کریں|سکیں|رہیں|دیں|لیں|دیکھیں) گی")
+MASCULINE = re.compile(r"(ہوں|کریں|سکیں|رہیں|دیں|لیں|دیکھیں) گے")
 # The verbs whose subject is not the therapist: "ہم آپ کی مدد کریں گے" (we), "ہم ... طے کر لیں گے".
 NOT_THE_THERAPIST = re.compile(r"ہم [^۔]*? گے|ہو گی|آؤں گا / آؤں گی")
 
@@ -225,3 +225,20 @@ def test_json_ld_names_a_clinic_and_therapist_in_english_and_in_urdu_as_its_alte
         blocks = parse(client.get(f"{prefix}/physiotherapists/sana-malik/")).json_ld
         [person] = [b for b in blocks if b["@type"] == "Person"]
         assert (person["name"], person["alternateName"]) == ("Dr. Sana Malik", "ڈاکٹر ثنا ملک")
+
+
+@pytest.mark.parametrize("therapist", [HER, HIM], ids=["female", "male"])
+def test_the_urdu_booking_form_and_its_consent_speak_of_the_therapist_by_gender(client, therapist):
+    """The consent ('میرے فزیوتھراپسٹ میرے جوابات دیکھیں گے') kept one gender for both."""
+    booking = _book(therapist, "ur")
+    start = booking.slot.starts_at + dt.timedelta(days=1)  # a free time of the same therapist, the day after
+    slot = Slot.objects.create(
+        clinic=booking.slot.clinic, physiotherapist=booking.slot.physiotherapist, starts_at=start,
+        ends_at=start + dt.timedelta(minutes=45),
+    )  # fmt: skip
+    text = parse(client.get(f"/ur/book/slot/{slot.pk}/")).text
+    feminine, masculine = _therapist_verbs(text)
+    if therapist["gender"] == "female":
+        assert "دیکھیں گی" in text and not masculine, masculine
+    else:
+        assert "دیکھیں گے" in text and not feminine, feminine
