@@ -267,5 +267,6 @@ def email_reply_to(message: Message) -> str:
     """Where answers to an email go: a patient's to their clinic's reception, the rest to the site's address."""
     clinic = message.booking.slot.clinic
     if message.audience == MessageAudience.PATIENT and clinic.email:
-        return formataddr((f"Aspire Wellness {clinic.name}", clinic.email))
+        with translation.override(_language(message)):  # the clinic as the email itself names it
+            return formataddr((f"Aspire Wellness {clinic.name}", clinic.email))
     return settings.ASPIRE_REPLY_TO_EMAIL

@@ -7,6 +7,8 @@ and a verb about the therapist agrees with the therapist's gender.
 
 import datetime as dt
 import re
+from email.header import decode_header, make_header
+from email.utils import getaddresses
 from pprint import pformat
 
 import pytest
@@ -242,3 +244,11 @@ def test_the_urdu_booking_form_and_its_consent_speak_of_the_therapist_by_gender(
         assert "دیکھیں گی" in text and not masculine, masculine
     else:
         assert "دیکھیں گے" in text and not feminine, feminine
+
+
+def test_an_urdu_email_is_answered_to_the_clinic_by_its_urdu_name():
+    booking = _book(HER, "ur")
+    events.booking_confirmed(booking=booking)
+    message = Message.objects.filter(booking=booking, channel=MessageChannel.EMAIL, audience="patient").last()
+    [(name, address)] = getaddresses([rendering.email_reply_to(message)])
+    assert str(make_header(decode_header(name))) == "Aspire Wellness کلفٹن" and address == "clifton@example.com"
