@@ -49,7 +49,7 @@ def contacts_into_patients(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0027_photos"),
+        ("bookings", "0028_urdu_names"),
     ]
 
     operations = [
