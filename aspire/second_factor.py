@@ -21,8 +21,8 @@ per device (each wrong one doubles the wait), and the password step is throttled
 (aspire/login_throttle.py). With debug on (`make run`), the factor is offered, not required.
 """
 
+import base64
 import functools
-import json
 import logging
 import time
 
@@ -241,7 +241,7 @@ def _set_up(request: HttpRequest, user) -> HttpResponse:
             "code", "That code is not right. Check the app shows “Aspire Wellness” and type its newest code."
         )
     return _page(
-        request, "admin/second_factor/set_up.html", form=form, qr_svg=_qr_svg(app.config_url), secret=_spaced(key, app)
+        request, "admin/second_factor/set_up.html", form=form, qr_svg=_qr_svg(app.config_url), secret=_spaced(app)
     )
 
 
@@ -252,8 +252,9 @@ def _qr_svg(config_url: str) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
 
 
-def _spaced(key: str, app: TOTPDevice) -> str:
-    secret = app.config_url.split("secret=", 1)[1].split("&", 1)[0]
+def _spaced(app: TOTPDevice) -> str:
+    """The app's key as a person types it: base32 (what the QR code carries), in groups of 4."""
+    secret = base64.b32encode(app.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
@@ -328,9 +329,10 @@ class CompletePasskeyRegistration(passkey_views.CompleteCredentialRegistrationVi
         was_verified = self.request.user.is_verified()
         response = super().post(*args, **kwargs)
         logger.info("Second factor: login %s added a passkey", self.request.user.pk)
-        if not was_verified and self.request.user.is_verified():  # the first factor, just set up
-            device = WebAuthnCredential.objects.get(pk=response_id(response))
-            mark_passed(self.request, device)
+        # The library signs an unverified session in with the new passkey (otp_login), so the
+        # login's otp_device is that passkey: the first factor, just set up.
+        if not was_verified and self.request.user.is_verified():
+            mark_passed(self.request, self.request.user.otp_device)
         return response
 
 
@@ -339,10 +341,6 @@ class CompletePasskeyAuthentication(passkey_views.CompleteCredentialAuthenticati
         user = super().complete_auth(device)
         mark_passed(self.request, device)
         return user
-
-
-def response_id(response) -> int:
-    return json.loads(response.content)["id"]
 
 
 passkey_urls = (
