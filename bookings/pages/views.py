@@ -159,8 +159,16 @@ def book_clinic(request, clinic_slug):
     return _availability_page(
         request,
         lambda: _book_clinic(request, clinic_slug, physio, gender, day),
-        vary=(clinic_slug, physio, gender, day, bool(request.htmx)),
+        vary=(clinic_slug, physio, gender, day, _wants_fragment(request)),
     )
+
+
+def _wants_fragment(request) -> bool:
+    """
+    Whether htmx asks for the day's times alone, to swap them in. Going Back to a day it no longer
+    keeps, htmx asks for the page to put in place of the whole <body>: that is the whole page.
+    """
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @dataclass(frozen=True)
@@ -236,7 +244,7 @@ def _book_clinic(request, clinic_slug, physio, gender, day):
         "physio": physio,
         "gender": gender,
     }
-    template = "bookings/_day_times.html" if request.htmx else "bookings/book_clinic.html"
+    template = "bookings/_day_times.html" if _wants_fragment(request) else "bookings/book_clinic.html"
     return render(request, template, context)
 
 

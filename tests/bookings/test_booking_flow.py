@@ -139,6 +139,18 @@ def test_htmx_gets_the_fragment(client, slot):
     assert "<html" not in body and 'id="day-times"' in body
 
 
+def test_back_to_a_day_htmx_no_longer_holds_gets_the_whole_page(client, slot):
+    """
+    htmx keeps the last 10 days it swapped in; going Back further, it asks the server for the
+    page (HX-Request and HX-History-Restore-Request) and puts the answer in place of the whole
+    <body>: a fragment there left the patient a page with no header, menu or footer.
+    """
+    htmx = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    body = client.get("/book/clifton/", headers=htmx).content.decode()
+    assert "<html" in body and 'class="site-header"' in body and 'id="day-times"' in body
+    assert "<html" not in client.get("/book/clifton/", headers={"HX-Request": "true"}).content.decode()
+
+
 @pytest.mark.parametrize(
     "params", [{"date": "not-a-date"}, {"date": "1999-01-01"}, {"physio": "nobody"}, {"gender": "x"}]
 )

@@ -72,3 +72,19 @@ def test_every_htmx_swap_keeps_to_the_csp(live_server, watched_page, prefix):
     assert page.evaluate("window.__sameDocument"), "a swap loaded a whole page: htmx did not swap"
     assert page.evaluate("window.__cspViolations") == []
     assert page.errors == []
+
+
+def test_back_to_a_day_htmx_no_longer_holds_shows_the_whole_page(live_server, watched_page):
+    """htmx keeps 10 days; Back beyond them (here: it keeps none) asks the server for the page."""
+    SessionTypeFactory()
+    clinic = ClinicFactory(name="Clifton", slug="clifton")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=at(day, dt.time(11)))
+    page = watched_page
+    page.goto(f"{live_server.url}/book/clifton/")
+    page.evaluate("htmx.config.historyCacheSize = 0")
+    swap(page, "htmx:afterSettle", lambda: page.locator(f"a.day[href*='{day:%Y-%m-%d}']").click())
+    swap(page, "htmx:historyRestore", page.go_back)
+    assert page.locator("header.site-header").count() == 1 and page.locator("footer").count() == 1
+    assert page.locator("#day-times").count() == 1
+    assert page.evaluate("window.__cspViolations") == [] and page.errors == []
