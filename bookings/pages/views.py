@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from aspire import page_cache
 from aspire.client_ip import client_ip
@@ -152,6 +153,9 @@ def _book_choose_clinic(request, physio, gender):
     return render(request, "bookings/book_choose_clinic.html", context)
 
 
+# The day's address answers htmx with the times alone: a browser must not keep that answer as the
+# page (Back from the booking form showed the bare times, no header or styles).
+@vary_on_headers("HX-Request")
 @require_safe
 def book_clinic(request, clinic_slug):
     physio, gender = _filters(request)

@@ -88,3 +88,21 @@ def test_back_to_a_day_htmx_no_longer_holds_shows_the_whole_page(live_server, wa
     assert page.locator("header.site-header").count() == 1 and page.locator("footer").count() == 1
     assert page.locator("#day-times").count() == 1
     assert page.evaluate("window.__cspViolations") == [] and page.errors == []
+
+
+def test_back_from_the_booking_form_to_a_swapped_day_shows_the_whole_page(live_server, watched_page):
+    """The browser keeps the day's htmx answer under the day's address: Back must not show it as the page."""
+    SessionTypeFactory()
+    clinic = ClinicFactory(name="Clifton", slug="clifton")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=at(day, dt.time(11)))
+    page = watched_page
+    page.goto(f"{live_server.url}/book/clifton/")
+    swap(page, "htmx:afterSettle", lambda: page.locator(f"a.day[href*='{day:%Y-%m-%d}']").click())
+    page.locator("a.time").first.click()
+    page.wait_for_url("**/book/slot/**")
+    page.go_back()
+    page.wait_for_url(f"**date={day:%Y-%m-%d}*")
+    page.locator("#day-times").wait_for()
+    assert page.locator("header.site-header").count() == 1 and page.locator("footer").count() == 1
+    assert page.evaluate("window.__cspViolations") == [] and page.errors == []
