@@ -32,6 +32,15 @@ def watched_page(phone_page):
     return phone_page
 
 
+@pytest.fixture
+def day():
+    """A day two days on with a free time at Clifton."""
+    SessionTypeFactory()
+    day = timezone.localdate() + dt.timedelta(days=2)
+    SlotFactory(clinic=ClinicFactory(name="Clifton", slug="clifton"), starts_at=at(day, dt.time(11)))
+    return day
+
+
 def swap(page, event: str, action) -> None:
     """Do `action` and wait until htmx has finished the swap it starts (its `event` on the body)."""
     page.evaluate(
@@ -74,12 +83,8 @@ def test_every_htmx_swap_keeps_to_the_csp(live_server, watched_page, prefix):
     assert page.errors == []
 
 
-def test_back_to_a_day_htmx_no_longer_holds_shows_the_whole_page(live_server, watched_page):
+def test_back_to_a_day_htmx_no_longer_holds_shows_the_whole_page(live_server, watched_page, day):
     """htmx keeps 10 days; Back beyond them (here: it keeps none) asks the server for the page."""
-    SessionTypeFactory()
-    clinic = ClinicFactory(name="Clifton", slug="clifton")
-    day = timezone.localdate() + dt.timedelta(days=2)
-    SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=at(day, dt.time(11)))
     page = watched_page
     page.goto(f"{live_server.url}/book/clifton/")
     page.evaluate("htmx.config.historyCacheSize = 0")
@@ -90,12 +95,8 @@ def test_back_to_a_day_htmx_no_longer_holds_shows_the_whole_page(live_server, wa
     assert page.evaluate("window.__cspViolations") == [] and page.errors == []
 
 
-def test_back_from_the_booking_form_to_a_swapped_day_shows_the_whole_page(live_server, watched_page):
+def test_back_from_the_booking_form_to_a_swapped_day_shows_the_whole_page(live_server, watched_page, day):
     """The browser keeps the day's htmx answer under the day's address: Back must not show it as the page."""
-    SessionTypeFactory()
-    clinic = ClinicFactory(name="Clifton", slug="clifton")
-    day = timezone.localdate() + dt.timedelta(days=2)
-    SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=at(day, dt.time(11)))
     page = watched_page
     page.goto(f"{live_server.url}/book/clifton/")
     swap(page, "htmx:afterSettle", lambda: page.locator(f"a.day[href*='{day:%Y-%m-%d}']").click())
