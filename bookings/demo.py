@@ -186,6 +186,8 @@ DEMO_PATIENTS = [
     ("Omar Farooq", "0345-6677889"), ("Ayesha Karim", "0312-3344556"), ("Hassan Javed", "0301-7788990"),
     ("Maryam Iqbal", "0322-1122334"), ("Saad Khan", "0343-5566778"), ("Nida Aslam", "0331-2233445"),
     ("Imran Sheikh", "0300-9988776"), ("Rabia Anwar", "0315-6655443"), ("Kamran Haider", "0302-1234987"),
+    # A family on one phone: Zainab books for her son and her father too.
+    ("Hamza Hussain", "0300-2145789"), ("Ghulam Hussain", "0300-2145789"),
 ]  # fmt: skip
 
 # More patients, invented from common Karachi names: enough that each clinic's regulars fill
@@ -349,16 +351,17 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
     habits = _patient_habits()
     last_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     demo = Booking.objects.filter(patient__contact__phone__in=[habit["e164"] for habit in habits])
-    # What is there already, read once: the clinics' days seeded, each patient's days with a session.
+    # What is there already, read once: the clinics' days seeded, each patient's days with a session
+    # (a patient is a name under a number: a family shares one phone).
     seeded, busy, seen = set(), set(), set()
-    for clinic_id, starts_at, phone, status in demo.values_list(
-        "slot__clinic_id", "slot__starts_at", "patient__contact__phone", "status"
+    for clinic_id, starts_at, phone, name, status in demo.values_list(
+        "slot__clinic_id", "slot__starts_at", "patient__contact__phone", "patient__name", "status"
     ):
         day = timezone.localtime(starts_at).date()
         seeded.add((clinic_id, day))
-        seen.add(str(phone))
+        seen.add((str(phone), name))
         if status in ACTIVE_STATUSES:
-            busy.add((str(phone), day))
+            busy.add((str(phone), name, day))
     for offset in range(-past_days, coming_days):
         day = today + dt.timedelta(days=offset)
         start, end = day_bounds(day)
@@ -371,14 +374,15 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
             for habit in habits:
                 if habit["clinic"] != slug or day.weekday() not in habit["weekdays"] or not free:
                     continue
-                if (habit["e164"], day) in busy:
+                person = (habit["e164"], habit["name"])
+                if (*person, day) in busy:
                     continue  # one session a day
                 rng = random.Random(f"{day.isoformat()} {habit['phone']}")
                 walk_in = offset <= 0 and rng.random() < 0.12
                 if not walk_in and rng.random() >= _fill(offset):
                     continue
                 slot = _nearest(free, habit["minute"])
-                first = habit["new"] and habit["e164"] not in seen
+                first = habit["new"] and person not in seen
                 outcome = _book_visit(
                     habit=habit,
                     slot=slot,
@@ -387,10 +391,10 @@ def seed_bookings(session_types, *, past_days: int = 7, coming_days: int = 14) -
                     walk_in=walk_in and slot.starts_at <= now,  # nobody walks in for later today
                     now=now,
                 )
-                seen.add(habit["e164"])
+                seen.add(person)
                 if outcome != "cancelled":
                     free.remove(slot)  # a cancelled time is free again, for someone else
-                    busy.add((habit["e164"], day))
+                    busy.add((*person, day))
     # A replayed history tells no one: the confirmations and cancellations it queued (only those) go.
     Message.objects.filter(booking__in=demo, pk__gt=last_message).delete()
     return demo.count()
