@@ -142,7 +142,7 @@ def load_year() -> None:
     )
 
     # Most past slots booked (85 %), a third of the future ones; patients come back 2 to 6 times.
-    # One number in ten books for a second person too (a family's shared phone).
+    # One number in nine books for a second person too (a family's shared phone).
     contacts = Contact.objects.bulk_create(Contact(phone=f"+92300{1000000 + i}") for i in range(18000))
     patients = Patient.objects.bulk_create(
         Patient(name=f"Patient {i}", contact=contacts[i if i < 18000 else (i - 18000) * 9]) for i in range(20000)

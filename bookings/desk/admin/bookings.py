@@ -45,6 +45,14 @@ from bookings.models import (
 from bookings.timeutils import desk_day, local_today
 
 
+def _json_download(data: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def _int_or_none(object_id: str) -> int | None:
     try:
         return int(unquote(object_id))
@@ -245,12 +253,7 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         patient = self._privacy_patient(request, object_id, "bookings.export_patient_data")
         filename = privacy.export_filename(patient)
         if request.method == "POST":
-            data = privacy.patient_export(patient=patient, by=request.user)
-            response = HttpResponse(
-                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return _json_download(privacy.patient_export(patient=patient, by=request.user), filename)
         context = {
             **self._privacy_context(request, patient, f"Export the data of patient #{patient.pk}"),
             "filename": filename,
@@ -288,12 +291,7 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
         contact = patient.contact
         filename = privacy.export_filename(contact)
         if request.method == "POST":
-            data = privacy.contact_export(contact=contact, by=request.user)
-            response = HttpResponse(
-                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return _json_download(privacy.contact_export(contact=contact, by=request.user), filename)
         context = {
             **self._privacy_context(request, patient, f"Export the data of phone number #{contact.pk}"),
             "contact": contact,
