@@ -26,7 +26,8 @@ from bookings.models import (
 from bookings.phones import try_normalize_phone
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
-from bookings.schedule.selectors import closed_because
+from bookings.schedule.selectors import closed_because, closed_on
+from bookings.timeutils import day_bounds
 
 
 @dataclass
@@ -45,13 +46,12 @@ class DaySchedule:
     closed: str | None = None  # why the clinic is closed that day: a closure's reason, or "No one works on Sundays"
 
 
-def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> DaySchedule:
+def _read_slots(slots: QuerySet[Slot], *, now: dt.datetime) -> list[Slot]:
     """
-    Return one clinic's day as a grid: therapists across, start times down. Each slot
-    carries `.booking` (its active booking, or None) and `.state` (the availability
-    policy's SlotState). Four queries, whatever the number of slots and bookings.
+    Read `slots` for the desk's grids, each with `.booking` (its active booking, or None,
+    with `.reminder`, its latest reminder) and `.state` (the availability policy's
+    SlotState). Three queries, whatever the number of slots and bookings.
     """
-    now = now or timezone.now()
     reminders = Prefetch(
         "messages",
         queryset=Message.objects.filter(kind="reminder", audience=MessageAudience.PATIENT).order_by("-created_at"),
@@ -64,8 +64,25 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
         .prefetch_related(reminders),
         to_attr="active_bookings",
     )
-    slots = availability.with_flags(Slot.objects.filter(clinic=clinic).on_day(day), channel=Channel.STAFF, now=now)
+    slots = availability.with_flags(slots, channel=Channel.STAFF, now=now)
     slots = list(slots.select_related("physiotherapist").prefetch_related(active))
+    for slot in slots:
+        # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.
+        slot.booking = next((b for b in slot.active_bookings if availability.holds(b, now)), None)
+        if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
+            slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
+        slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
+    return slots
+
+
+def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> DaySchedule:
+    """
+    Return one clinic's day as a grid: therapists across, start times down. Each slot
+    carries `.booking` (its active booking, or None) and `.state` (the availability
+    policy's SlotState). Four queries, whatever the number of slots and bookings.
+    """
+    now = now or timezone.now()
+    slots = _read_slots(Slot.objects.filter(clinic=clinic).on_day(day), now=now)
     therapists = sorted({slot.physiotherapist for slot in slots}, key=lambda p: p.name)
     column = {therapist.pk: i for i, therapist in enumerate(therapists)}
     rows: dict[dt.datetime, ScheduleRow] = {}
@@ -86,11 +103,6 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
     ]
     counts = dict.fromkeys(keys, 0)
     for slot in slots:
-        # A waitlist hold that has ended doesn't hold the slot: the desk sees the time free.
-        slot.booking = next((b for b in slot.active_bookings if availability.holds(b, now)), None)
-        if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
-            slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
-        slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
         counts["walk_in" if slot.state.walk_in else slot.state.key] += 1
         row = rows.setdefault(slot.starts_at, ScheduleRow(time=slot.starts_at, cells=[None] * len(therapists)))
         row.cells[column[slot.physiotherapist_id]] = slot
@@ -101,6 +113,87 @@ def clinic_day_schedule(*, clinic: Clinic, day: dt.date, now: dt.datetime | None
         rows=[rows[t] for t in sorted(rows)],
         counts=counts,
         closed=None if slots else closed_because(clinic=clinic, day=day),
+    )
+
+
+def week_start(day: dt.date) -> dt.date:
+    """Return the Monday of `day`'s week: the desk's week runs Monday to Sunday."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class WeekDay:
+    day: dt.date
+    closed: str | None = None  # why a day with no times is closed (closed_because), else None
+    slots: int = 0  # how many times it has
+
+
+@dataclass
+class WeekRow:
+    time: dt.time  # a time of day, Karachi's
+    cells: list[list[Slot]] = field(default_factory=list)  # one list a day: the times starting then
+
+
+@dataclass
+class WeekSchedule:
+    clinic: Clinic
+    first_day: dt.date  # a Monday
+    days: list[WeekDay]
+    rows: list[WeekRow]
+    therapist: Physiotherapist | None = None  # one therapist's week at the clinic, or None: everyone's
+    therapists: list[Physiotherapist] = field(default_factory=list)  # who works at the clinic, to switch to
+
+
+def clinic_week_schedule(
+    *, clinic: Clinic, day: dt.date, therapist_id: int | None = None, now: dt.datetime | None = None
+) -> WeekSchedule:
+    """
+    Return the week (Monday to Sunday) holding `day` at one clinic, everyone's or that of one
+    therapist who works there (`therapist_id`; Physiotherapist.DoesNotExist for one who
+    doesn't): days across, times of day down, each cell the slots that start then, read as
+    the day's grid reads them (`.booking`, `.state`), and the therapists who work at the
+    clinic that week or after, to switch to. At most six queries, whatever the number of
+    slots and bookings.
+    """
+    now = now or timezone.now()
+    first = week_start(day)
+    days = [first + dt.timedelta(days=i) for i in range(7)]
+    start, _ = day_bounds(first)
+    _, end = day_bounds(days[-1])
+    slots = Slot.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+    working = Q(availabilities__clinic=clinic) & ~Q(availabilities__valid_until__lt=first)
+    therapists = list(
+        Physiotherapist.objects.filter(working | Q(pk__in=slots.values("physiotherapist_id")))
+        .distinct()
+        .order_by("name")
+    )
+    therapist = None
+    if therapist_id is not None:
+        therapist = next((t for t in therapists if t.pk == therapist_id), None)
+        if therapist is None:
+            raise Physiotherapist.DoesNotExist(f"Therapist {therapist_id} does not work at {clinic.name}.")
+        slots = slots.filter(physiotherapist=therapist)
+    slots = _read_slots(slots, now=now)
+    week_days = [WeekDay(day=d) for d in days]
+    rows: dict[dt.time, WeekRow] = {}
+    for slot in slots:
+        local = timezone.localtime(slot.starts_at)
+        index = (local.date() - first).days
+        row = rows.setdefault(local.time(), WeekRow(time=local.time(), cells=[[] for _ in days]))
+        row.cells[index].append(slot)  # in the slots' order: by therapist's name
+        week_days[index].slots += 1
+    empty = [d.day for d in week_days if not d.slots]
+    if empty:
+        reasons = closed_on(clinic=clinic, days=empty)
+        for week_day in week_days:
+            week_day.closed = reasons.get(week_day.day)
+    return WeekSchedule(
+        clinic=clinic,
+        first_day=first,
+        days=week_days,
+        rows=[rows[t] for t in sorted(rows)],
+        therapist=therapist,
+        therapists=therapists,
     )
 
 

@@ -7,6 +7,7 @@ from bookings.desk import views
 
 urlpatterns = [
     path("schedule/", admin.site.admin_view(views.schedule), name="bookings_schedule"),
+    path("schedule/week/", admin.site.admin_view(views.schedule_week), name="bookings_schedule_week"),
     path(
         "schedule/booking/<int:booking_id>/",
         admin.site.admin_view(views.schedule_act),

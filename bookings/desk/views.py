@@ -41,7 +41,8 @@ from bookings.models import (
     WeeklyAvailability,
 )
 from bookings.phones import try_normalize_phone
-from bookings.schedule import hours, leave
+from bookings.schedule import availability, hours, leave
+from bookings.schedule.availability import Channel
 from bookings.timeutils import desk_day, local_today
 
 SCHEDULE_CLINIC_KEY = "schedule_clinic"
@@ -49,6 +50,23 @@ SCHEDULE_CLINIC_KEY = "schedule_clinic"
 
 def schedule_url(clinic_id: int, day: dt.date) -> str:
     return reverse("bookings_schedule") + "?" + urlencode({"clinic": clinic_id, "date": day.isoformat()})
+
+
+def week_url(clinic_id: int, day: dt.date, therapist_id: int | None = None) -> str:
+    params = {"clinic": clinic_id, "date": selectors.week_start(day).isoformat()}
+    if therapist_id:
+        params["physio"] = therapist_id
+    return reverse("bookings_schedule_week") + "?" + urlencode(params)
+
+
+def _offer_actions(slots, *, now: dt.datetime) -> None:
+    """Give each booked slot the buttons the desk gets for its booking now, by the services' rules."""
+    for slot in slots:
+        if slot is not None and slot.booking is not None:
+            slot.booking.slot = slot  # already loaded: the rules below read its time
+            slot.actions = services.desk_actions(slot.booking, now=now)
+            slot.can_cancel = services.can_cancel(slot.booking)
+            slot.can_move = services.can_move(slot.booking)
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -98,22 +116,82 @@ def schedule(request):
     if clinic:
         now = timezone.now()
         day_schedule = selectors.clinic_day_schedule(clinic=clinic, day=day, now=now)
-        for row in day_schedule.rows:
-            for slot in row.cells:
-                if slot is not None and slot.booking is not None:
-                    slot.booking.slot = slot  # already loaded: the rules below read its time
-                    slot.actions = services.desk_actions(slot.booking, now=now)
-                    slot.can_cancel = services.can_cancel(slot.booking)
-                    slot.can_move = services.can_move(slot.booking)
+        _offer_actions((slot for row in day_schedule.rows for slot in row.cells), now=now)
         context.update(
             now_dt=now,
             schedule=day_schedule,
+            week_url=week_url(clinic.pk, day),
             prev_url=schedule_url(clinic.pk, day - dt.timedelta(days=1)) if day > ScheduleForm.FIRST_DAY else None,
             next_url=schedule_url(clinic.pk, day + dt.timedelta(days=1)) if day < ScheduleForm.LAST_DAY else None,
             today_url=schedule_url(clinic.pk, today),
             here=schedule_url(clinic.pk, day),
         )
     return render(request, "admin/bookings/schedule.html", context)
+
+
+@require_safe
+@permission_required("bookings.view_booking", raise_exception=True)
+def schedule_week(request):
+    """
+    A clinic's week, or one of its therapists' (`?physio=`): Monday to Sunday across, times
+    of day down, with the day's actions on each time. `?date=` is any day of the week
+    (today's week without it); the clinic is one of the desk's own (the day's rule), else 404.
+    """
+    today = local_today()
+    clinics = list(selectors.clinics_for(request.user).filter(is_active=True))
+    asked = request.GET.get("clinic", "")
+    remembered = next((c for c in clinics if c.pk == request.session.get(SCHEDULE_CLINIC_KEY)), None)
+    if asked:
+        clinic = next((c for c in clinics if str(c.pk) == asked), None)
+    else:
+        clinic = remembered or next(iter(clinics), None)
+    if clinic is None:  # another clinic's, or none assigned yet: as the day's rule (clinics_for) says
+        raise Http404("No such clinic at your desk.")
+    if clinic.pk != request.session.get(SCHEDULE_CLINIC_KEY):
+        request.session[SCHEDULE_CLINIC_KEY] = clinic.pk  # the desk's clinic, on the day too
+    try:
+        day = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else today
+    except ValueError:
+        day = today
+    # A week has a week before and after it (the page links to both), inside Python's dates.
+    day = min(max(day, ScheduleForm.FIRST_DAY + dt.timedelta(days=7)), ScheduleForm.LAST_DAY - dt.timedelta(days=7))
+    physio = request.GET.get("physio", "")
+    if physio and not physio.isdigit():
+        raise Http404("No such therapist.")
+    now = timezone.now()
+    try:
+        week = selectors.clinic_week_schedule(
+            clinic=clinic, day=day, therapist_id=int(physio) if physio else None, now=now
+        )
+    except Physiotherapist.DoesNotExist:
+        raise Http404("That therapist does not work at this clinic.") from None
+    _offer_actions((slot for row in week.rows for cell in row.cells for slot in cell), now=now)
+    therapist_id = week.therapist.pk if week.therapist else None
+    first = week.first_day
+    here = week_url(clinic.pk, first, therapist_id)
+    whose = f"{week.therapist.name} at {clinic.name}" if week.therapist else clinic.name
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Week: {whose}, {desk_day(first)} – {desk_day(first + dt.timedelta(days=6))}",
+        "week": week,
+        "clinic": clinic,
+        "clinics": [(c, week_url(c.pk, first)) for c in clinics],
+        "today": today,
+        "days": [(d, schedule_url(clinic.pk, d.day)) for d in week.days],
+        "this_week": selectors.week_start(today) == first,
+        "prev_url": week_url(clinic.pk, first - dt.timedelta(days=7), therapist_id),
+        "next_url": week_url(clinic.pk, first + dt.timedelta(days=7), therapist_id),
+        "today_url": week_url(clinic.pk, today, therapist_id),
+        "clinic_week_url": week_url(clinic.pk, first),
+        "therapist_weeks": [(t, week_url(clinic.pk, first, t.pk)) for t in week.therapists],
+        "here": here,
+        # The move page comes back to the week of the new time (the therapist's, if this is theirs).
+        "move_query": urlencode({"from": "week", **({"physio": therapist_id} if therapist_id else {})}),
+        "can_add_booking": request.user.has_perm("bookings.add_booking"),
+        "can_change_booking": request.user.has_perm("bookings.change_booking"),
+        "cancel_form": CancelForm(),
+    }
+    return render(request, "admin/bookings/schedule_week.html", context)
 
 
 DESK_ACTIONS = {
@@ -237,7 +315,13 @@ def course_add(request):
 
 @permission_required("bookings.change_booking", raise_exception=True)
 def booking_move(request, booking_id: int):
-    """Move a booking to another time (any therapist, any clinic the desk runs); the patient is told."""
+    """
+    Move a booking to another time (any therapist, any clinic the desk runs); the patient is
+    told. The new time is searched for (any day), or picked from a day's free times at one
+    of the desk's clinics (`?clinic=`, `?date=`: the booking's own by default, with the days
+    before and after), no JavaScript needed. Afterwards the desk is on the new time's day,
+    or its week when it came from the week (`?from=week`, `&physio=` for a therapist's).
+    """
     booking = get_object_or_404(selectors.bookings_for(request.user).with_related(), pk=booking_id)
     form = BookingMoveForm(request.POST or None)
     form.fields["slot"].queryset = selectors.slots_for(request.user)
@@ -248,8 +332,34 @@ def booking_move(request, booking_id: int):
             form.add_error("slot", str(exc))
         else:
             messages.success(request, f"Moved {booking.name} ({booking.reference}); the patient is told.")
-            day = timezone.localtime(booking.slot.starts_at).date()
-            return HttpResponseRedirect(schedule_url(booking.slot.clinic_id, day))
+            slot = booking.slot
+            day = timezone.localtime(slot.starts_at).date()
+            if request.GET.get("from") == "week":
+                physio = request.GET.get("physio", "")
+                therapist_id = slot.physiotherapist_id if physio == str(slot.physiotherapist_id) else None
+                return HttpResponseRedirect(week_url(slot.clinic_id, day, therapist_id))
+            return HttpResponseRedirect(schedule_url(slot.clinic_id, day))
+    clinics = list(selectors.clinics_for(request.user).filter(is_active=True))
+    asked = request.GET.get("clinic", "")
+    clinic = next((c for c in clinics if str(c.pk) == asked), None) or booking.slot.clinic
+    try:
+        day = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
+    except ValueError:
+        day = None
+    day = day or timezone.localtime(booking.slot.starts_at).date()
+    day = min(max(day, ScheduleForm.FIRST_DAY), ScheduleForm.LAST_DAY)
+    keep = {key: request.GET[key] for key in ("from", "physio") if request.GET.get(key)}
+
+    def on(other_day: dt.date) -> str:
+        return "?" + urlencode({**keep, "clinic": clinic.pk, "date": other_day.isoformat()})
+
+    free = (
+        availability.bookable(channel=Channel.STAFF)
+        .filter(clinic=clinic)  # one of the desk's: the booking's own, or one of clinics_for's
+        .on_day(day)
+        .select_related("physiotherapist")
+        .order_by("starts_at", "physiotherapist__name")
+    )
     context = {
         **admin.site.each_context(request),
         "title": f"Move booking {booking.reference}",
@@ -258,6 +368,15 @@ def booking_move(request, booking_id: int):
         "media": form.media,
         "opts": Booking._meta,
         "submit": "Move",
+        "move": {
+            "clinic": clinic,
+            "clinics": clinics,
+            "day": day,
+            "keep": keep,
+            "free": list(free),
+            "prev_url": on(day - dt.timedelta(days=1)) if day > ScheduleForm.FIRST_DAY else None,
+            "next_url": on(day + dt.timedelta(days=1)) if day < ScheduleForm.LAST_DAY else None,
+        },
     }
     return render(request, "admin/bookings/desk_form.html", context, status=400 if form.errors else 200)
 

@@ -32,15 +32,36 @@ def _closures_on(*, clinic: Clinic, day: dt.date):
 
 def closed_because(*, clinic: Clinic, day: dt.date) -> str | None:
     """Return why a clinic with no slots on `day` is closed: a closure's reason, or that no one works that weekday."""
-    closure = _closures_on(clinic=clinic, day=day).first()
-    if closure:
-        return f"Closed: {closure.reason}"
-    works = WeeklyAvailability.objects.filter(clinic=clinic, weekday=day.weekday(), valid_from__lte=day).exclude(
-        valid_until__lt=day
+    return closed_on(clinic=clinic, days=[day])[day]
+
+
+def closed_on(*, clinic: Clinic, days: list[dt.date]) -> dict[dt.date, str | None]:
+    """
+    Return, for each of `days` (on which the clinic has no slots), why the clinic is closed
+    (as closed_because says it), or None. Two queries, however many days.
+    """
+    first, last = min(days), max(days)
+    closures = list(ClinicClosure.objects.filter(clinics=clinic, start_date__lte=last, end_date__gte=first))
+    hours = list(
+        WeeklyAvailability.objects.filter(clinic=clinic, valid_from__lte=last)
+        .exclude(valid_until__lt=first)
+        .only("weekday", "valid_from", "valid_until")
+        .order_by()
     )
-    if not works.exists():
-        return f"Closed on {day:%A}s: no one works at {clinic.name} that day"
-    return None
+    reasons = {}
+    for day in days:
+        closure = next((c for c in closures if c.start_date <= day <= c.end_date), None)
+        works = any(
+            h.weekday == day.weekday() and h.valid_from <= day and (h.valid_until is None or h.valid_until >= day)
+            for h in hours
+        )
+        if closure:
+            reasons[day] = f"Closed: {closure.reason}"
+        elif not works:
+            reasons[day] = f"Closed on {day:%A}s: no one works at {clinic.name} that day"
+        else:
+            reasons[day] = None
+    return reasons
 
 
 def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
