@@ -140,6 +140,9 @@ class DeskCourseForm(DeskBookingForm):
 class BookingMoveForm(forms.Form):
     """Move a booking to another time; the patient is told."""
 
+    # The search's select starts with no option (the script fills it): a required one would be invalid HTML.
+    use_required_attribute = False
+
     slot = slot_field(label="New time")
 
 
