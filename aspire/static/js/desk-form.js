@@ -24,3 +24,17 @@ document.addEventListener("DOMContentLoaded", () => {
     list.replaceChildren(...(data.names || []).map((known) => new Option(known)));
   });
 });
+
+// The admin's search box for a time (select2) names its box by the chosen time: an empty one has no
+// name for a screen reader (axe: aria-input-field-name). Name it by its label once select2 has drawn
+// it (autocomplete.js does on jQuery's ready, in a handler queued before this one); select2 keeps the
+// attribute when it redraws the choice.
+if (window.django && window.django.jQuery) {
+  window.django.jQuery(() => {
+    document.querySelectorAll("select.admin-autocomplete").forEach((select) => {
+      const label = document.querySelector(`label[for="${select.id}"]`);
+      const box = document.getElementById(`select2-${select.id}-container`);
+      if (label && box) box.setAttribute("aria-label", label.textContent.replace(/:\s*$/, "").trim());
+    });
+  });
+}
