@@ -16,7 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -197,8 +198,14 @@ def person_name(raw: str) -> str:
 
 
 def the_person(*, phone: str, name: str):
-    """The patient (at most one) of this name under this number (in E.164): how a person is told apart."""
-    return Patient.objects.filter(contact__phone=phone, erased_at__isnull=True, name__iexact=person_name(name))
+    """
+    The patient (at most one) of this name under this number (in E.164): how a person is told
+    apart. Names are compared as the constraint patient_one_name_per_number compares them, by
+    the database's LOWER(): iexact (UPPER() on PostgreSQL) folds some letters otherwise (İ, K).
+    """
+    return Patient.objects.alias(lower_name=Lower("name")).filter(
+        contact__phone=phone, erased_at__isnull=True, lower_name=Lower(Value(person_name(name)))
+    )
 
 
 def contact_get_or_create(*, phone: str, changes: dict | None = None) -> Contact:
