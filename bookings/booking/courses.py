@@ -93,7 +93,7 @@ def next_session_book(*, booking: Booking, slot_id: int, now: dt.datetime | None
     new = services.book_online(
         slot_id=slot_id,
         session_type=SessionType.objects.for_next_session(booking.session_type),
-        name=booking.name,
+        name=booking.patient.name,  # the person's name now: the desk may have corrected it since
         phone=booking.phone.as_e164,
         email=booking.email,
         consent=True,

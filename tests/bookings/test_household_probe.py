@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from bookings.booking import patients
 from bookings.timeutils import at, local_today
@@ -55,3 +56,87 @@ def test_names_any_database_may_fold_either_way_book_without_an_error(first, sec
     with_first = patients.patient_get_or_create(phone=PHONE, name=first)
     with_second = patients.patient_get_or_create(phone=PHONE, name=second)
     assert with_first.contact_id == with_second.contact_id
+
+
+def _queries(client, url):
+    from django.db import connection as conn  # noqa: PLC0415 (a measuring helper, local to these probes)
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415 (likewise)
+
+    with CaptureQueriesContext(conn) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_admin_pages_query_budget_does_not_grow_with_the_household(client, manager, clinic):
+    from tests.factories import BookingFactory, PatientFactory  # noqa: PLC0415 (probe only)
+    from tests.staff import sign_in  # noqa: PLC0415 (probe only)
+
+    sign_in(client, manager)
+    first = PatientFactory(name="Person 0", phone=E164)
+    booking = BookingFactory(patient=first, slot=slot_at(clinic, 3, 9))
+
+    def counts():
+        return (
+            _queries(client, reverse("admin:bookings_patient_change", args=[first.pk])),
+            _queries(client, reverse("admin:bookings_booking_change", args=[booking.pk])),
+            _queries(client, reverse("admin:bookings_patient_changelist") + "?q=0312-3344556"),
+            _queries(client, reverse("admin:bookings_booking_changelist") + "?q=0312-3344556"),
+        )
+
+    PatientFactory(name="Person 1", phone=E164)
+    counts()  # warm: the first visit also reads what is cached after (content types, the session)
+    small = counts()
+    for n in range(2, 12):
+        person = PatientFactory(name=f"Person {n}", phone=E164)
+        BookingFactory(patient=person, slot=slot_at(clinic, 3 + n, 9))
+    big = counts()
+    print("queries with 2 people:", small, "with 12:", big)
+    assert big == small
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"for_whom": "spouse"},
+        {"for_whom": ["child", "self"]},
+        {"for_whom": "child", "guardian_name": "x" * 121},
+        {"for_whom": "child", "guardian_name": "Sana\x00Ahmed"},
+        {"for_whom": "child", "guardian_name": "\u200f\u200b"},
+        {"name": "\u200b"},
+        {"name": "A" * 121},
+        {"name": "Erased"},
+        {"relation": "child"},
+    ],
+)
+def test_the_public_form_never_breaks_on_hostile_input(client, clinic, session_type, extra):
+    slot = slot_at(clinic, 3, 10)
+    data = {"name": "Ali Ahmed", "phone": PHONE, "session_type": session_type.pk, "consent": "on", **extra}
+    response = client.post(reverse("bookings:book_slot", args=[slot.pk]), data)
+    assert response.status_code in (302, 400), extra
+
+
+def test_the_next_session_tap_books_the_same_person_after_the_desk_corrected_their_name(db):
+    # Reception corrects a name on the patient's page (the admin saves Patient.name; the bookings
+    # keep the name they were made with). The next-session tap booked by the booking's old name,
+    # so patient_get_or_create made a second person on the number: their own no-shows, first
+    # visit and limits started afresh, and the course's sessions were split between two people.
+    from django.utils import timezone  # noqa: PLC0415 (probe only)
+
+    from bookings.booking import courses  # noqa: PLC0415 (probe only)
+    from bookings.models import BookingStatus, Patient  # noqa: PLC0415 (probe only)
+    from tests.factories import BookingFactory, PatientFactory  # noqa: PLC0415 (probe only)
+
+    start = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)
+    slot = SlotFactory(starts_at=start, ends_at=start + dt.timedelta(minutes=45))
+    patient = PatientFactory(name="Ali Ahmed", phone=E164)
+    booking = BookingFactory(slot=slot, patient=patient, status=BookingStatus.ATTENDED)
+    later = SlotFactory(
+        physiotherapist=slot.physiotherapist, clinic=slot.clinic,
+        starts_at=start + dt.timedelta(days=4), ends_at=start + dt.timedelta(days=4, minutes=45),
+    )  # fmt: skip
+    patient.name = "Ali Raza Ahmed"
+    patient.save()
+    new = courses.next_session_book(booking=booking, slot_id=later.pk)
+    assert new.patient_id == patient.pk
+    assert Patient.objects.count() == 1
