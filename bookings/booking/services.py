@@ -209,9 +209,10 @@ def hold_for_waitlist(
     booking in status "held" that the one-per-slot constraint counts, and queue the offer
     with its link. The patient claims it (bookings.booking.waitlist) or it lapses.
     """
+    # For the person by their name now (the desk may have corrected it), not as the entry kept it.
     hold, _ = _book(
         slot_id=slot_id, channel=Channel.ONLINE, now=now,
-        session_type=entry.session_type, name=entry.name, phone=entry.phone, email=entry.email, consent=True,
+        session_type=entry.session_type, name=entry.patient.name, phone=entry.phone, email=entry.email, consent=True,
         source=BookingSource.ONLINE, language=language, status=BookingStatus.HELD, held_until=held_until,
         waitlist_entry=entry,
     )  # fmt: skip

@@ -140,3 +140,30 @@ def test_the_next_session_tap_books_the_same_person_after_the_desk_corrected_the
     new = courses.next_session_book(booking=booking, slot_id=later.pk)
     assert new.patient_id == patient.pk
     assert Patient.objects.count() == 1
+
+
+def test_a_waitlist_offer_holds_the_time_for_the_person_after_the_desk_corrected_their_name(settings):
+    # As the next-session tap: the hold was booked by the entry's name, kept from when the person
+    # joined, and made a second person on the number once the desk had corrected the name.
+    from django.utils import timezone  # noqa: PLC0415 (probe only)
+
+    from bookings.booking import services as booking_services  # noqa: PLC0415 (probe only)
+    from bookings.booking import waitlist  # noqa: PLC0415 (probe only)
+    from bookings.models import BookingStatus, Patient  # noqa: PLC0415 (probe only)
+    from tests.factories import BookingFactory  # noqa: PLC0415 (probe only)
+
+    settings.ASPIRE_MESSAGE_HOURS_START, settings.ASPIRE_MESSAGE_HOURS_END = 0, 24
+    slot = SlotFactory()
+    taken = BookingFactory(slot=slot)
+    day = timezone.localtime(slot.starts_at).date()
+    entry = waitlist.waitlist_join(
+        clinic=slot.clinic, name="Ali Ahmed", phone=PHONE, session_type=SessionTypeFactory(),
+        first_day=day, last_day=day,
+    )  # fmt: skip
+    entry.patient.name = "Ali Raza Ahmed"
+    entry.patient.save()
+    booking_services.booking_cancel(booking=taken, reason="patient_asked")
+    waitlist.waitlist_run()
+    hold = slot.bookings.get(status=BookingStatus.HELD)
+    assert hold.patient_id == entry.patient_id
+    assert Patient.objects.filter(contact__phone=E164).count() == 1
