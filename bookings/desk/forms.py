@@ -23,6 +23,7 @@ from bookings.models import (
     CancelReason,
     Clinic,
     ClinicClosure,
+    Patient,
     SessionType,
     Slot,
     TimeOff,
@@ -375,3 +376,24 @@ class WeeklyHoursForm(forms.Form):
             days[n] = hours
         cleaned["days"] = days
         return cleaned
+
+
+class PatientForm(forms.ModelForm):
+    """
+    A patient's page: their name as the booking forms clean it (spaces collapsed), and not the
+    name of another person on the same number. The constraint patient_one_name_per_number is on
+    the name and the number, and the number is no field here, so the admin's own check skips it.
+    """
+
+    class Meta:
+        model = Patient
+        fields = ["name", "email", "notes"]
+
+    def clean_name(self):
+        name = clean_person_name(self.cleaned_data["name"])
+        if self.instance.contact_id is not None:
+            try:
+                Patient(pk=self.instance.pk, contact_id=self.instance.contact_id, name=name).validate_constraints()
+            except ValidationError as exc:
+                raise ValidationError(exc.messages, code="name_taken") from None
+        return name

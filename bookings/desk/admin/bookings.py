@@ -32,6 +32,7 @@ from bookings.desk.admin.common import (
 from bookings.desk.forms import (
     BookingEditForm,
     CancelForm,
+    PatientForm,
 )
 from bookings.desk.widgets import TamperProofAutocompleteMixin
 from bookings.models import (
@@ -176,6 +177,7 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
     readonly_fields = ["phone_display", "relation", "created_at", "no_shows"]
     fields = ["name", "phone_display", "relation", "email", "notes", "no_shows", "created_at"]
     inlines = [BookingInline]
+    form = PatientForm
 
     def get_queryset(self, request):
         # The counts are of this desk's bookings, as the patient's page lists them.
