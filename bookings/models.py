@@ -591,6 +591,14 @@ class Booking(models.Model):
         "confirmed by the patient at", null=True, blank=True, help_text="The patient tapped Confirm on the reminder."
     )
     attended_at = models.DateTimeField("marked attended at", null=True, blank=True)
+    fee_pkr = models.PositiveIntegerField(
+        "fee (PKR)",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The session type's price on the day the session was marked attended: what it earned. "
+        "A later change of price leaves it as it was.",
+    )
     no_show_at = models.DateTimeField("marked no-show at", null=True, blank=True)
     reminder_sent_at = models.DateTimeField("reminder sent at", null=True, blank=True, editable=False)
     aftercare_sent_at = models.DateTimeField("aftercare sent at", null=True, blank=True, editable=False)

@@ -132,3 +132,6 @@ class BookingFactory(factory.django.DjangoModelFactory):
     name = factory.SelfAttribute("patient.name")
     phone = factory.SelfAttribute("patient.contact.phone")
     consent = True
+    status = "confirmed"
+    # An attended session keeps its fee of the day, as booking_mark_attended records it.
+    fee_pkr = factory.LazyAttribute(lambda b: b.session_type.price_pkr if b.status == "attended" else None)

@@ -21,7 +21,8 @@ ALLOWED = {
     "schedule": {"core"},
     "messaging": {"core"},
     "booking": {"core", "schedule", "messaging"},
-    "desk": {"core", "schedule", "messaging", "booking"},
+    "reports": {"core", "schedule", "booking"},
+    "desk": {"core", "schedule", "messaging", "booking", "reports"},
     "pages": {"core", "schedule", "messaging", "booking"},
 }
 

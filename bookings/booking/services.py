@@ -365,7 +365,7 @@ def lock_booking(booking: Booking) -> Booking:
     and the second change fails with DoesNotExist instead of seeing the new state.
     """
     Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
-    return Booking.objects.select_related("slot").get(pk=booking.pk)
+    return Booking.objects.select_related("slot", "session_type").get(pk=booking.pk)
 
 
 def can_cancel(booking: Booking) -> bool:
@@ -448,7 +448,8 @@ def booking_mark_attended(*, booking: Booking, now: dt.datetime | None = None) -
     _check_can_mark(booking, now=now)
     booking.status = BookingStatus.ATTENDED
     booking.attended_at = now
-    booking.save(update_fields=["status", "attended_at", "updated_at"])
+    booking.fee_pkr = booking.session_type.price_pkr  # the fee of the day, kept: the reports' revenue
+    booking.save(update_fields=["status", "attended_at", "fee_pkr", "updated_at"])
     return booking
 
 

@@ -92,6 +92,22 @@ def _off_sale() -> dict[str, Q | Exists]:
     }
 
 
+def on_offer(*, now: dt.datetime) -> Q:
+    """
+    True of a slot that is or was offered, as the owners' reports count offered time: not
+    blocked, inside no leave and no closure, and, while still ahead, of an active therapist
+    at an active clinic (a past slot of a therapist who has since left was offered when it
+    passed). Whether it is taken, and the booking window, don't enter: a booked time was
+    offered too.
+    """
+    return (
+        Q(is_blocked=False)
+        & ~Exists(_closures())
+        & ~Exists(_time_off())
+        & ~(_INACTIVE & Q(ends_at__gt=now))
+    )
+
+
 def _out_of_time(channel: Channel, now: dt.datetime) -> dict[str, Q]:
     """Why a slot can't be booked through `channel` at `now`: too late, too soon, too far ahead."""
     if channel == Channel.ONLINE:
