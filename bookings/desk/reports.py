@@ -32,6 +32,8 @@ class ReportForm(forms.Form):
     period = forms.ChoiceField(choices=periods.CHOICES, initial="4weeks", required=False)
     first = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     last = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # The days a report may cover: a range and the one before it stay inside Python's dates.
+    FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
     def clean(self):
         data = super().clean()
@@ -40,6 +42,10 @@ class ReportForm(forms.Form):
         first, last = data.get("first"), data.get("last")
         if not first or not last:
             raise forms.ValidationError("A custom range needs its first and last day.", code="range_incomplete")
+        if first < self.FIRST_DAY or last > self.LAST_DAY:
+            raise forms.ValidationError(
+                f"Choose days between {self.FIRST_DAY:%Y} and {self.LAST_DAY:%Y}.", code="range_out_of_bounds"
+            )
         if last < first:
             raise forms.ValidationError("The last day is before the first.", code="range_backwards")
         if (last - first).days + 1 > periods.MAX_DAYS:
