@@ -590,13 +590,17 @@ class Waitlist:
         return rate(self.claimed, self.claimed + self.lapsed)
 
 
-def waitlist(*, scope: Scope, period: Period) -> Waitlist:
+def waitlist(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> Waitlist:
     """
     Joined: the people who joined a waitlist of the scope's clinics in the period (asking
     for its therapist, if one is chosen). Offers: the times held for them, made in the
     period, by what became of each: claimed (booked, whatever happened to it since),
     lapsed (not taken in time, or declined) or still open.
     """
+    now = now or timezone.now()
+    # A hold whose time has passed was not taken in time, though the worker may not have marked it yet.
+    open_hold = Q(status=BookingStatus.HELD, held_until__gt=now)
+    lapsed = Q(status=BookingStatus.LAPSED) | Q(status=BookingStatus.HELD, held_until__lte=now)
     entries = WaitlistEntry.objects.filter(_in(period, "created_at"), clinic_id__in=scope.clinic_ids)
     if scope.physiotherapist_id is not None:
         entries = entries.filter(physiotherapist_id=scope.physiotherapist_id)
@@ -604,7 +608,7 @@ def waitlist(*, scope: Scope, period: Period) -> Waitlist:
     counts = offers.aggregate(
         offers=Count("pk"),
         claimed=Count("pk", filter=Q(status__in=BOOKED_STATUSES)),
-        lapsed=Count("pk", filter=Q(status=BookingStatus.LAPSED)),
-        open=Count("pk", filter=Q(status=BookingStatus.HELD)),
+        lapsed=Count("pk", filter=lapsed),
+        open=Count("pk", filter=open_hold),
     )
     return Waitlist(joined=entries.count(), **counts)

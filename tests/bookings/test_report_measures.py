@@ -399,7 +399,7 @@ def test_waitlist(make_slot, scope, clinic, session_type):
     book(make_slot(D(2026, 11, 10), 9), "held", waitlist_entry=e1, created=inside)
     book(make_slot(D(2026, 11, 10), 10), "lapsed", waitlist_entry=e1, created=inside)
     book(make_slot(D(2026, 11, 10), 11), "attended", waitlist_entry=e2, created=inside)  # claimed, since attended
-    w = selectors.waitlist(scope=scope, period=P)
+    w = selectors.waitlist(scope=scope, period=P, now=inside + HOUR)  # the hold runs to 10 Nov 8:00
     assert (w.joined, w.offers, w.claimed, w.lapsed, w.open) == (2, 3, 1, 1, 1)
     assert w.claim_rate == 0.5  # 1 / (1 + 1)
 
@@ -448,3 +448,41 @@ def test_previous_period():
     assert previous(four) == Period(D(2026, 9, 24), D(2026, 10, 21))  # the 28 days before
     assert previous(four).days == 28
     assert previous(Period(D(2026, 11, 16), D(2026, 11, 22))) == Period(D(2026, 11, 9), D(2026, 11, 15))
+
+
+def test_a_hold_whose_time_has_passed_is_lapsed_not_open(make_slot, scope, clinic, session_type):
+    # The worker marks a hold lapsed a moment after held_until; until then it is no longer held for anyone.
+    inside = at(D(2026, 11, 4), dt.time(10))
+    patient = PatientFactory()
+    entry = WaitlistEntry.objects.create(
+        clinic=clinic,
+        patient=patient,
+        name=patient.name,
+        phone=patient.contact.phone,
+        session_type=session_type,
+        first_day=D(2026, 11, 4),
+        last_day=D(2026, 11, 20),
+    )
+    book(make_slot(D(2026, 11, 10), 9), "held", waitlist_entry=entry, created=inside, held_until=inside + HOUR)
+    w = selectors.waitlist(scope=scope, period=P, now=NOW)
+    assert (w.offers, w.open, w.lapsed) == (1, 0, 1)  # held until 4 Nov 11:00, now 20 Nov: not taken in time
+
+
+def test_closures_and_hours_by_the_karachi_day(make_slot, scope, clinic):
+    closure = ClinicClosure.objects.create(start_date=D(2026, 11, 3), end_date=D(2026, 11, 3), reason="Holiday")
+    closure.clinics.add(clinic)
+    make_slot(D(2026, 11, 3), 0, 30)  # 00:30 PKT on the closed day (2 Nov in UTC): out
+    make_slot(D(2026, 11, 2), 23, 30)  # 23:30 PKT the day before (18:30 UTC): offered
+    hours = [
+        (h.weekday, h.hour, h.use.offered_minutes) for h in selectors.hours_of_week(scope=scope, period=P, now=NOW)
+    ]
+    assert hours == [(1, 23, 45)]  # Monday 23:00 Karachi only
+
+
+def test_a_session_moved_later_was_booked_further_ahead(make_slot, scope):
+    first = make_slot(D(2026, 11, 3), 10)
+    booking = book(first, created=first.starts_at - 2 * HOUR)
+    later = make_slot(D(2026, 11, 6), 10)
+    services.booking_move(booking=booking, new_slot_id=later.pk, now=first.starts_at - HOUR)
+    found = selectors.lead_times(scope=scope, period=P)
+    assert (found["same_day"], found["days_3_7"]) == (0, 1)  # booked 3 days 2 h before its time now
