@@ -486,3 +486,23 @@ def test_a_session_moved_later_was_booked_further_ahead(make_slot, scope):
     services.booking_move(booking=booking, new_slot_id=later.pk, now=first.starts_at - HOUR)
     found = selectors.lead_times(scope=scope, period=P)
     assert (found["same_day"], found["days_3_7"]) == (0, 1)  # booked 3 days 2 h before its time now
+
+
+def test_a_course_the_clinic_cancelled_a_session_of_is_still_completed(make_slot, scope, physio):
+    patient = PatientFactory()
+    made = Course.objects.create(patient=patient, physiotherapist=physio)
+    book(make_slot(D(2026, 11, 3), 9), "attended", patient=patient, course=made)
+    book(make_slot(D(2026, 11, 4), 9), "cancelled", patient=patient, course=made, cancel_reason="therapist_away")
+    book(make_slot(D(2026, 11, 5), 9), "attended", patient=patient, course=made)
+    c = selectors.courses(scope=scope, period=P, now=NOW)
+    assert (c.ended, c.completed) == (1, 1)  # the clinic's cancellation is not the patient's
+
+
+def test_a_second_session_missed_or_past_unmarked_is_not_booked_again(make_slot, scope):
+    missed, unmarked = PatientFactory(), PatientFactory()
+    book(make_slot(D(2026, 11, 3), 9), "attended", patient=missed)
+    book(make_slot(D(2026, 11, 10), 9), "no_show", patient=missed)
+    book(make_slot(D(2026, 11, 3), 10), "attended", patient=unmarked)
+    book(make_slot(D(2026, 11, 10), 10), patient=unmarked)  # confirmed, passed before now, never marked
+    cohort = selectors.cohort(scope=scope, period=P, now=NOW)
+    assert (cohort.new, cohort.booked_again, cohort.reached[2]) == (2, 0, 0)
