@@ -138,7 +138,7 @@ def build(*, scope: Scope, period: periods.Period, now: dt.datetime) -> dict:
     lead, lead0 = measures.lead_times(**args), measures.lead_times(**was)
     msgs = measures.messages(**args)
     rem, rem0 = measures.reminders(**args), measures.reminders(**was)
-    w, w0 = measures.waitlist(**args), measures.waitlist(**was)
+    w, w0 = measures.waitlist(**args, now=now), measures.waitlist(**was, now=now)
     chart_period = periods.Period(
         min(period.first, period.last - dt.timedelta(weeks=CHART_WEEKS) + dt.timedelta(days=1)), period.last
     )
