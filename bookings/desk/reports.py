@@ -75,6 +75,8 @@ def show(value, kind: str) -> str:
         return f"{value / 60:,.1f}"
     if kind == "change":
         return f"{value:+,}" if isinstance(value, int) else f"{value:+.1%}"
+    if kind == "hours_change":
+        return f"{value / 60:+,.1f}"
     if kind == "count":
         return f"{value:,}"
     return str(value)
@@ -89,13 +91,16 @@ def csv_value(value, kind: str) -> str:
         return f"{value / 60:.1f}"
     if kind == "change" and isinstance(value, float):
         return f"{value * 100:+.1f}"
+    if kind == "hours_change":
+        return f"{value / 60:.1f}"
     return str(value)
 
 
-def _change(now, before):
+def _change(now, before, kind: str) -> tuple:
+    """The change and how it reads: minutes are shown as hours, like the figures beside them."""
     if now is None or before is None:
-        return None
-    return now - before
+        return None, "change"
+    return now - before, "hours_change" if kind == "hours" else "change"
 
 
 def _compared(key, caption, rows) -> Table:
@@ -104,8 +109,8 @@ def _compared(key, caption, rows) -> Table:
         key=key,
         caption=caption,
         columns=["Measure", "This period", "Previous period", "Change"],
-        kinds=["text", "mixed", "mixed", "change"],
-        rows=[[label, (now, kind), (before, kind), _change(now, before)] for label, kind, now, before in rows],
+        kinds=["text", "mixed", "mixed", "mixed"],
+        rows=[[label, (now, kind), (before, kind), _change(now, before, kind)] for label, kind, now, before in rows],
     )
 
 
