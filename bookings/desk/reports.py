@@ -342,7 +342,12 @@ def rows_of(table: Table, *, for_csv: bool) -> list[list[str]]:
         for value, kind in zip(row, table.kinds, strict=True):
             if kind == "mixed":
                 value, kind = value
-            cells.append(csv_value(value, kind) if for_csv else show(value, kind))
+            if not for_csv:
+                cells.append(show(value, kind))
+            elif kind == "text":  # a name: one starting "=" must not run as a formula
+                cells.append(spreadsheet_safe(value))
+            else:  # a number we wrote: "-3" stays a number in the spreadsheet
+                cells.append(csv_value(value, kind))
         out.append(cells)
     return out
 
@@ -354,7 +359,7 @@ def _csv(table: Table, period: periods.Period) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(table.columns)
     for row in rows_of(table, for_csv=True):
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        writer.writerow(row)
     return response
 
 

@@ -55,3 +55,32 @@ def test_anyone_not_signed_in_is_sent_to_the_login(client):
     response = client.get(reverse("bookings_reports"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_a_csv_keeps_a_fall_as_a_number_and_a_formula_like_name_as_text(client, manager):
+    """A change of -1 came out as '-1 (text to a spreadsheet) under the formula guard; a name's guard stays."""
+    import csv
+    import datetime as dt
+    import io
+
+    from bookings.models import BookingStatus
+    from bookings.reports import periods
+    from bookings.timeutils import at, local_today
+    from tests.factories import BookingFactory, PhysiotherapistFactory, SlotFactory
+
+    clinic = ClinicFactory(name='=HYPERLINK("http://x")')
+    before = periods.previous(periods.period_for("4weeks", today=local_today()))
+    start = at(before.first, dt.time(10))
+    BookingFactory(
+        slot=SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(), starts_at=start,
+                         ends_at=start + dt.timedelta(minutes=45)),
+        status=BookingStatus.CANCELLED,
+    )  # fmt: skip
+    sign_in(client, manager)
+    sessions = list(csv.reader(io.StringIO(client.get(reverse("bookings_reports") + "?csv=sessions").content.decode())))
+    assert sessions[1] == ["Booked", "0", "1", "-1"]
+    clinics = client.get(
+        reverse("bookings_reports")
+        + f"?period=custom&first={before.first}&last={before.last}&csv=utilisation_clinics"
+    )
+    assert list(csv.reader(io.StringIO(clinics.content.decode())))[1][0] == '\'=HYPERLINK("http://x")'
