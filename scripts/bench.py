@@ -14,8 +14,12 @@ Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv)
    Django view with no middleware (the yardstick of /healthz) and the home page and the
    clinic's day (full page and htmx fragment) with the page cache off. BENCH_ROUNDS
    repeats the whole series and prints each figure's median (`summary` lines);
-4. times the clinic day page's queries (`day_of_times`) at 1x, 10x and 100x the data
-   (BENCH_SCALES), the extra data being earlier years of the same clinics.
+   The Reports page for all 8 clinics, whole (`reports_page`, as a clinic manager past the
+   second factor), for the last 4 weeks and the last 365 days (median of BENCH_REPORT_RUNS, 5).
+   BENCH_SERVE=0 skips the gunicorn and wrk part;
+4. times the clinic day page's queries (`day_of_times`) and the Reports page's figures
+   (`reports_query_time`: every selector, for 4 weeks and a year) at 1x, 10x and 100x the
+   data (BENCH_SCALES), the extra data being earlier years of the same clinics.
 
 With wrk asking for the same address again and again, the public pages come from the
 page cache (aspire/page_cache.py) after the first request; the booking form and the
@@ -169,6 +173,8 @@ def load_year() -> None:
                 phone=patient.contact.phone,
                 consent=True,
                 status=status,
+                # An attended session keeps its fee (as booking_mark_attended does): the reports' revenue.
+                fee_pkr=session_types[i % 2].price_pkr if status == BookingStatus.ATTENDED else None,
             )
         )
     Booking.objects.bulk_create(bookings, batch_size=5000)
@@ -221,11 +227,12 @@ def grow_history(first: dt.datetime, copies: range) -> None:
                 """
                 INSERT INTO bookings_booking (reference, manage_token, form_key, slot_id, session_type_id,
                     patient_id, name, phone, email, notes, consent, status, source, cancel_reason, created_at,
-                    updated_at, language)
+                    updated_at, language, fee_pkr)
                 SELECT b.reference || '-' || %s, b.manage_token || '-' || %s, '', old.id, b.session_type_id,
                        b.patient_id, b.name, b.phone, '', '', true, %s, b.source, '', b.created_at, b.updated_at,
-                       b.language
+                       b.language, t.price_pkr
                 FROM bookings_booking b
+                JOIN bookings_sessiontype t ON t.id = b.session_type_id
                 JOIN bookings_slot s ON s.id = b.slot_id AND s.starts_at >= %s
                 JOIN bookings_slot old ON old.physiotherapist_id = s.physiotherapist_id
                                       AND old.starts_at = s.starts_at - %s
@@ -274,6 +281,52 @@ def measure_misses() -> None:
     cache.clear()
 
 
+def reports(runs: int) -> dict[str, tuple[float, int]]:
+    """The Reports page's figures for all 8 clinics (bookings.desk.reports.build: every selector, this
+    period and the one before) for the last 4 weeks and for the last 365 days: (median ms, queries)."""
+    from bookings.desk import reports as page
+    from bookings.reports.periods import period_for
+    from bookings.reports.selectors import Scope
+
+    today = timezone.localdate()
+    scope = Scope(clinic_ids=tuple(Clinic.objects.order_by("pk").values_list("pk", flat=True)))
+    figures = {}
+    for name, period in [
+        ("4weeks", period_for("4weeks", today=today)),
+        ("year", period_for("custom", today=today, first=today - dt.timedelta(days=364), last=today)),
+    ]:
+        timings = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                page.build(scope=scope, period=period, now=timezone.now())
+            timings.append(time.perf_counter() - began)
+        figures[name] = (statistics.median(timings) * 1000, len(queries))
+    return figures
+
+
+def measure_reports_page() -> None:
+    """The whole Reports page (GET, as a clinic manager past the second factor) in this process."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from tests.staff import sign_in
+
+    manager = get_user_model().objects.create_superuser("bench-manager", password=secrets.token_urlsafe(16))
+    client = sign_in(Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}), manager)
+    today = timezone.localdate()
+    year = f"?period=custom&first={today - dt.timedelta(days=364)}&last={today}"
+    for name, query in [("4weeks", ""), ("year", year)]:
+        timings = []
+        for _ in range(int(os.environ.get("BENCH_REPORT_RUNS", "5"))):
+            began = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(f"/admin/bookings/reports/{query}")
+            assert response.status_code == 200, response.status_code
+            timings.append(time.perf_counter() - began)
+        bench("reports_page", period=name, median_ms=f"{statistics.median(timings) * 1000:.0f}", queries=len(queries))
+
+
 def measure_scaling() -> None:
     clinic = Clinic.objects.get(slug="clinic-0")
     day = timezone.localdate() + dt.timedelta(days=2)
@@ -294,6 +347,8 @@ def measure_scaling() -> None:
             queries=queries,
             load_seconds=f"{grown:.0f}",
         )
+        for name, (ms, queries) in reports(int(os.environ.get("BENCH_REPORT_RUNS", "5"))).items():
+            bench("reports_query_time", scale=f"{scale}x", period=name, median_ms=f"{ms:.0f}", queries=queries)
 
 
 WRK_POST = """
@@ -509,7 +564,9 @@ def main() -> None:
     )
     load_year()
     measure_misses()
-    serve_and_load()
+    measure_reports_page()
+    if os.environ.get("BENCH_SERVE", "1") != "0":
+        serve_and_load()
     measure_scaling()
 
 
