@@ -302,6 +302,9 @@ def reports(runs: int) -> dict[str, tuple[float, int]]:
                 page.build(scope=scope, period=period, now=timezone.now())
             timings.append(time.perf_counter() - began)
         figures[name] = (statistics.median(timings) * 1000, len(queries))
+        # Where the time goes: the slowest statements of the last run, by the measure they belong to.
+        for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]:
+            bench("reports_slowest_query", period=name, ms=f"{float(query['time']) * 1000:.0f}", sql=query["sql"][:90])
     return figures
 
 
