@@ -345,13 +345,19 @@ def _first_visits(scope: Scope) -> QuerySet:
     )
 
 
+def _seen(scope: Scope, period: Period) -> QuerySet:
+    """The ids of the people who attended a session of the scope in the period."""
+    return scope.bookings().filter(_in(period), status=BookingStatus.ATTENDED).values("patient_id").distinct()
+
+
 def patients(*, scope: Scope, period: Period) -> Patients:
     """
     The people who attended a session in the period ("seen"): new if it was their first
     attended session in the scope, returning if they had attended one before.
     """
-    seen = scope.bookings().filter(_in(period), status=BookingStatus.ATTENDED).values("patient_id").distinct()
-    new = _first_visits(scope).filter(first__gte=period.start, first__lt=period.end)
+    seen = _seen(scope, period)
+    # Only the people seen can be new: their history alone is read, not every patient's.
+    new = _first_visits(scope).filter(patient_id__in=seen, first__gte=period.start, first__lt=period.end)
     return Patients(seen=seen.count(), new=new.count())
 
 
@@ -381,6 +387,7 @@ def cohort(*, scope: Scope, period: Period, now: dt.datetime) -> Cohort:
     attended = Q(status=BookingStatus.ATTENDED)
     people = (
         scope.bookings()
+        .filter(patient_id__in=_seen(scope, period))  # the new are among those seen: read only their history
         .values("patient_id")
         .annotate(
             first=Min("slot__starts_at", filter=attended),
@@ -424,8 +431,11 @@ def courses(*, scope: Scope, period: Period, now: dt.datetime) -> Courses:
     if scope.physiotherapist_id is not None:
         mine &= Q(bookings__slot__physiotherapist_id=scope.physiotherapist_id)
     counted = mine & Q(bookings__status__in=COUNTED_STATUSES)
+    # Only the courses with a session in the period can have their last one there.
+    touched = scope.bookings().filter(_in(period), course__isnull=False).values("course_id")
     rows = (
-        Course.objects.annotate(
+        Course.objects.filter(pk__in=touched)
+        .annotate(
             last=Max("bookings__slot__starts_at", filter=counted),
             to_come=Count(
                 "bookings",
