@@ -133,9 +133,9 @@ def build(*, scope: Scope, period: periods.Period, now: dt.datetime) -> dict:
     p, p0 = measures.patients(**args), measures.patients(**was)
     c, c0 = measures.cohort(**args, now=now), measures.cohort(**was, now=now)
     k, k0 = measures.courses(**args, now=now), measures.courses(**was, now=now)
-    u, u0 = measures.utilisation(**args, now=now), measures.utilisation(**was, now=now)
     by_clinic = measures.utilisation_by(**args, now=now, by="clinic")
     by_clinic0 = measures.utilisation_by(**was, now=now, by="clinic")
+    u, u0 = measures.total(by_clinic), measures.total(by_clinic0)  # not read again: the clinics' sum
     by_physio = measures.utilisation_by(**args, now=now, by="physiotherapist")
     by_physio0 = measures.utilisation_by(**was, now=now, by="physiotherapist")
     hours = measures.hours_of_week(**args, now=now)

@@ -239,8 +239,14 @@ def utilisation(*, scope: Scope, period: Period, now: dt.datetime) -> Use:
     clinic still working) or that a booking fills anyway. Booked: those filled by a
     confirmed, attended or no-show booking (a no-show's time was taken from others too).
     """
-    sums = _offered_slots(scope, period, now).aggregate(**_use_sums())
-    return Use(offered_minutes=_minutes(sums["offered"]), booked_minutes=_minutes(sums["booked"]))
+    return total(utilisation_by(scope=scope, period=period, now=now, by="clinic"))
+
+
+def total(uses: list[Use]) -> Use:
+    """The `Use` of the scope's clinics together, from `utilisation_by(by="clinic")`: their slots are the scope's."""
+    return Use(
+        offered_minutes=sum(use.offered_minutes for use in uses), booked_minutes=sum(use.booked_minutes for use in uses)
+    )
 
 
 def utilisation_by(*, scope: Scope, period: Period, now: dt.datetime, by: str) -> list[Use]:

@@ -85,13 +85,13 @@ def test_the_page_costs_as_many_queries_with_ten_times_the_data(
     for n in range(1, 10):
         a_copy_of_the_data(clinics, n)
     assert queries_of_the_page(client) == once
-    # The page's budget, 38: 7 for the request (the session, the user, their authenticator app,
+    # The page's budget, 36: 7 for the request (the session, the user, their authenticator app,
     # their own and their groups' permissions, the clinics and the therapists for the menus) and
-    # 31 for bookings.desk.reports.build: this period and the one before for sessions, revenue,
-    # cohort, courses, utilisation, per clinic, per therapist, sources, lead times, reminders
+    # 29 for bookings.desk.reports.build: this period and the one before for sessions, revenue,
+    # cohort, courses, per clinic (the total is their sum), per therapist, sources, lead times, reminders
     # (1 each) and patients and the waitlist (2 each); the hours of the week, the messages and
     # the weekly chart for this period only.
-    with django_assert_max_num_queries(38):
+    with django_assert_max_num_queries(36):
         client.get(reverse("bookings_reports"))
 
 
