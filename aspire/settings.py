@@ -444,6 +444,26 @@ ASPIRE_SMS_GATEWAY_ID_KEY = os.environ.get("ASPIRE_SMS_GATEWAY_ID_KEY", "")
 ASPIRE_SMS_GATEWAY_SUCCESS_FIELD = os.environ.get("ASPIRE_SMS_GATEWAY_SUCCESS_FIELD", "")
 ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = os.environ.get("ASPIRE_SMS_GATEWAY_SUCCESS_VALUE", "")
 
+# --- Payment providers (bookings/payments/; return and notification URLs under /payments/<provider>/) ---
+# Nothing is paid online unless a deposit rule asks for it and a provider below is filled in; a
+# provider is offered to patients once all of its settings are set (`check --deploy` refuses a
+# deposit rule with none: bookings.E010). The unpaid hold keeps its time for this long.
+ASPIRE_DEPOSIT_HOLD_MINUTES = int(os.environ.get("ASPIRE_DEPOSIT_HOLD_MINUTES", "15"))
+# JazzCash hosted checkout (Page Redirection): the merchant's id, password and integrity salt from
+# the merchant portal, the wallet MPIN its refund API asks for, and the API's address (sandbox by default).
+ASPIRE_JAZZCASH_MERCHANT_ID = os.environ.get("ASPIRE_JAZZCASH_MERCHANT_ID", "")
+ASPIRE_JAZZCASH_PASSWORD = os.environ.get("ASPIRE_JAZZCASH_PASSWORD", "")
+ASPIRE_JAZZCASH_INTEGRITY_SALT = os.environ.get("ASPIRE_JAZZCASH_INTEGRITY_SALT", "")
+ASPIRE_JAZZCASH_MPIN = os.environ.get("ASPIRE_JAZZCASH_MPIN", "")
+ASPIRE_JAZZCASH_URL = os.environ.get("ASPIRE_JAZZCASH_URL", "https://sandbox.jazzcash.com.pk").rstrip("/")
+# Safepay (cards and wallets): the merchant's API key, its secret key, the webhook secret from the
+# dashboard's webhook settings, the environment ("sandbox" or "production") and the API's address.
+ASPIRE_SAFEPAY_API_KEY = os.environ.get("ASPIRE_SAFEPAY_API_KEY", "")
+ASPIRE_SAFEPAY_SECRET_KEY = os.environ.get("ASPIRE_SAFEPAY_SECRET_KEY", "")
+ASPIRE_SAFEPAY_WEBHOOK_SECRET = os.environ.get("ASPIRE_SAFEPAY_WEBHOOK_SECRET", "")
+ASPIRE_SAFEPAY_ENVIRONMENT = os.environ.get("ASPIRE_SAFEPAY_ENVIRONMENT", "sandbox")
+ASPIRE_SAFEPAY_URL = os.environ.get("ASPIRE_SAFEPAY_URL", "https://sandbox.api.getsafepay.com").rstrip("/")
+
 # Spam and abuse: booking POSTs per client address and per phone number, per hour.
 ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))
 ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_PHONE_PER_HOUR", "6"))

@@ -20,10 +20,11 @@ ALLOWED = {
     "core": {"core"},
     "schedule": {"core"},
     "messaging": {"core"},
-    "booking": {"core", "schedule", "messaging"},
+    "payments": {"core"},
+    "booking": {"core", "schedule", "messaging", "payments"},
     "reports": {"core", "schedule", "booking"},
-    "desk": {"core", "schedule", "messaging", "booking", "reports"},
-    "pages": {"core", "schedule", "messaging", "booking"},
+    "desk": {"core", "schedule", "messaging", "booking", "reports", "payments"},
+    "pages": {"core", "schedule", "messaging", "booking", "payments"},
 }
 
 
