@@ -342,8 +342,9 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     ATTENDED = "attended", _("Attended")
     NO_SHOW = "no_show", _("No-show")
-    # A time offered to a patient on the waitlist, kept for them until `held_until` (bookings.booking.waitlist).
-    HELD = "held", _("Held for the waitlist")
+    # A time kept for a patient until `held_until`: offered from the waitlist (bookings.booking.waitlist),
+    # or booked online with a deposit still to pay (bookings.booking.deposits).
+    HELD = "held", _("Held")
     LAPSED = "lapsed", _("Offer not taken")
 
 
@@ -359,6 +360,16 @@ class CancelReason(models.TextChoices):
     CLINIC_CLOSED = "clinic_closed", "Clinic closed"
     MISTAKE = "mistake", "Booked by mistake"
     OTHER = "other", "Other"
+
+
+class DepositStatus(models.TextChoices):
+    NONE = "", _("No deposit")
+    OWED = "owed", _("Deposit owed")
+    PAID = "paid", _("Deposit paid")
+    WAIVED = "waived", _("Deposit waived")
+    KEPT = "kept", _("Deposit kept")  # a late cancellation or a no-show: the clinic keeps it
+    REFUND_DUE = "refund_due", _("Refund on its way")
+    REFUNDED = "refunded", _("Deposit refunded")
 
 
 class BookingSource(models.TextChoices):
@@ -641,7 +652,17 @@ class Booking(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="A time offered from the waitlist is kept for the patient until then.",
+        help_text="A time offered from the waitlist, or booked with a deposit still to pay, is kept for "
+        "the patient until then.",
+    )
+    deposit_pkr = models.PositiveIntegerField(
+        "deposit (PKR)",
+        default=0,
+        editable=False,
+        help_text="The deposit asked for when it was booked online (0: none). It counts towards the fee.",
+    )
+    deposit_status = models.CharField(
+        "deposit", max_length=10, choices=DepositStatus.choices, default=DepositStatus.NONE, blank=True, editable=False
     )
 
     history = HistoricalRecords(excluded_fields=["manage_token", "form_key"])
@@ -668,6 +689,10 @@ class Booking(models.Model):
                 condition=~models.Q(status="held") | models.Q(held_until__isnull=False),
                 name="booking_hold_has_end",
             ),
+            models.CheckConstraint(
+                condition=models.Q(deposit_status="") | models.Q(deposit_pkr__gt=0),
+                name="booking_deposit_has_amount",
+            ),
         ]
 
     def __str__(self):
@@ -690,6 +715,17 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def owes_deposit(self) -> bool:
+        """Whether this is a hold waiting for its deposit (it may have lapsed)."""
+        return self.deposit_status == DepositStatus.OWED
+
+    @property
+    def to_pay_at_clinic(self) -> int:
+        """What is left of the fee to pay at the desk: the deposit paid online counts towards it."""
+        paid = self.deposit_pkr if self.deposit_status == DepositStatus.PAID else 0
+        return max(self.session_type.price_pkr - paid, 0)
 
 
 class MessageChannel(models.TextChoices):
@@ -962,3 +998,147 @@ class WaitlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.clinic}, {self.first_day:%d %b}–{self.last_day:%d %b}"
+
+
+class DepositWhen(models.TextChoices):
+    ALWAYS = "always", "Every online booking"
+    FIRST_VISIT = "first_visit", "First visits only"
+    AFTER_NO_SHOWS = "after_no_shows", "After earlier no-shows"
+
+
+class DepositRuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class DepositRule(models.Model):
+    """
+    A clinic's rule that a session type booked online is paid for in part (or in whole) at
+    booking: the time is held until the deposit is paid (bookings.booking.deposits). The desk
+    books without one. Which bookings owe it: bookings.payments.rules.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="deposit_rules", verbose_name="clinic")
+    session_type = models.ForeignKey(
+        SessionType, on_delete=models.CASCADE, related_name="deposit_rules", verbose_name="session type"
+    )
+    when = models.CharField("asked for", max_length=20, choices=DepositWhen.choices, default=DepositWhen.ALWAYS)
+    no_shows = models.PositiveSmallIntegerField(
+        "no-shows before it is asked",
+        default=1,
+        help_text="For “after earlier no-shows”: a patient with at least this many no-shows (since reception last "
+        "reset their count) pays a deposit to book online.",
+    )
+    amount_pkr = models.PositiveIntegerField(
+        "amount (PKR)",
+        null=True,
+        blank=True,
+        help_text="In whole rupees. Empty: the whole fee.",
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    history = HistoricalRecords()
+    objects = DepositRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clinic__name", "session_type__order"]
+        verbose_name = "deposit rule"
+        verbose_name_plural = "deposit rules"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "session_type"], name="depositrule_one_per_clinic_and_type"),
+            models.CheckConstraint(
+                condition=models.Q(amount_pkr__isnull=True) | models.Q(amount_pkr__gt=0), name="depositrule_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.clinic}: {self.session_type}"
+
+    def clean(self):
+        if self.amount_pkr and self.session_type_id and self.amount_pkr > self.session_type.price_pkr:
+            raise ValidationError(
+                {"amount_pkr": f"A deposit can't be more than the fee ({self.session_type.price_pkr:,} PKR)."},
+                code="deposit_over_fee",
+            )
+
+    def amount_for(self, session_type: SessionType) -> int:
+        return min(self.amount_pkr or session_type.price_pkr, session_type.price_pkr)
+
+
+class PaymentStatus(models.TextChoices):
+    STARTED = "started", "Checkout started"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Not paid"
+    REFUND_DUE = "refund_due", "Refund due"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Payment(models.Model):
+    """
+    One attempt to pay a booking's deposit through a provider's hosted checkout. Only the
+    provider's reference and the amount are kept: no card, wallet or account detail.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments", verbose_name="booking")
+    provider = models.CharField("provider", max_length=20)
+    reference = models.CharField(
+        "our reference", max_length=20, unique=True, editable=False, help_text="Sent to the provider with the payment."
+    )
+    provider_ref = models.CharField("provider's reference", max_length=64, blank=True, editable=False)
+    amount_pkr = models.PositiveIntegerField("amount (PKR)", editable=False)
+    status = models.CharField("status", max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.STARTED)
+    refund_ref = models.CharField("provider's refund reference", max_length=64, blank=True, editable=False)
+    refund_attempts = models.PositiveSmallIntegerField("refund attempts", default=0, editable=False)
+    last_error = models.CharField("last error", max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField("started at", auto_now_add=True)
+    paid_at = models.DateTimeField("paid at", null=True, blank=True, editable=False)
+    refunded_at = models.DateTimeField("refunded at", null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "payment"
+        verbose_name_plural = "payments"
+        constraints = [models.CheckConstraint(condition=models.Q(amount_pkr__gt=0), name="payment_amount_positive")]
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_status_idx")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.amount_pkr:,} PKR by {self.provider} ({self.get_status_display().lower()})"
+
+
+class MoneyKind(models.TextChoices):
+    PAID = "paid", "Deposit paid online"
+    REFUNDED = "refunded", "Refunded"
+    KEPT = "kept", "Kept (late cancellation or no-show)"
+    WAIVED = "waived", "Waived by the desk"
+    COUNTED = "counted", "Counted towards the fee"
+
+
+class MoneyEvent(models.Model):
+    """
+    The ledger: every movement of a deposit is one row, never changed: paid, refunded, kept,
+    waived, counted towards the fee. Who did it (a person at the desk, or nobody: the site) and why.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="money_events", verbose_name="booking")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="payment"
+    )
+    kind = models.CharField("what", max_length=10, choices=MoneyKind.choices)
+    amount_pkr = models.PositiveIntegerField("amount (PKR)")
+    at = models.DateTimeField("when", default=timezone.now)
+    by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="by"
+    )
+    note = models.CharField("why", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "money event"
+        verbose_name_plural = "money events"
+        indexes = [models.Index(fields=["kind", "at"], name="moneyevent_kind_at_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.amount_pkr:,} PKR"
