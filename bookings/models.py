@@ -1047,7 +1047,8 @@ class DepositRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "session_type"], name="depositrule_one_per_clinic_and_type"),
             models.CheckConstraint(
-                condition=models.Q(amount_pkr__isnull=True) | models.Q(amount_pkr__gt=0), name="depositrule_amount_positive"
+                condition=models.Q(amount_pkr__isnull=True) | models.Q(amount_pkr__gt=0),
+                name="depositrule_amount_positive",
             ),
         ]
 
