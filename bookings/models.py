@@ -372,6 +372,12 @@ class DepositStatus(models.TextChoices):
     REFUNDED = "refunded", _("Deposit refunded")
 
 
+# Who a cancellation is down to, by its reason: the patient's own, or the clinic's (leave, a closure).
+# The reports count them by these; a deposit is refunded when the clinic cancels (bookings.booking.money).
+PATIENT_CANCEL_REASONS = [CancelReason.PATIENT_ASKED, CancelReason.PATIENT_UNWELL]
+CLINIC_CANCEL_REASONS = [CancelReason.THERAPIST_AWAY, CancelReason.CLINIC_CLOSED]
+
+
 class BookingSource(models.TextChoices):
     ONLINE = "online", "Online"
     PHONE = "phone", "Phone"
@@ -1111,6 +1117,7 @@ class Payment(models.Model):
 
 class MoneyKind(models.TextChoices):
     PAID = "paid", "Deposit paid online"
+    REFUND_DUE = "refund_due", "Refund asked for"
     REFUNDED = "refunded", "Refunded"
     KEPT = "kept", "Kept (late cancellation or no-show)"
     WAIVED = "waived", "Waived by the desk"

@@ -28,6 +28,7 @@ from bookings.models import (
     BookingStatus,
     Clinic,
     Contact,
+    DepositStatus,
     Patient,
     Slot,
 )
@@ -113,6 +114,8 @@ _COUNTED_NO_SHOW = Q(status=BookingStatus.NO_SHOW) & (
     Q(patient__no_shows_forgiven_at__isnull=True) | Q(no_show_at__gt=F("patient__no_shows_forgiven_at"))
 )
 _UPCOMING = Q(status=BookingStatus.CONFIRMED)
+# A time held for its deposit counts as booked while it holds: unpaid holds can't hoard times either.
+_DEPOSIT_HOLD = Q(status=BookingStatus.HELD, deposit_status=DepositStatus.OWED)
 
 
 def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
@@ -121,7 +124,7 @@ def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
     to read in one query): the patient's own, and the whole number's.
     """
     person = Q(patient_id=patient.pk)
-    upcoming = _UPCOMING & Q(slot__starts_at__gt=now)
+    upcoming = (_UPCOMING | (_DEPOSIT_HOLD & Q(held_until__gt=now))) & Q(slot__starts_at__gt=now)
     return {
         "upcoming": Count("pk", filter=person & upcoming),
         "no_shows": Count("pk", filter=person & _COUNTED_NO_SHOW),

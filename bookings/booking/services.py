@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings.booking import screening
+from bookings.booking import money, screening
 from bookings.booking.patients import (
     check_patient_can_book,
     lock_patient,
@@ -33,11 +33,13 @@ from bookings.models import (
     BookingSource,
     BookingStatus,
     CancelReason,
+    DepositStatus,
     SafetyScreening,
     SessionType,
     Slot,
     WaitlistEntry,
 )
+from bookings.payments import rules as deposit_rules
 from bookings.phones import normalize_phone
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
@@ -154,9 +156,9 @@ def book_online(
         contact_channel=contact_channel, screening_answers=screening_answers, relation=relation,
         guardian_name=guardian_name,
         session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
-        source=BookingSource.ONLINE, language=language,
+        source=BookingSource.ONLINE, language=language, deposit=True,
     )  # fmt: skip
-    if made:
+    if made and booking.status == BookingStatus.CONFIRMED:
         events.booking_confirmed(booking=booking)
     return booking
 
@@ -233,13 +235,15 @@ def _book(
     relation: str = "",
     guardian_name: str = "",
     change_reason: str | None = None,
+    deposit: bool = False,
     **fields,
 ) -> tuple[Booking, bool]:
     """
     The booking, whoever makes it: lock the slot, let its ended holds lapse, re-check it with
     the availability policy for `channel`, lock the patient and check them (busy then; online,
-    the limits), write. `fields` are the Booking's own. Return the booking and whether it is
-    new (False: the same form sent again, which gets the booking it made).
+    the limits), write. `fields` are the Booking's own. With `deposit` (a patient booking
+    online), a deposit the clinic asks of this person makes it a hold until paid. Return the
+    booking and whether it is new (False: the same form sent again, which gets the booking it made).
     """
     slot = lock_slot(slot_id, channel=channel, now=now)
     e164 = normalize_phone(phone)
@@ -255,6 +259,8 @@ def _book(
         phone=e164, name=fields["name"], email=fields.get("email", ""), relation=relation, changes=agreed
     )
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=channel == Channel.ONLINE)
+    if deposit:
+        fields.update(_deposit_hold(slot=slot, session_type=fields["session_type"], counts=counts, now=now))
     booking = Booking(
         reference=new_reference(),
         manage_token=new_manage_token(),
@@ -284,6 +290,22 @@ def _book(
             guardian_name=person_name(guardian_name),
         )
     return booking, True
+
+
+def _deposit_hold(*, slot: Slot, session_type: SessionType, counts: dict[str, int], now: dt.datetime) -> dict:
+    """The fields that make a booking a hold for its deposit, if the clinic asks this person for one."""
+    amount = deposit_rules.deposit_for(
+        clinic_id=slot.clinic_id, session_type=session_type, first_visit=not counts["attended"],
+        no_shows=counts["no_shows"],
+    )  # fmt: skip
+    if not amount:
+        return {}
+    return {
+        "status": BookingStatus.HELD,
+        "held_until": now + dt.timedelta(minutes=settings.ASPIRE_DEPOSIT_HOLD_MINUTES),
+        "deposit_pkr": amount,
+        "deposit_status": DepositStatus.OWED,
+    }
 
 
 def booking_join_course(*, booking: Booking, course_id: int) -> None:
@@ -321,21 +343,46 @@ def _lapse(hold: Booking) -> None:
 
 def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     """
-    Make a waitlist hold (locked by the caller, still holding) the patient's confirmed booking,
-    by the rules of any online booking: the time may have gone off sale while held (leave, a
-    closure, a block), and the patient may be elsewhere by now. Queue the confirmation. Return
-    the booking (read with its slot, clinic and therapist) and whether it is the patient's
-    first visit.
+    Make a hold (locked by the caller: a waitlist offer, or a booking whose deposit has come;
+    one that lapsed while its payment was on the way too) the patient's confirmed booking, by
+    the rules of any online booking: the time may have gone off sale or to someone else, and the
+    patient may be elsewhere by now. Queue the confirmation (its deposit_status, set by the
+    caller, is saved with it). Return the booking (read with its slot, clinic and therapist)
+    and whether it is the patient's first visit.
     """
     slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=now)
-    check_slot_free(slot, now=now, channel=Channel.ONLINE, exclude_booking=hold)
+    others = slot.bookings.filter(status__in=ACTIVE_STATUSES).exclude(pk=hold.pk)
+    active = _lapse_ended_holds(list(others), now=now)
+    check_slot_free(slot, now=now, channel=Channel.ONLINE, exclude_booking=hold, active_bookings=active)
     patient = lock_patient(hold.patient_id)
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
     hold.status = BookingStatus.CONFIRMED
-    hold.save(update_fields=["status", "updated_at"])
+    try:
+        with transaction.atomic():  # a lapsed hold re-enters the one-per-slot rule: the database has the last word
+            hold.save(update_fields=["status", "deposit_status", "updated_at"])
+    except IntegrityError as exc:
+        raise SlotUnavailable(gettext("That time was just taken.")) from exc
     booking = Booking.objects.with_related().get(pk=hold.pk)
     events.booking_confirmed(booking=booking)
     return booking, not counts["attended"]
+
+
+def hold_ask_deposit(*, hold: Booking, now: dt.datetime) -> bool:
+    """
+    Before a waitlist hold (locked by the caller) is booked, ask the deposit the clinic asks of
+    this person, as of any online booking: the hold then waits for it, for at least the
+    deposit's hold time. Return whether one is owed.
+    """
+    slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=now)
+    patient = lock_patient(hold.patient_id)
+    counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
+    fields = _deposit_hold(slot=slot, session_type=hold.session_type, counts=counts, now=now)
+    if not fields:
+        return False
+    hold.deposit_pkr, hold.deposit_status = fields["deposit_pkr"], fields["deposit_status"]
+    hold.held_until = max(hold.held_until, fields["held_until"])
+    hold.save(update_fields=["deposit_pkr", "deposit_status", "held_until", "updated_at"])
+    return True
 
 
 def hold_release(*, hold: Booking) -> None:
@@ -397,6 +444,7 @@ def booking_cancel(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    money.on_cancel(booking=booking, reason=reason, now=now)
     events.booking_cancelled(booking=booking, by_patient=by_patient)
     announce_schedule_changed()  # a time is free: the waitlist hears of it
     return booking
@@ -450,6 +498,7 @@ def booking_mark_attended(*, booking: Booking, now: dt.datetime | None = None) -
     booking.attended_at = now
     booking.fee_pkr = booking.session_type.price_pkr  # the fee of the day, kept: the reports' revenue
     booking.save(update_fields=["status", "attended_at", "fee_pkr", "updated_at"])
+    money.on_attended(booking=booking, now=now)
     return booking
 
 
@@ -464,6 +513,7 @@ def booking_mark_no_show(*, booking: Booking, now: dt.datetime | None = None) ->
     booking.status = BookingStatus.NO_SHOW
     booking.no_show_at = now
     booking.save(update_fields=["status", "no_show_at", "updated_at"])
+    money.on_no_show(booking=booking, now=now)
     return booking
 
 

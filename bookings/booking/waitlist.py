@@ -29,6 +29,7 @@ from bookings.models import (
     Booking,
     BookingStatus,
     Clinic,
+    DepositStatus,
     PartOfDay,
     Physiotherapist,
     SafetyScreening,
@@ -269,7 +270,19 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
                 "You stay on the waitlist: we will send you the next time that comes free."
             )
         )
+    if booking.deposit_status == DepositStatus.OWED or services.hold_ask_deposit(hold=booking, now=now):
+        return booking  # held on while the deposit is paid (bookings.booking.deposits); its page offers the payment
     booking, first_visit = services.hold_confirm(hold=booking, now=now)
+    return waitlist_booked(booking=booking, first_visit=first_visit)
+
+
+def waitlist_booked(*, booking: Booking, first_visit: bool) -> Booking:
+    """
+    Close the waitlist entry a hold just confirmed came from (claimed with a tap, or paid for),
+    with the consent it gave on joining.
+    """
+    if booking.waitlist_entry_id is None:
+        return booking
     entry = WaitlistEntry.objects.get(pk=booking.waitlist_entry_id)
     WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED)
     # The consent was given when joining the list, in the booking form's words; the safety questions

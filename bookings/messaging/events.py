@@ -103,3 +103,7 @@ def waitlist_offer(*, booking: Booking) -> None:
 
 def booking_aftercare(*, booking: Booking) -> None:
     _to_patient(booking, "aftercare")
+
+
+def deposit_refunded(*, booking: Booking, amount_pkr: int) -> None:
+    _to_patient(booking, "deposit_refunded", amount=f"{amount_pkr:,}")

@@ -39,10 +39,11 @@ from django.utils import timezone
 
 from bookings.booking.courses import COUNTED_STATUSES
 from bookings.models import (
+    CLINIC_CANCEL_REASONS,
+    PATIENT_CANCEL_REASONS,
     Booking,
     BookingSource,
     BookingStatus,
-    CancelReason,
     Course,
     Message,
     MessageAudience,
@@ -58,8 +59,8 @@ from bookings.schedule import availability
 BOOKED_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED]
 # The statuses that fill a time: it was booked (whether or not the patient came).
 FILLED_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
-PATIENT_REASONS = [CancelReason.PATIENT_ASKED, CancelReason.PATIENT_UNWELL]
-CLINIC_REASONS = [CancelReason.THERAPIST_AWAY, CancelReason.CLINIC_CLOSED]
+PATIENT_REASONS = PATIENT_CANCEL_REASONS
+CLINIC_REASONS = CLINIC_CANCEL_REASONS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,297 @@
+"""
+Paying a deposit: a booking that owes one is a hold (bookings.booking.services) until the
+provider says the money is taken. This module starts a checkout, reads what comes back (the
+patient's browser returning, the provider's notification, a status inquiry: each checked by the
+provider's module first, bookings.payments), and decides what a payment means:
+
+- paid while the hold holds: the booking is confirmed, with one message that is also the receipt;
+- paid after the hold lapsed by itself: booked if the time is still free, refunded if not;
+- paid twice for one hold (two tabs), or for a time let go or cancelled: the extra is refunded;
+- a forged, altered, replayed or wrong-amount answer confirms nothing and is logged.
+
+Each is decided under the payment's row lock, then the booking's, so the same answer arriving
+by two roads at once (the redirect and the webhook) is acted on once. Refunds and the status
+inquiry run in the worker (`run_refunds`, `inquire_payments`), never in a request.
+"""
+
+import datetime as dt
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django_tasks import task
+
+from bookings.booking import money, services, waitlist
+from bookings.errors import BookingError, InvalidTransition
+from bookings.messaging import events
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    DepositStatus,
+    MoneyKind,
+    Payment,
+    PaymentStatus,
+)
+from bookings.payments import base
+from bookings.schedule import availability
+from bookings.signals import announce_schedule_changed
+
+logger = logging.getLogger("bookings.payments")
+
+# JazzCash takes up to 20 characters of letters and digits for its reference; ours: "AW" and 12 more.
+REFERENCE_PREFIX = "AW"
+REFERENCE_LENGTH = 12
+# A checkout nobody has heard of for this long is asked after (a lost callback); after the second
+# bound it is left alone: the provider's own checkout expired long before.
+INQUIRE_AFTER = dt.timedelta(minutes=3)
+INQUIRE_UNTIL = dt.timedelta(days=2)
+# A refund the provider keeps refusing is left for the desk (the payments list shows it) after this many tries.
+MAX_REFUND_ATTEMPTS = 5
+
+
+class PaymentRefused(BookingError):
+    code = "payment"
+
+
+def new_reference() -> str:
+    return REFERENCE_PREFIX + "".join(secrets.choice(services.REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def providers() -> list[base.Provider]:
+    """The providers a patient may pay through (none: nobody is asked for a deposit)."""
+    return base.configured()
+
+
+def can_pay(booking: Booking, *, now: dt.datetime) -> bool:
+    """Whether the patient can pay this booking's deposit now: it is held for it, and a provider is set up."""
+    return (
+        booking.deposit_status == DepositStatus.OWED
+        and booking.status == BookingStatus.HELD
+        and availability.holds(booking, now)
+        and bool(providers())
+    )
+
+
+def _check_can_pay(booking: Booking, now: dt.datetime) -> None:
+    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
+        raise PaymentRefused(gettext("Nothing is owed for this booking."))
+    if not availability.holds(booking, now):
+        raise PaymentRefused(
+            gettext("This time was held for a few minutes for the deposit and has been released. Please choose a time again.")
+        )
+
+
+def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now: dt.datetime | None = None):
+    """
+    Start paying the deposit of a held booking through `provider_name`: a payment row with a new
+    reference of ours, then the provider's hosted checkout for it (which may call the provider,
+    so outside any lock). Return (payment, base.Checkout). Each tap on Pay is its own attempt:
+    two taps give two checkouts, and if both were paid the second is refunded.
+    """
+    now = now or timezone.now()
+    try:
+        provider = base.get(provider_name)
+    except KeyError:
+        raise PaymentRefused(gettext("Choose how to pay.")) from None
+    if not provider.configured():
+        raise PaymentRefused(gettext("Choose how to pay."))
+    with transaction.atomic():
+        booking = services.lock_booking(booking)
+        _check_can_pay(booking, now)
+        payment = Payment.objects.create(
+            booking=booking, provider=provider.name, reference=new_reference(), amount_pkr=booking.deposit_pkr
+        )
+    description = gettext("Deposit, booking %(reference)s") % {"reference": booking.reference}
+    try:
+        checkout = provider.checkout(
+            reference=payment.reference, amount_paisa=base.to_paisa(payment.amount_pkr), description=description,
+            return_url=return_url, language=booking.language, expires_at=booking.held_until,
+        )  # fmt: skip
+    except base.PaymentError as exc:
+        logger.warning("Checkout for %s at %s failed: %s", payment.reference, provider.name, exc)
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, last_error=str(exc)[:300])
+        raise PaymentRefused(
+            gettext("%(provider)s can't be reached just now. Please try again in a minute.") % {"provider": provider.label}
+        ) from exc
+    if checkout.provider_ref:
+        Payment.objects.filter(pk=payment.pk).update(provider_ref=checkout.provider_ref[:64])
+    return payment, checkout
+
+
+def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datetime | None = None) -> Payment | None:
+    """
+    Act on what a provider says of a payment (its signature already checked): `how` it came
+    ("return", "notification", "inquiry") is for the log. Safe to call any number of times with
+    the same outcome: a payment is taken once. Return the payment, or None for a reference we
+    never gave out.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(reference=outcome.reference).first()
+        if payment is None or payment.provider != provider_name:
+            logger.warning("%s %s names a payment we never started: %s", provider_name, how, outcome.reference)
+            return None
+        if outcome.provider_ref and payment.provider_ref and outcome.provider_ref[:64] != payment.provider_ref:
+            # Safepay's tracker is known from the checkout: an answer about another one is not about this payment.
+            logger.warning("%s %s for %s names another transaction %s", provider_name, how, payment.reference,
+                           outcome.provider_ref)  # fmt: skip
+            return payment
+        if outcome.state == base.Outcome.PENDING:
+            return payment
+        if outcome.state == base.Outcome.PAID and outcome.amount_paisa != base.to_paisa(payment.amount_pkr):
+            logger.warning("%s %s for %s reports %s paisa, not %s: nothing is confirmed", provider_name, how,
+                           payment.reference, outcome.amount_paisa, base.to_paisa(payment.amount_pkr))  # fmt: skip
+            Payment.objects.filter(pk=payment.pk).update(last_error=f"Amount reported: {outcome.amount_paisa} paisa")
+            return payment
+        if payment.status not in (PaymentStatus.STARTED, PaymentStatus.FAILED):
+            if outcome.state == base.Outcome.PAID:
+                logger.info("%s %s for %s again: already %s", provider_name, how, payment.reference, payment.status)
+            return payment
+        if outcome.state == base.Outcome.FAILED:
+            if payment.status == PaymentStatus.STARTED:
+                payment.status = PaymentStatus.FAILED
+                payment.last_error = outcome.detail[:300]
+                payment.save(update_fields=["status", "last_error", "updated_at"])
+            return payment
+        _taken(payment, provider_ref=outcome.provider_ref, how=how, now=now)
+        return payment
+
+
+def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -> None:
+    """The money is taken: record it, then book the time with it, or refund it if it can't be."""
+    payment.status = PaymentStatus.PAID
+    payment.provider_ref = payment.provider_ref or provider_ref[:64]
+    payment.paid_at = now
+    payment._change_reason = f"Paid ({how})"
+    payment.save(update_fields=["status", "provider_ref", "paid_at", "updated_at"])
+    booking = services.lock_booking(payment.booking)
+    money.record(booking=booking, payment=payment, kind=MoneyKind.PAID, amount_pkr=payment.amount_pkr, now=now,
+                 note=f"{payment.provider} {payment.provider_ref}".strip())  # fmt: skip
+    if booking.deposit_status != DepositStatus.OWED:
+        # A second payment for one hold (two tabs), or one for a booking already paid for or waived.
+        money.refund_due(payment=payment, now=now, note="Paid twice: the deposit was already settled")
+        return
+    held = booking.status == BookingStatus.HELD and availability.holds(booking, now)
+    # A hold that ended by itself while the patient was paying (not one they let go) is booked if it still can be.
+    lapsed_by_time = booking.status in (BookingStatus.HELD, BookingStatus.LAPSED) and booking.held_until <= now
+    if held or lapsed_by_time:
+        booking.deposit_status = DepositStatus.PAID
+        try:
+            confirmed, first_visit = services.hold_confirm(hold=booking, now=now)
+        except BookingError as exc:
+            booking.deposit_status = DepositStatus.OWED
+            logger.info("Paid for %s after its hold ended and the time is gone (%s): refunding", booking.reference, exc)
+            money.refund_due(payment=payment, booking=booking, now=now, note="Paid after the time was released")
+            return
+        waitlist.waitlist_booked(booking=confirmed, first_visit=first_visit)
+        if lapsed_by_time:
+            announce_schedule_changed()  # the time is taken again
+        return
+    money.refund_due(payment=payment, booking=booking, now=now, note="Paid for a time that was let go")
+
+
+@transaction.atomic
+def deposit_waive(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.datetime | None = None) -> Booking:
+    """
+    The desk books a held time without its deposit (who and why recorded): the booking is
+    confirmed as any other. Refused once the hold has ended.
+    """
+    now = now or timezone.now()
+    if not note.strip():
+        raise InvalidTransition("Say why the deposit is waived.")
+    booking = services.lock_booking(booking)
+    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
+        raise InvalidTransition("Only a deposit still owed on a held time can be waived.")
+    if not availability.holds(booking, now):
+        raise InvalidTransition("This hold has ended and its time is back on sale.")
+    booking.deposit_status = DepositStatus.WAIVED
+    money.record(booking=booking, kind=MoneyKind.WAIVED, amount_pkr=booking.deposit_pkr, now=now, by=by, note=note)
+    confirmed, first_visit = services.hold_confirm(hold=booking, now=now)
+    return waitlist.waitlist_booked(booking=confirmed, first_visit=first_visit)
+
+
+# The worker's side ----------------------------------------------------------------------------------
+
+
+def refunds_run(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """
+    Ask the providers for every refund that is due, one payment at a time under its lock (two
+    workers never refund one payment twice); tell the patient once it is done. A refusal is
+    kept on the payment and tried again by the next run, up to MAX_REFUND_ATTEMPTS.
+    """
+    done = failed = 0
+    due = Payment.objects.filter(status=PaymentStatus.REFUND_DUE, refund_attempts__lt=MAX_REFUND_ATTEMPTS)
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            payment = Payment.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if payment is None or payment.status != PaymentStatus.REFUND_DUE:
+                continue
+            now_ = now or timezone.now()
+            try:
+                refund_ref = base.get(payment.provider).refund(
+                    reference=payment.reference, provider_ref=payment.provider_ref,
+                    amount_paisa=base.to_paisa(payment.amount_pkr),
+                )  # fmt: skip
+            except base.PaymentError as exc:
+                logger.warning("Refund of %s at %s refused: %s", payment.reference, payment.provider, exc)
+                payment.refund_attempts += 1
+                payment.last_error = str(exc)[:300]
+                payment.save(update_fields=["refund_attempts", "last_error", "updated_at"])
+                failed += 1
+                continue
+            _refunded(payment, refund_ref=refund_ref, now=now_)
+            done += 1
+    return {"refunded": done, "failed": failed}
+
+
+def _refunded(payment: Payment, *, refund_ref: str, now: dt.datetime) -> None:
+    payment.status = PaymentStatus.REFUNDED
+    payment.refund_ref = (refund_ref or "")[:64]
+    payment.refunded_at = now
+    payment.save(update_fields=["status", "refund_ref", "refunded_at", "updated_at"])
+    booking = services.lock_booking(payment.booking)
+    money.record(booking=booking, payment=payment, kind=MoneyKind.REFUNDED, amount_pkr=payment.amount_pkr, now=now,
+                 note=f"{payment.provider} {payment.refund_ref}".strip())  # fmt: skip
+    if booking.deposit_status == DepositStatus.REFUND_DUE:
+        money.set_status(booking, DepositStatus.REFUNDED)
+    events.deposit_refunded(booking=Booking.objects.with_related().get(pk=booking.pk), amount_pkr=payment.amount_pkr)
+
+
+@task()
+def run_refunds() -> dict[str, int]:
+    """The worker's task, woken when a refund falls due (and by the periodic job)."""
+    return refunds_run()
+
+
+def payments_inquire(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """
+    Ask the providers what became of each checkout nobody has heard of (the patient closed the
+    tab, the callback was lost): a paid one is acted on as if its callback had come.
+    """
+    now = now or timezone.now()
+    asked = settled = 0
+    quiet = Payment.objects.filter(
+        status=PaymentStatus.STARTED, created_at__lte=now - INQUIRE_AFTER, created_at__gte=now - INQUIRE_UNTIL
+    )
+    for payment in list(quiet.order_by("pk")):
+        provider = base.get(payment.provider)
+        if not provider.configured():
+            continue
+        asked += 1
+        try:
+            outcome = provider.inquire(reference=payment.reference, provider_ref=payment.provider_ref)
+        except base.PaymentError as exc:
+            logger.warning("Status inquiry for %s at %s failed: %s", payment.reference, payment.provider, exc)
+            continue
+        if outcome.reference != payment.reference:
+            logger.warning("Status inquiry for %s answered about %s", payment.reference, outcome.reference)
+            continue
+        settle(outcome=outcome, provider_name=payment.provider, how="inquiry", now=now)
+        settled += outcome.state != base.Outcome.PENDING
+    return {"asked": asked, "settled": settled}
+
+
