@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.fake_payments import fake_provider  # noqa: F401 (a fixture for any test of deposits)
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("ASPIRE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 import secrets
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -81,7 +80,9 @@ def _check_can_pay(booking: Booking, now: dt.datetime) -> None:
         raise PaymentRefused(gettext("Nothing is owed for this booking."))
     if not availability.holds(booking, now):
         raise PaymentRefused(
-            gettext("This time was held for a few minutes for the deposit and has been released. Please choose a time again.")
+            gettext(
+                "This time was held for a few minutes for the deposit and has been released. Please choose a time again."
+            )
         )
 
 
@@ -115,7 +116,8 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
         logger.warning("Checkout for %s at %s failed: %s", payment.reference, provider.name, exc)
         Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, last_error=str(exc)[:300])
         raise PaymentRefused(
-            gettext("%(provider)s can't be reached just now. Please try again in a minute.") % {"provider": provider.label}
+            gettext("%(provider)s can't be reached just now. Please try again in a minute.")
+            % {"provider": provider.label}
         ) from exc
     if checkout.provider_ref:
         Payment.objects.filter(pk=payment.pk).update(provider_ref=checkout.provider_ref[:64])
@@ -293,5 +295,3 @@ def payments_inquire(*, now: dt.datetime | None = None) -> dict[str, int]:
         settle(outcome=outcome, provider_name=payment.provider, how="inquiry", now=now)
         settled += outcome.state != base.Outcome.PENDING
     return {"asked": asked, "settled": settled}
-
-

@@ -28,7 +28,7 @@ from bookings.models import (
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
 from tests.factories import BookingFactory, PatientFactory, SessionTypeFactory, SlotFactory
-from tests.fake_payments import fake_provider, paid  # noqa: F401 (a fixture)
+from tests.fake_payments import paid
 
 FEE = 4500
 
@@ -120,7 +120,9 @@ def test_an_inactive_rule_asks_nothing(slot, session_type, fake_provider):
 def test_first_visits_only_asks_a_new_patient_and_not_one_who_came_before(slot, session_type, fake_provider):
     rule(slot, session_type, when=DepositWhen.FIRST_VISIT)
     regular = PatientFactory(phone="+923001112233", name="Regular Patient")
-    BookingFactory(patient=regular, status="attended", slot=SlotFactory(starts_at=timezone.now() - dt.timedelta(days=7)))
+    BookingFactory(
+        patient=regular, status="attended", slot=SlotFactory(starts_at=timezone.now() - dt.timedelta(days=7))
+    )
     assert book(slot, session_type, phone="03001112233", name="Regular Patient").deposit_pkr == 0
     assert book(SlotFactory(clinic=slot.clinic), session_type, phone="03005556677", name="New Patient").deposit_pkr
 
