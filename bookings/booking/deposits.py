@@ -81,7 +81,7 @@ def _check_can_pay(booking: Booking, now: dt.datetime) -> None:
     if not availability.holds(booking, now):
         raise PaymentRefused(
             gettext(
-                "This time was held for a few minutes for the deposit and has been released. Please choose a time again."
+                "The time was held for a few minutes for the deposit and has been released. Please choose a time again."
             )
         )
 
