@@ -463,6 +463,15 @@ ASPIRE_SAFEPAY_SECRET_KEY = os.environ.get("ASPIRE_SAFEPAY_SECRET_KEY", "")
 ASPIRE_SAFEPAY_WEBHOOK_SECRET = os.environ.get("ASPIRE_SAFEPAY_WEBHOOK_SECRET", "")
 ASPIRE_SAFEPAY_ENVIRONMENT = os.environ.get("ASPIRE_SAFEPAY_ENVIRONMENT", "sandbox")
 ASPIRE_SAFEPAY_URL = os.environ.get("ASPIRE_SAFEPAY_URL", "https://sandbox.api.getsafepay.com").rstrip("/")
+# Safepay's hosted checkout lives on the API's host in the sandbox but on getsafepay.com in production
+# (the constants CHECKOUT_SANDBOX / CHECKOUT_PRODUCTION of the official SDKs, getsafepay/safepay-node
+# src/utils/constants.ts and getsafepay/safepay-python): its address, the page being {this}/pay.
+ASPIRE_SAFEPAY_CHECKOUT_URL = os.environ.get(
+    "ASPIRE_SAFEPAY_CHECKOUT_URL",
+    "https://getsafepay.com/checkout"
+    if ASPIRE_SAFEPAY_ENVIRONMENT == "production"
+    else ASPIRE_SAFEPAY_URL + "/checkout",
+).rstrip("/")
 
 # Spam and abuse: booking POSTs per client address and per phone number, per hour.
 ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR = int(os.environ.get("ASPIRE_BOOKING_POSTS_PER_IP_PER_HOUR", "20"))
