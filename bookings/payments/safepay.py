@@ -195,12 +195,12 @@ class Safepay(base.Provider):
         tracker, sig = data.get("tracker", ""), data.get("sig", "")
         expected = tracker_signature(tracker=tracker, secret_key=settings.ASPIRE_SAFEPAY_SECRET_KEY)
         if not tracker or not sig or not _same(sig, expected):
-            logger.warning("Safepay return for payment %s refused: a missing or wrong sig", reference)
+            logger.warning("Safepay return for payment %r refused: a missing or wrong sig", reference)
             raise SignatureError("Safepay's return is not signed with our secret key")
         outcome = self.inquire(reference=reference, provider_ref=tracker)
         if outcome.reference != reference:
             # The sig covers the tracker alone: a genuine tracker under another order id is someone's replay.
-            logger.warning("Safepay return for payment %s refused: its tracker is for another order", reference)
+            logger.warning("Safepay return for payment %r refused: its tracker is for another order", reference)
             raise SignatureError("Safepay's return names another order than its tracker's")
         return outcome
 
@@ -216,7 +216,7 @@ class Safepay(base.Provider):
         reference = str((notification.get("metadata") or {}).get("order_id", ""))
         expected = webhook_signature(data=data, webhook_secret=settings.ASPIRE_SAFEPAY_WEBHOOK_SECRET)
         if not given or not _same(given, expected):
-            logger.warning("Safepay webhook for payment %s refused: a missing or wrong signature", reference)
+            logger.warning("Safepay webhook for payment %r refused: a missing or wrong signature", reference)
             raise SignatureError("Safepay's webhook is not signed with our webhook secret")
         # A refund's notice comes as refund:created, or (the docs' own sample) as payment:created with a
         # refunded state; error:occurred is one failed try ("55 : Incorrect OTP") the patient may follow

@@ -7,7 +7,7 @@ checked the way Safepay's documentation and official SDKs check it.
 import datetime
 import json
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -15,6 +15,7 @@ import requests
 from bookings.payments import base
 from bookings.payments.base import Outcome, PaymentError, SignatureError
 from bookings.payments.safepay import Safepay, tracker_signature, webhook_signature
+from tests.html import parse
 from tests.safepay_standin import CANCELLED, ENDED, sign_tracker, sign_webhook
 
 RETURN_URL = "https://aspire.example/payments/safepay/return/AW7K2M9QX4TR/"
@@ -211,6 +212,27 @@ def test_the_cancel_button_sends_the_browser_to_the_cancel_url(safepay_standin):
 
     assert answer.status_code == 302
     assert answer.headers["Location"] == query(checkout.url)["cancel_url"]
+
+
+def form_of(page) -> tuple[str, str, dict[str, str]]:
+    """Return (method, action, hidden fields) of the one form on `page`, as a browser without JavaScript reads it."""
+    tags = parse(page.text).tags
+    [form] = [attrs for tag, attrs in tags if tag == "form"]
+    hidden = {a["name"]: a.get("value", "") for t, a in tags if t == "input" and a.get("type") == "hidden"}
+    return form["method"].upper(), form["action"], hidden
+
+
+def test_a_patient_without_javascript_pays_through_the_pages_forms_alone(safepay_standin):
+    checkout = start(amount_paisa=150000)
+    page = requests.get(checkout.url, timeout=5)
+    method, action, fields = form_of(page)
+
+    back = requests.request(method, urljoin(checkout.url, action), data={**fields, "decision": "pay"}, timeout=5)
+    method, action, fields = form_of(back)
+
+    assert (method, action) == ("POST", RETURN_URL)
+    outcome = Safepay().read_return(fields)
+    assert (outcome.state, outcome.amount_paisa, outcome.reference) == (Outcome.PAID, 150000, "AW7K2M9QX4TR")
 
 
 # --- the patient's way back ---
