@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.fake_payments import fake_provider  # noqa: F401 (a fixture for any test of deposits)
+from tests.fake_payments import fake_provider  # noqa: F401 (fixtures for any test of deposits)
+from tests.jazzcash_standin import jazzcash_standin  # noqa: F401
+from tests.safepay_standin import safepay_standin  # noqa: F401
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("ASPIRE_CHROMIUM", "/usr/bin/chromium")

@@ -106,7 +106,8 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
         payment = Payment.objects.create(
             booking=booking, provider=provider.name, reference=new_reference(), amount_pkr=booking.deposit_pkr
         )
-    description = gettext("Deposit, booking %(reference)s") % {"reference": booking.reference}
+    # In plain English letters whatever the patient's language: JazzCash's page takes nothing else.
+    description = f"Aspire Wellness deposit, booking {booking.reference}"
     try:
         checkout = provider.checkout(
             reference=payment.reference, amount_paisa=base.to_paisa(payment.amount_pkr), description=description,
