@@ -728,6 +728,16 @@ class Booking(models.Model):
         return self.deposit_status == DepositStatus.OWED
 
     @property
+    def deposit(self) -> str:
+        """The deposit as patients read it: “PKR 1,000”."""
+        return format_pkr(self.deposit_pkr)
+
+    @property
+    def rest_of_fee(self) -> str:
+        """The fee less the deposit, as patients read it: what they pay at the clinic once the deposit is paid."""
+        return format_pkr(max(self.session_type.price_pkr - self.deposit_pkr, 0))
+
+    @property
     def to_pay_at_clinic(self) -> int:
         """What is left of the fee to pay at the desk: the deposit paid online counts towards it."""
         paid = self.deposit_pkr if self.deposit_status == DepositStatus.PAID else 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.pages import views
+from bookings.pages import payments, views
 
 app_name = "bookings"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("booking/<str:token>/calendar.ics", views.manage_ics, name="manage_ics"),
     path("booking/<str:token>/next/<int:slot_id>/", views.manage_next, name="manage_next"),
     path("booking/<str:token>/claim/", views.manage_claim, name="manage_claim"),
+    path("booking/<str:token>/pay/", payments.manage_pay, name="manage_pay"),
+    path("payments/<slug:provider>/return/", payments.payment_return, name="payment_return"),
+    path("payments/<slug:provider>/notify/", payments.payment_notification, name="payment_notification"),
     path("booking/<str:token>/decline/", views.manage_decline, name="manage_decline"),
     path("booking/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("booking/<str:token>/language/", views.manage_language, name="manage_language"),

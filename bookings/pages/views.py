@@ -25,7 +25,7 @@ from aspire import page_cache
 from aspire.client_ip import client_ip
 from aspire.page_cache import AVAILABILITY, CONTENT, shared_page
 from bookings import errors, photos
-from bookings.booking import courses, services, waitlist
+from bookings.booking import courses, deposits, services, waitlist
 from bookings.calendar import booking_ics, google_calendar_url
 from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherapist, Slot
 from bookings.pages import ratelimit
@@ -315,7 +315,11 @@ def book_slot(request, slot_id):
                 form.add_error(None, str(exc))
                 call_clinic = isinstance(exc, errors.TooManyBookings)  # the message says call: one tap to
             else:
-                # A "yes" to a safety question: the booking's page says the therapist will talk it through.
+                # A deposit to pay: its page says how much and how. A "yes" to a safety question: the
+                # booking's page says the therapist will talk it through.
+                if booking.status == BookingStatus.HELD:
+                    messages.info(request, _("Almost done: pay the deposit below to book this time."))
+                    return redirect(booking)
                 messages.success(request, _("Your session is booked. Your confirmation is on its way to your phone."))
                 return redirect(booking)
         slot = _slot_or_404(slot_id)
@@ -337,7 +341,7 @@ def _too_many_requests(request):
     return render(request, "bookings/too_many.html", context, status=429)
 
 
-def _booking_or_404(token: str) -> Booking:
+def booking_or_404(token: str) -> Booking:
     if len(token) > 64:
         raise Http404
     return get_object_or_404(Booking.objects.with_related().select_related("screening"), manage_token=token)
@@ -360,14 +364,18 @@ def booking_short_link(request, code):
 @never_cache
 @require_safe
 def manage(request, token):
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
+    now = timezone.now()
+    # The deposit's Pay buttons, while the time is held for it: a form to this site that is sent on to the provider.
+    pay_with = deposits.providers() if deposits.can_pay(booking, now=now) else []
     offered = courses.next_session_offered(booking)
     context = {
         "course_position": courses.course_position(booking),
         "next_session_offered": offered,
         "next_times": courses.next_session_times(booking) if offered else [],
         "next_days": courses.NEXT_SESSION_DAYS,
-        "held": booking.status == BookingStatus.HELD and availability.holds(booking, timezone.now()),
+        "held": booking.status == BookingStatus.HELD and availability.holds(booking, now),
+        "pay_with": pay_with,
         "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),
         "booking": booking,
@@ -376,13 +384,21 @@ def manage(request, token):
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
         "booking_languages": settings.LANGUAGES,
     }
-    return render(request, "bookings/manage.html", context)
+    return allow_forms_to(render(request, "bookings/manage.html", context), pay_with)
+
+
+def allow_forms_to(response: HttpResponse, providers: list) -> HttpResponse:
+    """Let this page's forms (and the redirects that follow them) go to the payment providers' checkouts."""
+    origins = sorted({origin for provider in providers for origin in provider.form_origins()})
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 @require_POST
 def manage_language(request, token):
     """Change the language of the patient's messages; the booking's page follows it."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     try:
         services.booking_set_language(booking=booking, language=request.POST.get("language", ""))
     except errors.BookingError as exc:
@@ -398,7 +414,7 @@ def manage_language(request, token):
 @never_cache  # private, no-store: the event is one patient's, and no cache on the way may keep it
 @require_safe
 def manage_ics(request, token):
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aspire-{booking.reference}.ics"'
     return response
@@ -407,7 +423,7 @@ def manage_ics(request, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_cancel(request, token):
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by_patient=True)
@@ -429,7 +445,7 @@ def manage_cancel(request, token):
 @require_safe
 def manage_move(request, token):
     """Choose a new time at the same clinic: the same day strip as booking, a time opens the question."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     if not services.patient_can_change(booking):
         return redirect(booking)
     clinic = booking.slot.clinic
@@ -463,7 +479,7 @@ def manage_move(request, token):
 @require_http_methods(["GET", "POST"])
 def manage_move_to(request, token, slot_id):
     """Ask before moving (the old time and the new, one button: no JavaScript needed); a POST moves."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     slot = _slot_or_404(slot_id)
     if request.method == "GET":
         if not services.patient_can_change(booking):
@@ -537,7 +553,7 @@ def waitlist_join(request, clinic_slug):
 @require_POST
 def manage_next(request, token, slot_id):
     """Book the next session at one of the offered times: one tap, the same details."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     try:
         new = courses.next_session_book(booking=booking, slot_id=slot_id)
     except errors.BookingError as exc:
@@ -550,7 +566,7 @@ def manage_next(request, token, slot_id):
 @require_POST
 def manage_claim(request, token):
     """Book the time held for a waitlist patient: one tap on the offer's page."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     try:
         waitlist.waitlist_claim(booking=booking)
     except errors.BookingError as exc:
@@ -563,11 +579,14 @@ def manage_claim(request, token):
 @require_POST
 def manage_decline(request, token):
     """Let a held time go at once, for the next patient waiting."""
-    booking = _booking_or_404(token)
+    booking = booking_or_404(token)
     try:
         waitlist.waitlist_decline(booking=booking)
     except errors.BookingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
+        if booking.waitlist_entry_id:
+            messages.info(request, _("Thank you: the time goes to the next person waiting. You stay on the waitlist."))
+        else:
+            messages.info(request, _("Thank you: the time is released for someone else."))
     return redirect(booking)
