@@ -11,14 +11,17 @@ from django.utils.translation import pgettext
 
 from bookings.messaging import channels, outbox
 from bookings.messaging.rendering import message_language
-from bookings.models import Booking, BookingSource, MessageAudience, MessageChannel
+from bookings.models import Booking, BookingSource, DepositStatus, MessageAudience, MessageChannel, format_pkr
 from bookings.timeutils import desk_day
 
 
-def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra) -> dict:
+def _params(
+    booking: Booking, *, language: str = settings.LANGUAGE_CODE, amounts: dict[str, int] | None = None, **extra
+) -> dict:
     """
     What a message says, as it was when the change happened (no notes, nothing clinical), in
-    `language`: the day's name, the clinic's and the therapist's, and the booking's page in that language.
+    `language`: the day's name, the clinic's and the therapist's, the booking's page and each of
+    `amounts` (rupees, by param name) as that language writes money ("PKR 2,000", "2,000 روپے").
     """
     start = timezone.localtime(booking.slot.starts_at)
     with translation.override(language):
@@ -27,6 +30,7 @@ def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra
         fee = booking.session_type.fee
         # The clinic and the therapist by their names in that language (the Urdu ones where given).
         clinic, therapist = booking.slot.clinic.name, booking.slot.physiotherapist.name
+        money = {name: format_pkr(amount) for name, amount in (amounts or {}).items()}
     return {
         "first_name": booking.name.split()[0] if booking.name.split() else "",
         "when": when,
@@ -38,6 +42,7 @@ def _params(booking: Booking, *, language: str = settings.LANGUAGE_CODE, **extra
         "manage_path": manage_path,
         "phone": settings.ASPIRE_PHONE_DISPLAY,
         "language": message_language(language),
+        **money,
         **extra,
     }
 
@@ -67,10 +72,19 @@ def _to_reception(booking: Booking, kind: str, **extra) -> None:
 
 
 def booking_confirmed(*, booking: Booking, text: bool = True) -> None:
-    """Tell the patient (by text message too unless `text` is False) and, for an online booking, the reception."""
-    _to_patient(booking, "confirmed", text=text)
+    """
+    Tell the patient (by text message too unless `text` is False) and, for an online booking, the
+    reception. A booking whose deposit is paid gets one message that is its receipt too ("confirmed_paid":
+    the deposit received and what is left to pay at the clinic), not a confirmation and then a receipt:
+    each WhatsApp message is paid for.
+    """
+    if booking.deposit_status == DepositStatus.PAID:
+        kind, amounts = "confirmed_paid", {"deposit": booking.deposit_pkr, "to_pay": booking.to_pay_at_clinic}
+    else:
+        kind, amounts = "confirmed", {}
+    _to_patient(booking, kind, text=text, amounts=amounts)
     if booking.source == BookingSource.ONLINE:
-        _to_reception(booking, "confirmed")
+        _to_reception(booking, kind, amounts=amounts)
 
 
 def booking_cancelled(*, booking: Booking, by_patient: bool = False) -> None:
@@ -106,4 +120,8 @@ def booking_aftercare(*, booking: Booking) -> None:
 
 
 def deposit_refunded(*, booking: Booking, amount_pkr: int) -> None:
-    _to_patient(booking, "deposit_refunded", amount=f"{amount_pkr:,}")
+    """
+    Tell the patient `amount_pkr` of their deposit is refunded to the wallet or card it was paid
+    from. Reception is not told: a refund follows a cancellation, which the desk made or heard of.
+    """
+    _to_patient(booking, "deposit_refunded", amounts={"amount": amount_pkr})

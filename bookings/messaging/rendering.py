@@ -23,6 +23,11 @@ MESSAGES = {
         "subject": _("Your dry needling session is booked: {when}"),
         "intro": _("Thank you, {first_name}. Your session is booked."),
     },
+    # The confirmation of a booking whose deposit is paid, and its receipt: one message, not two.
+    "confirmed_paid": {
+        "subject": _("Your dry needling session is booked: {when}"),
+        "intro": _("Thank you, {first_name}. Your session is booked and we have received your deposit of {deposit}."),
+    },
     "cancelled": {
         "subject": _("Your session on {when} is cancelled"),
         "intro": _("Your session has been cancelled. We hope to see you another time."),
@@ -54,6 +59,14 @@ MESSAGES = {
         "subject": _("After your session: how to feel your best"),
         "intro": _("Thank you for coming in today. A few tips for the next day or two:"),
     },
+    # No number of days: a wallet's or a bank's, not ours, and a promise broken costs a call.
+    "deposit_refunded": {
+        "subject": _("Your deposit for {when} has been refunded"),
+        "intro": _(
+            "Your deposit of {amount} for your session on {when} has been refunded to the wallet or card "
+            "you paid with. It can take a few working days to show in your account."
+        ),
+    },
 }
 
 
@@ -77,7 +90,7 @@ ANSWERS = {"manage_link", "stop_ack"}
 
 
 # Reception hears of what patients do online; what the desk does itself it already knows.
-RECEPTION_SUBJECTS = {"confirmed": "booking", "cancelled": "cancellation", "moved": "move"}
+RECEPTION_SUBJECTS = {"confirmed": "booking", "confirmed_paid": "booking", "cancelled": "cancellation", "moved": "move"}
 
 
 def message_language(language: str) -> str:
@@ -94,6 +107,8 @@ def _context(message: Message) -> dict:
         "first_name": params.get("first_name", ""),
         "held_until": params.get("held_until", ""),
         "therapist": booking.slot.physiotherapist.name,
+        "deposit": params.get("deposit", ""),
+        "amount": params.get("amount", ""),
     }
     intro = MESSAGES[message.kind]["intro"]
     if message.kind == "offer_move" and params.get("reason") in OFFER_MOVE_INTROS:
@@ -111,6 +126,10 @@ def _context(message: Message) -> dict:
         "previous": params.get("previous", ""),
         "fee": params.get("fee", ""),
         "held_until": params.get("held_until", ""),
+        # The amounts of a deposit's messages, as written when queued in the message's language.
+        "deposit": params.get("deposit", ""),
+        "to_pay": params.get("to_pay", ""),
+        "amount": params.get("amount", ""),
     }
 
 
@@ -228,9 +247,9 @@ def calendar_file(message: Message) -> Attachment | None:
     booking = message.booking
     if message.kind == "cancelled":
         method = calendar.CANCEL
-    elif message.kind in {"confirmed", "moved"} and booking.status != BookingStatus.CANCELLED:
+    elif message.kind in {"confirmed", "confirmed_paid", "moved"} and booking.status != BookingStatus.CANCELLED:
         method = calendar.REQUEST
-    else:  # a confirmation rendered after the booking was cancelled: its own email brings the CANCEL
+    else:  # a confirmation rendered after the booking was cancelled (its own email brings the CANCEL), a refund
         return None
     ics = calendar.booking_ics(booking, method=method, attendee=message.recipient)
     return "aspire-session.ics", ics, f"text/calendar; method={method}"

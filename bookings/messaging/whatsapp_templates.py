@@ -94,6 +94,25 @@ _ENGLISH = [
         buttons=(UrlButton("Manage booking", "manage_path"),),
         link_param="manage_path",
     ),
+    # The confirmation of a booking whose deposit is paid, and its receipt in one message: a payment's
+    # confirmation is a utility use in Meta's template guidelines
+    # (developers.facebook.com/docs/whatsapp/updates-to-pricing/new-template-guidelines/). The deposit
+    # is {{6}} and what is left to pay at the clinic {{7}}, so the phone number is {{8}}.
+    WhatsAppTemplate(
+        kind="confirmed_paid",
+        name="aspire_booking_confirmed_paid",
+        language="en",
+        body=(
+            "Hello {{1}}, your session at Aspire Wellness is booked and we have received your deposit.\n\n"
+            "When: {{2}}\nWhere: {{3}}\nWith: {{4}}\nReference: {{5}}\n"
+            "Deposit received: {{6}}\nTo pay at the clinic: {{7}}\n\n"
+            "Please arrive 10 minutes early. To see, move or cancel your booking, tap Manage booking below. "
+            "Questions? Call us on {{8}} and we will help."
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "deposit", "to_pay", "phone"),
+        buttons=(UrlButton("Manage booking", "manage_path"),),
+        link_param="manage_path",
+    ),
     WhatsAppTemplate(
         kind="moved",
         name="aspire_booking_moved",
@@ -202,6 +221,20 @@ _ENGLISH = [
         buttons=(UrlButton("Choose a new time", "manage_path"),),
         link_param="manage_path",
     ),
+    # A refund's notice, a utility use too (Meta's guidelines, as above); no link: the booking is over.
+    # No number of days: the wallet's or the bank's, not ours to promise.
+    WhatsAppTemplate(
+        kind="deposit_refunded",
+        name="aspire_deposit_refunded",
+        language="en",
+        body=(
+            "Hello {{1}}, for your session at Aspire Wellness on {{2}} (reference {{3}}), your deposit of {{4}} "
+            "has been refunded to the wallet or card you paid with. It can take a few working days to show "
+            "in your account. Questions? Call us on {{5}} and we will help."
+        ),
+        # The amount after the day and the reference, where the Urdu sentence has it too.
+        params=("first_name", "when", "reference", "amount", "phone"),
+    ),
 ]
 
 # As in English: the fee is {{6}} and the phone number {{7}}.
@@ -219,6 +252,22 @@ _URDU = [
             '"بکنگ دیکھیں" پر ٹیپ کریں۔ ' + QUESTIONS_UR
         ),
         params=("first_name", "when", "clinic", "therapist", "reference", "fee", "phone"),
+        buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
+        link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="confirmed_paid",
+        name="aspire_booking_confirmed_paid",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں آپ کا سیشن بُک ہو گیا ہے اور آپ کا ڈپازٹ ہمیں مل گیا ہے۔\n\n"
+            "وقت: {{2}}\nجگہ: {{3}}\nفزیوتھراپسٹ: {{4}}\nریفرنس نمبر: {{5}}\n"
+            "ڈپازٹ وصول: {{6}}\nکلینک پر باقی ادائیگی: {{7}}\n\n"
+            "براہِ کرم 10 منٹ پہلے تشریف لائیں۔ بکنگ دیکھنے، وقت بدلنے یا منسوخ کرنے کے لیے نیچے "
+            '"بکنگ دیکھیں" پر ٹیپ کریں۔ '
+            "کوئی سوال ہو تو ہمیں {{8}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+        ),
+        params=("first_name", "when", "clinic", "therapist", "reference", "deposit", "to_pay", "phone"),
         buttons=(UrlButton("بکنگ دیکھیں", "manage_path"),),
         link_param="manage_path",
     ),
@@ -331,6 +380,18 @@ _URDU = [
         params=("first_name", "when", "clinic", "reference", "therapist", "phone"),
         buttons=(UrlButton("نیا وقت چنیں", "manage_path"),),
         link_param="manage_path",
+    ),
+    WhatsAppTemplate(
+        kind="deposit_refunded",
+        name="aspire_deposit_refunded",
+        language="ur",
+        body=(
+            "السلام علیکم {{1}}، Aspire Wellness میں {{2}} کے آپ کے سیشن (ریفرنس نمبر {{3}}) کے لیے جمع کرایا گیا "
+            "{{4}} کا ڈپازٹ اسی والیٹ یا کارڈ میں واپس کر دیا گیا ہے جس سے آپ نے ادائیگی کی تھی۔ "
+            "آپ کے اکاؤنٹ میں نظر آنے میں چند ورکنگ دن لگ سکتے ہیں۔ "
+            "کوئی سوال ہو تو ہمیں {{5}} پر کال کریں، ہم آپ کی مدد کریں گے۔"
+        ),
+        params=("first_name", "when", "reference", "amount", "phone"),
     ),
 ]
 

@@ -16,13 +16,23 @@ from django.utils import translation
 from bookings import demo
 from bookings.booking import services
 from bookings.messaging import dispatch, events, inbound, rendering
-from bookings.models import BookingSource, Message, MessageChannel, Physiotherapist, Slot
+from bookings.models import BookingSource, DepositStatus, Message, MessageChannel, Physiotherapist, Slot
 from bookings.timeutils import at, local_today
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
 SITE_URL = "https://aspirewellness.pk"  # the production address (README): links are counted at full length
-KINDS = ["confirmed", "cancelled", "moved", "reminder", "offer_move", "waitlist_offer", "aftercare"]
+KINDS = [
+    "confirmed",
+    "cancelled",
+    "moved",
+    "reminder",
+    "offer_move",
+    "waitlist_offer",
+    "aftercare",
+    "confirmed_paid",
+    "deposit_refunded",
+]
 # What each language's texts may cost: the confirmation and reminder by the issue; the rest held to it too.
 MAX_SEGMENTS = {"en": 1, "ur": 2}
 
@@ -52,6 +62,10 @@ def _texts(booking) -> dict[str, str]:
         events.booking_offer_move(booking=booking, reason=reason)
     booking.held_until = booking.slot.starts_at - dt.timedelta(hours=20)
     events.waitlist_offer(booking=booking)
+    # The deposit's messages at their longest: two five-figure amounts would need a fee of 20,000 or more.
+    booking.deposit_pkr, booking.deposit_status = 2000, DepositStatus.PAID
+    events.booking_confirmed(booking=booking)
+    events.deposit_refunded(booking=booking, amount_pkr=10000)
     texts = {}
     for message in Message.objects.filter(booking=booking, channel=MessageChannel.SMS).order_by("pk"):
         key = message.kind if message.kind != "offer_move" else f"offer_move:{message.params['reason']}"
@@ -113,7 +127,7 @@ def test_every_sms_fits_its_segments(settings, language, case):
     clinic, therapist = CASES[case]()
     booking = _booking(clinic=clinic, therapist=therapist, language=language)
     texts = _texts(booking)
-    assert set(texts) >= {*KINDS[:4], "offer_move:closed", "offer_move:away", "waitlist_offer", "aftercare"}
+    assert set(texts) >= {*KINDS[:4], "offer_move:closed", "offer_move:away", *KINDS[5:]}
     limit = MAX_SEGMENTS[rendering.message_language(language)]
     over = {kind: (rendering.sms_segments(text), len(text), text) for kind, text in texts.items()}
     over = {kind: figures for kind, figures in over.items() if figures[0] > limit}

@@ -16,7 +16,7 @@ from django.utils import translation
 
 from bookings.booking import services
 from bookings.messaging import dispatch, events, inbound, rendering, whatsapp_templates
-from bookings.models import Clinic, Message, MessageChannel, Physiotherapist, SessionType, Slot
+from bookings.models import Clinic, DepositStatus, Message, MessageChannel, Physiotherapist, SessionType, Slot
 from bookings.timeutils import at, local_today
 from tests.factories import ClinicFactory, PhysiotherapistFactory, SessionTypeFactory
 from tests.html import parse
@@ -139,7 +139,10 @@ def every_message(booking) -> dict[str, str]:
         events.booking_offer_move(booking=booking, reason=reason)
     booking.held_until = booking.slot.starts_at - dt.timedelta(hours=20)
     events.waitlist_offer(booking=booking)
+    booking.deposit_pkr, booking.deposit_status = 2000, DepositStatus.PAID
+    events.booking_confirmed(booking=booking)  # confirmed_paid: the confirmation that is a receipt too
     events.booking_cancelled(booking=booking)
+    events.deposit_refunded(booking=booking, amount_pkr=2000)
     texts = {}
     for message in Message.objects.filter(booking=booking, audience="patient").order_by("pk"):
         kind = message.kind if message.kind != "offer_move" else f"offer_move:{message.params['reason']}"
@@ -166,6 +169,7 @@ def every_message(booking) -> dict[str, str]:
 def test_no_urdu_message_writes_a_latin_comma(therapist):
     texts = every_message(_book(therapist, "ur"))
     assert {"confirmed/sms", "confirmed/whatsapp", "confirmed/email", "confirmed/ics", "cancelled/ics"} <= set(texts)
+    assert {"confirmed_paid/sms", "confirmed_paid/email", "confirmed_paid/ics", "deposit_refunded/email"} <= set(texts)
     found = {kind: hits for kind, text in texts.items() if (hits := latin_commas(text))}
     assert not found, pformat(found)
 

@@ -7,7 +7,17 @@ import pytest
 from bookings.messaging import whatsapp_templates as wt
 from bookings.messaging.whatsapp_templates import PLACEHOLDER, TEMPLATES, QuickReply, UrlButton
 
-KINDS = ["confirmed", "moved", "cancelled", "reminder", "aftercare", "offer_move", "waitlist_offer"]
+KINDS = [
+    "confirmed",
+    "confirmed_paid",
+    "moved",
+    "cancelled",
+    "reminder",
+    "aftercare",
+    "offer_move",
+    "waitlist_offer",
+    "deposit_refunded",
+]
 ALL = list(TEMPLATES.values())
 PARAMS = {
     "first_name": "Ayesha",
@@ -17,6 +27,9 @@ PARAMS = {
     "therapist": "Sara Khan",
     "reference": "AB12CD",
     "fee": "PKR 6,000",
+    "deposit": "PKR 2,000",
+    "to_pay": "PKR 4,000",
+    "amount": "PKR 2,000",
     "phone": "0309-5885076",
     "manage_path": "booking/tok123/",
 }
