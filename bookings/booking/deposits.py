@@ -125,6 +125,11 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
     return payment, checkout
 
 
+def lock_payment(reference: str) -> Payment | None:
+    """Lock the payment with our `reference` and read it afresh: two answers about it are acted on in turn."""
+    return Payment.objects.select_for_update().filter(reference=reference).first()
+
+
 def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datetime | None = None) -> Payment | None:
     """
     Act on what a provider says of a payment (its signature already checked): `how` it came
@@ -134,7 +139,7 @@ def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datet
     """
     now = now or timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(reference=outcome.reference).first()
+        payment = lock_payment(outcome.reference)
         if payment is None or payment.provider != provider_name:
             logger.warning("%s %s names a payment we never started: %s", provider_name, how, outcome.reference)
             return None
@@ -171,7 +176,7 @@ def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -
     payment.paid_at = now
     payment._change_reason = f"Paid ({how})"
     payment.save(update_fields=["status", "provider_ref", "paid_at", "updated_at"])
-    booking = services.lock_booking(payment.booking)
+    booking = services.lock_hold(payment.booking)
     money.record(booking=booking, payment=payment, kind=MoneyKind.PAID, amount_pkr=payment.amount_pkr, now=now,
                  note=f"{payment.provider} {payment.provider_ref}".strip())  # fmt: skip
     if booking.deposit_status != DepositStatus.OWED:
@@ -206,7 +211,7 @@ def deposit_waive(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.
     now = now or timezone.now()
     if not note.strip():
         raise InvalidTransition("Say why the deposit is waived.")
-    booking = services.lock_booking(booking)
+    booking = services.lock_hold(booking)
     if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
         raise InvalidTransition("Only a deposit still owed on a held time can be waived.")
     if not availability.holds(booking, now):

@@ -415,6 +415,18 @@ def lock_booking(booking: Booking) -> Booking:
     return Booking.objects.select_related("slot", "session_type").get(pk=booking.pk)
 
 
+def lock_hold(booking: Booking) -> Booking:
+    """
+    Lock a hold that is about to be confirmed: its slot's row first, then its own, in the order
+    a new booking of that time locks them (the slot, then the ended holds it lets lapse). Locking
+    the booking first would let a payment for a lapsing hold and a walk-in booked into its time
+    deadlock (seen on PostgreSQL: tests/bookings/test_deposit_race.py).
+    """
+    slot_id = Booking.objects.values_list("slot_id", flat=True).get(pk=booking.pk)
+    lock_slots([slot_id])
+    return lock_booking(booking)
+
+
 def can_cancel(booking: Booking) -> bool:
     """Return whether the desk may cancel `booking` (a patient online only until the cut-off: patient_can_change)."""
     return booking.status == BookingStatus.CONFIRMED
