@@ -140,8 +140,9 @@ def slow_phone_limit(monkeypatch, settings):
     check = patients.check_patient_can_book
 
     def slow_check(**kwargs):
-        check(**kwargs)
+        counts = check(**kwargs)
         time.sleep(0.05)
+        return counts  # the booking reads them (first visit, no-shows: bookings.payments.rules)
 
     monkeypatch.setattr(services, "check_patient_can_book", slow_check)
 
