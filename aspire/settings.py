@@ -447,7 +447,7 @@ ASPIRE_SMS_GATEWAY_SUCCESS_VALUE = os.environ.get("ASPIRE_SMS_GATEWAY_SUCCESS_VA
 # --- Payment providers (bookings/payments/; return and notification URLs under /payments/<provider>/) ---
 # Nothing is paid online unless a deposit rule asks for it and a provider below is filled in; a
 # provider is offered to patients once all of its settings are set (`check --deploy` refuses a
-# deposit rule with none: bookings.E010). The unpaid hold keeps its time for this long.
+# deposit rule with none: bookings.E003). The unpaid hold keeps its time for this long.
 ASPIRE_DEPOSIT_HOLD_MINUTES = int(os.environ.get("ASPIRE_DEPOSIT_HOLD_MINUTES", "15"))
 # JazzCash hosted checkout (Page Redirection): the merchant's id, password and integrity salt from
 # the merchant portal, the wallet MPIN its refund API asks for, and the API's address (sandbox by default).

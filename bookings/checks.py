@@ -48,3 +48,46 @@ def sms_gateway_reads_success(app_configs, **kwargs):
             id="bookings.E002",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def deposits_can_be_paid(app_configs, **kwargs):
+    """
+    A deposit rule with no provider to pay it through asks nobody for anything (bookings.payments.rules):
+    the clinic would believe deposits are taken while none is. Refuse it, and a provider set up by half.
+    """
+    from django.db import DatabaseError  # the database may not be migrated yet when checks run
+
+    from bookings.models import DepositRule
+    from bookings.payments import base
+
+    errors = []
+    for name in base.PROVIDERS:
+        provider = base.get(name)
+        prefix = f"ASPIRE_{name.upper()}_"
+        given = [key for key in dir(settings) if key.startswith(prefix) and getattr(settings, key)]
+        if not provider.configured() and any(not key.endswith(("_URL", "_ENVIRONMENT")) for key in given):
+            errors.append(
+                Error(
+                    f"{provider.label} is set up by half: {', '.join(sorted(given))} given, but not all it needs.",
+                    hint=f"Fill in every {prefix}* setting (README, Deposits), or none.",
+                    id="bookings.E004",
+                )
+            )
+    if base.configured():
+        return errors
+    try:
+        rules = list(DepositRule.objects.active().select_related("clinic", "session_type")[:3])
+    except DatabaseError:
+        return errors
+    if rules:
+        names = "; ".join(str(rule) for rule in rules)
+        errors.append(
+            Error(
+                f"Deposit rules are active ({names}) but no payment provider is set up, so nobody is asked "
+                "for a deposit.",
+                hint="Set up JazzCash or Safepay (README, Deposits), or turn the rules off in the admin.",
+                id="bookings.E003",
+            )
+        )
+    return errors

@@ -234,3 +234,27 @@ def test_gunicorn_access_log_has_no_query_string_and_no_booking_token():
     assert "%(q)s" not in gunicorn_conf.access_log_format and "%(r)s" not in gunicorn_conf.access_log_format
     assert "%(f)s" not in gunicorn_conf.access_log_format
     assert gunicorn_conf.logger_class.__name__ == "RedactingLogger"
+
+
+def test_check_deploy_refuses_a_deposit_rule_without_a_payment_provider(db, settings):
+    """With no provider, a rule asks nobody for anything: the clinic would think deposits are taken."""
+    from bookings.models import DepositRule
+    from tests.factories import ClinicFactory, SessionTypeFactory
+
+    assert deploy_errors("bookings.E003") == []
+    rule = DepositRule.objects.create(clinic=ClinicFactory(), session_type=SessionTypeFactory(), amount_pkr=1000)
+    assert len(deploy_errors("bookings.E003")) == 1
+    settings.ASPIRE_JAZZCASH_MERCHANT_ID, settings.ASPIRE_JAZZCASH_PASSWORD = "MC1", "pw"
+    settings.ASPIRE_JAZZCASH_INTEGRITY_SALT = "salt"
+    assert deploy_errors("bookings.E003") == []
+    settings.ASPIRE_JAZZCASH_INTEGRITY_SALT = ""
+    rule.is_active = False
+    rule.save()
+    assert deploy_errors("bookings.E003") == []  # an inactive rule asks nothing
+
+
+def test_check_deploy_refuses_a_provider_set_up_by_half(settings):
+    settings.ASPIRE_SAFEPAY_API_KEY = "sec_key"
+    assert len(deploy_errors("bookings.E004")) == 1
+    settings.ASPIRE_SAFEPAY_API_KEY = ""
+    assert deploy_errors("bookings.E004") == []
