@@ -90,6 +90,9 @@ def _booking_fields(booking) -> dict[str, Any]:
         "no_show_at": _when(booking.no_show_at),
         "reminder_sent_at": _when(booking.reminder_sent_at),
         "aftercare_sent_at": _when(booking.aftercare_sent_at),
+        # The deposit asked and where it stands (no payment detail: the site keeps none beyond a reference).
+        "deposit_pkr": booking.deposit_pkr,
+        "deposit_status": booking.deposit_status,
     }
 
 
