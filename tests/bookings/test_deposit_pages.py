@@ -213,3 +213,34 @@ def test_a_safepay_webhook_books_the_session_once_and_a_forged_one_nothing(clien
     safepay_hold.refresh_from_db()
     assert safepay_hold.status == BookingStatus.CONFIRMED
     assert MoneyEvent.objects.filter(booking=safepay_hold).count() == 1
+
+
+# What it costs ------------------------------------------------------------------------------------------
+
+
+def test_the_booking_page_with_a_deposit_has_a_pinned_budget(client, hold, jazzcash_standin, django_assert_num_queries):
+    _, _, data = jazzcash_standin.pay(checkout_of(start_paying(client, hold).content.decode()))
+    with django_assert_num_queries(2):  # the booking with its slot, clinic, therapist, type and screening; its course
+        client.get(hold.get_absolute_url())
+    client.post(reverse("bookings:payment_return", args=["jazzcash"]), data)
+    with django_assert_num_queries(2):
+        assert "paid" in client.get(hold.get_absolute_url()).content.decode()
+
+
+def test_without_a_provider_a_booking_costs_what_it_did_whatever_the_rules(client, slot, session_type):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.bookings.test_booking_flow import form_data
+
+    def statements(slot, phone):
+        with CaptureQueriesContext(connection) as queries:
+            client.post(reverse("bookings:book_slot", args=[slot.pk]), form_data(session_type, phone=phone))
+        return len(queries)
+
+    statements(slot, "0312-3344556")  # the first of the hour also writes the rate limits' rows
+    before = statements(SlotFactory(clinic=slot.clinic), "0321-7654321")
+    other = SlotFactory(clinic=slot.clinic)
+    DepositRule.objects.create(clinic=slot.clinic, session_type=session_type, amount_pkr=1000)
+    assert statements(other, "0333-1112223") == before  # each a new number
+    assert Booking.objects.get(slot=other).status == BookingStatus.CONFIRMED
