@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +49,9 @@ REFERENCE_LENGTH = 12
 # bound it is left alone: the provider's own checkout expired long before.
 INQUIRE_AFTER = dt.timedelta(minutes=3)
 INQUIRE_UNTIL = dt.timedelta(days=2)
+# Checkout attempts one booking may start: a patient retrying a declined wallet needs a few; a
+# script with the booking's link could otherwise write payment rows (and call Safepay) without end.
+MAX_CHECKOUTS_PER_BOOKING = 10
 # A refund the provider keeps refusing is left for the desk (the payments list shows it) after this many tries.
 MAX_REFUND_ATTEMPTS = 5
 
@@ -103,6 +107,11 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
     with transaction.atomic():
         booking = services.lock_booking(booking)
         _check_can_pay(booking, now)
+        if booking.payments.count() >= MAX_CHECKOUTS_PER_BOOKING:
+            raise PaymentRefused(
+                gettext("That is too many tries to pay. Please call us on %(phone)s and we will help.")
+                % {"phone": settings.ASPIRE_PHONE_DISPLAY}
+            )
         payment = Payment.objects.create(
             booking=booking, provider=provider.name, reference=new_reference(), amount_pkr=booking.deposit_pkr
         )

@@ -400,3 +400,11 @@ def test_a_waitlist_offer_that_owes_a_deposit_is_booked_by_paying(slot, session_
     entry.refresh_from_db()
     assert claimed.status == BookingStatus.CONFIRMED and entry.status == "booked"
     assert claimed.screening.consent_version
+
+
+def test_one_booking_starts_a_limited_number_of_checkouts(hold):
+    for _ in range(deposits.MAX_CHECKOUTS_PER_BOOKING):
+        deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
+    with pytest.raises(deposits.PaymentRefused, match="too many tries"):
+        deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
+    assert Payment.objects.filter(booking=hold).count() == deposits.MAX_CHECKOUTS_PER_BOOKING
