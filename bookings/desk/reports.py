@@ -130,6 +130,7 @@ def build(*, scope: Scope, period: periods.Period, now: dt.datetime) -> dict:
     args, was = {"scope": scope, "period": period}, {"scope": scope, "period": before}
     s, s0 = measures.sessions(**args, now=now), measures.sessions(**was, now=now)
     r, r0 = measures.revenue(**args), measures.revenue(**was)
+    d, d0 = measures.deposits(**args), measures.deposits(**was)
     p, p0 = measures.patients(**args), measures.patients(**was)
     c, c0 = measures.cohort(**args, now=now), measures.cohort(**was, now=now)
     k, k0 = measures.courses(**args, now=now), measures.courses(**was, now=now)
@@ -174,6 +175,20 @@ def build(*, scope: Scope, period: periods.Period, now: dt.datetime) -> dict:
                 ("Revenue", "pkr", r.pkr, r0.pkr),
                 ("Sessions attended", "count", r.sessions, r0.sessions),
                 ("Average fee", "pkr", r.per_session, r0.per_session),
+            ],
+        ),
+        "deposits": _compared(
+            "deposits",
+            "Deposits paid online",
+            [
+                ("Paid online", "count", d.paid, d0.paid),
+                ("Paid online (PKR)", "pkr", d.paid_pkr, d0.paid_pkr),
+                ("Refunded", "count", d.refunded, d0.refunded),
+                ("Refunded (PKR)", "pkr", d.refunded_pkr, d0.refunded_pkr),
+                ("Kept by the clinic", "count", d.kept, d0.kept),
+                ("Kept by the clinic (PKR)", "pkr", d.kept_pkr, d0.kept_pkr),
+                ("Waived by the desk", "count", d.waived, d0.waived),
+                ("Net taken online (PKR)", "pkr", d.net_pkr, d0.net_pkr),
             ],
         ),
         "utilisation": _compared(

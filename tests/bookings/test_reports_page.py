@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from bookings.models import MoneyEvent
 from bookings.timeutils import at, local_today
 from tests.bookings.conftest import staff_user
 from tests.factories import BookingFactory, ClinicFactory, PhysiotherapistFactory, SessionTypeFactory, SlotFactory
@@ -22,6 +24,7 @@ TABLES = [
     "utilisation_therapists",
     "hours",
     "revenue",
+    "deposits",
     "patients",
     "dropoff",
     "sources",
@@ -85,13 +88,13 @@ def test_the_page_costs_as_many_queries_with_ten_times_the_data(
     for n in range(1, 10):
         a_copy_of_the_data(clinics, n)
     assert queries_of_the_page(client) == once
-    # The page's budget, 36: 7 for the request (the session, the user, their authenticator app,
+    # The page's budget, 38: 7 for the request (the session, the user, their authenticator app,
     # their own and their groups' permissions, the clinics and the therapists for the menus) and
-    # 29 for bookings.desk.reports.build: this period and the one before for sessions, revenue,
-    # cohort, courses, per clinic (the total is their sum), per therapist, sources, lead times, reminders
-    # (1 each) and patients and the waitlist (2 each); the hours of the week, the messages and
-    # the weekly chart for this period only.
-    with django_assert_max_num_queries(36):
+    # 31 for bookings.desk.reports.build: this period and the one before for sessions, revenue,
+    # deposits, cohort, courses, per clinic (the total is their sum), per therapist, sources, lead
+    # times, reminders (1 each) and patients and the waitlist (2 each); the hours of the week, the
+    # messages and the weekly chart for this period only.
+    with django_assert_max_num_queries(38):
         client.get(reverse("bookings_reports"))
 
 
@@ -130,6 +133,26 @@ def test_a_receptionist_sees_only_their_clinics(client, clinics):
     # 4 booked in the last 4 weeks at Clifton (attended, no-show, cancelled, not marked); Saddar's not counted.
     assert sessions_booked(client.get(page + "?csv=sessions")) == "4"
     assert sessions_booked(client.get(page + f"?csv=sessions&clinic={clifton.pk}")) == "4"
+
+
+def test_the_deposits_table_shows_what_was_paid_online_beside_the_period_before(client, manager, clinics):
+    clifton, _ = clinics
+    booking = BookingFactory(slot=SlotFactory(clinic=clifton))
+    for kind, amount, days_ago in [("paid", 1000, 2), ("paid", 1500, 3), ("refunded", 1000, 1), ("paid", 800, 30)]:
+        MoneyEvent.objects.create(
+            booking=booking, kind=kind, amount_pkr=amount, at=timezone.now() - dt.timedelta(days=days_ago)
+        )
+    sign_in(client, manager)
+    html = client.get(reverse("bookings_reports")).content.decode()
+    assert "<caption>Deposits paid online</caption>" in html
+    assert "counted from the ledger by when the money moved" in html  # the definition beside it
+    rows = {
+        row[0]: row[1:]
+        for row in csv.reader(io.StringIO(client.get(reverse("bookings_reports") + "?csv=deposits").content.decode()))
+    }
+    assert rows["Paid online"] == ["2", "1", "1"]  # 2 and 3 days ago; 30 days ago is the period before
+    assert rows["Paid online (PKR)"] == ["2500", "800", "1700"]
+    assert rows["Net taken online (PKR)"] == ["1500", "800", "700"]  # 2,500 less the 1,000 refunded
 
 
 def test_a_manager_sees_every_clinic(client, manager, clinics):
