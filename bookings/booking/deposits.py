@@ -11,9 +11,12 @@ provider's module first, bookings.payments), and decides what a payment means:
 
 Each is decided under the payment's row lock, then the booking's, so the same answer arriving
 by two roads at once (the redirect and the webhook) is acted on once. Refunds and the status
-inquiry run in the worker (`run_refunds`, `inquire_payments`), never in a request.
+inquiry run in the worker (`run_refunds`, `inquire_payments`), never in a request. The one
+exception reads and changes nothing: `reconcile`, the desk's check of a day's takings against
+the providers' own records.
 """
 
+import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -21,6 +24,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import task
@@ -39,6 +43,7 @@ from bookings.models import (
 from bookings.payments import base
 from bookings.schedule import availability
 from bookings.signals import announce_schedule_changed
+from bookings.timeutils import day_bounds
 
 logger = logging.getLogger("bookings.payments")
 
@@ -310,3 +315,124 @@ def payments_inquire(*, now: dt.datetime | None = None) -> dict[str, int]:
         settle(outcome=outcome, provider_name=payment.provider, how="inquiry", now=now)
         settled += outcome.state != base.Outcome.PENDING
     return {"asked": asked, "settled": settled}
+
+
+# The day's takings, reconciled ------------------------------------------------------------------------
+
+# A provider that fails this many inquiries in a row is asked no more that day: each failure can
+# cost base.TIMEOUT, and a page must answer before the server gives up on it.
+MAX_FAILURES_IN_A_ROW = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class ReconciledRow:
+    """
+    One payment taken or refunded on the day (`taken`, `refunded`: on that day), as our books
+    hold it, beside what the provider's status inquiry says of it (`provider_state`, one of
+    base.Outcome's states, and `provider_amount_paisa`; empty when it could not be asked), and
+    the `verdict`: AGREES, NOT_PAID (the provider's records do not show it paid), AMOUNT_DIFFERS
+    or UNREACHABLE (the provider could not be asked, or refused to answer). `detail` is the
+    provider's own code or the error, for whoever follows it up.
+    """
+
+    AGREES = "agrees"
+    NOT_PAID = "not_paid"
+    AMOUNT_DIFFERS = "amount_differs"
+    UNREACHABLE = "unreachable"
+
+    provider: str
+    provider_label: str
+    booking_reference: str
+    patient_name: str
+    reference: str
+    provider_ref: str
+    amount_pkr: int
+    status: str  # our PaymentStatus
+    taken: bool
+    refunded: bool
+    provider_state: str
+    provider_amount_paisa: int | None
+    verdict: str
+    detail: str = ""
+    at: dt.datetime | None = None  # when its money moved that day (the refund's time, if both)
+
+    @property
+    def agrees(self) -> bool:
+        return self.verdict == self.AGREES
+
+
+def reconcile(*, day: dt.date, clinic_ids: list[int] | tuple[int, ...]) -> list[ReconciledRow]:
+    """
+    Return every payment taken (paid_at) or refunded (refunded_at) on the Karachi `day` for a
+    session at `clinic_ids`, each beside what its provider's status inquiry says of it: the
+    disagreements first, then in the order their money moved. Read in one query; then one
+    inquiry per payment, in the request: they are few (a busy day is some 70 sessions, six
+    therapists' full days of 45 minutes at every branch, and only the online bookings that owe
+    a deposit pay one: a few dozen payments at most, each inquiry well under a second). A
+    provider that fails MAX_FAILURES_IN_A_ROW inquiries in a row is not asked about the rest.
+
+    The inquiry says whether the money was taken, and for how much; it says nothing of refunds
+    (base.Outcome has no such state, and Safepay reports a refunded tracker as paid), so a
+    refunded payment agrees when the provider says it was paid, for our amount. Nothing is
+    changed here, whatever a provider says: the worker's `payments_inquire` acts on lost
+    callbacks; a disagreement is for the desk to follow up.
+    """
+    start, end = day_bounds(day)
+    payments = list(
+        Payment.objects.filter(
+            Q(paid_at__gte=start, paid_at__lt=end) | Q(refunded_at__gte=start, refunded_at__lt=end),
+            booking__slot__clinic_id__in=list(clinic_ids),
+        )
+        .select_related("booking__patient")
+        .order_by("paid_at", "pk")
+    )
+    failures: dict[str, int] = {}
+    rows = []
+    for payment in payments:
+        taken = payment.paid_at is not None and start <= payment.paid_at < end
+        refunded = payment.refunded_at is not None and start <= payment.refunded_at < end
+        row = {
+            "provider": payment.provider,
+            "booking_reference": payment.booking.reference,
+            "patient_name": payment.booking.patient.name or payment.booking.name,
+            "reference": payment.reference,
+            "provider_ref": payment.provider_ref,
+            "amount_pkr": payment.amount_pkr,
+            "status": payment.status,
+            "taken": taken,
+            "refunded": refunded,
+            "at": payment.refunded_at if refunded else payment.paid_at,
+        }
+        rows.append(ReconciledRow(**row, **_ask(payment, failures)))
+    return sorted(rows, key=lambda row: (row.agrees, row.at, row.reference))
+
+
+def _ask(payment: Payment, failures: dict[str, int]) -> dict:
+    """What the payment's provider says of it, and the verdict; `failures` counts each provider's in a row."""
+    unknown = {"provider_state": "", "provider_amount_paisa": None, "verdict": ReconciledRow.UNREACHABLE}
+    try:
+        provider = base.get(payment.provider)
+    except KeyError:
+        return {**unknown, "provider_label": payment.provider, "detail": "this site no longer speaks to it"}
+    label = {"provider_label": provider.label}
+    if not provider.configured():
+        return {**unknown, **label, "detail": "not set up on this site"}
+    if failures.get(provider.name, 0) >= MAX_FAILURES_IN_A_ROW:
+        return {**unknown, **label, "detail": f"not asked after {MAX_FAILURES_IN_A_ROW} failures in a row"}
+    try:
+        outcome = provider.inquire(reference=payment.reference, provider_ref=payment.provider_ref)
+    except base.PaymentError as exc:
+        logger.warning("Reconciling %s: the status inquiry at %s failed: %s", payment.reference, provider.name, exc)
+        failures[provider.name] = failures.get(provider.name, 0) + 1
+        return {**unknown, **label, "detail": str(exc)[:300]}
+    failures[provider.name] = 0
+    # A provider with no payment to speak of says 0 (JazzCash's 109, Safepay's not found): no amount, not PKR 0.
+    amount = outcome.amount_paisa if outcome.amount_paisa or outcome.state == base.Outcome.PAID else None
+    said = {**label, "provider_state": outcome.state, "provider_amount_paisa": amount}
+    if outcome.reference != payment.reference:
+        return {**said, "verdict": ReconciledRow.NOT_PAID, "detail": f"Answered about {outcome.reference}"}
+    if outcome.state != base.Outcome.PAID:
+        return {**said, "verdict": ReconciledRow.NOT_PAID, "detail": outcome.detail}
+    if outcome.amount_paisa != base.to_paisa(payment.amount_pkr):
+        return {**said, "verdict": ReconciledRow.AMOUNT_DIFFERS, "detail": outcome.detail}
+    return {**said, "verdict": ReconciledRow.AGREES, "detail": outcome.detail}

@@ -8,6 +8,7 @@ only lays them out.
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -367,10 +369,10 @@ def rows_of(table: Table, *, for_csv: bool) -> list[list[str]]:
     return out
 
 
-def _csv(table: Table, period: periods.Period) -> HttpResponse:
+def csv_response(table: Table, *, filename: str) -> HttpResponse:
+    """Return the table as a CSV download called `filename`, its text cells guarded against formulas."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"report-{table.key}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(table.columns)
     for row in rows_of(table, for_csv=True):
@@ -417,9 +419,10 @@ def reports(request):
         table = report["tables"].get(request.GET["csv"])
         if table is None:
             raise Http404("No such table.")
-        return _csv(table, period)
+        return csv_response(table, filename=f"report-{table.key}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv")
     query = request.GET.copy()
     query.pop("csv", None)
+    takings = {"day": today.isoformat(), **({"clinic": clinic.pk} if clinic else {})}
     context = {
         **admin.site.each_context(request),
         "title": f"Reports: {where}, {period}",
@@ -432,6 +435,7 @@ def reports(request):
         "report": report,
         "tables": {key: (table, rows_of(table, for_csv=False)) for key, table in report["tables"].items()},
         "query": query.urlencode(),
+        "takings_url": reverse("bookings_takings") + "?" + urlencode(takings),
         "headlines": report["headlines"],
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
         "week_legend": [

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from bookings.desk import reports, views
+from bookings.desk import reports, takings, views
 
 urlpatterns = [
     path("schedule/", admin.site.admin_view(views.schedule), name="bookings_schedule"),
@@ -14,6 +14,7 @@ urlpatterns = [
         name="bookings_schedule_act",
     ),
     path("reports/", admin.site.admin_view(reports.reports), name="bookings_reports"),
+    path("takings/", admin.site.admin_view(takings.takings), name="bookings_takings"),
     path("desk/book/", admin.site.admin_view(views.booking_add), name="bookings_booking_add"),
     path("desk/course/", admin.site.admin_view(views.course_add), name="bookings_course_add"),
     path(

@@ -155,6 +155,11 @@ def test_the_deposits_table_shows_what_was_paid_online_beside_the_period_before(
     assert rows["Net taken online (PKR)"] == ["1500", "800", "700"]  # 2,500 less the 1,000 refunded
 
 
+def test_the_reports_page_links_to_the_day_s_takings(client, manager, clinics):
+    html = sign_in(client, manager).get(reverse("bookings_reports")).content.decode()
+    assert f'href="{reverse("bookings_takings")}?day={local_today():%Y-%m-%d}"' in html
+
+
 def test_a_manager_sees_every_clinic(client, manager, clinics):
     a_copy_of_the_data(clinics, 0)
     assert sessions_booked(sign_in(client, manager).get(reverse("bookings_reports") + "?csv=sessions")) == "8"
