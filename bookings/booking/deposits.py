@@ -206,8 +206,10 @@ def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -
             confirmed, first_visit = services.hold_confirm(hold=booking, now=now)
         except BookingError as exc:
             booking.deposit_status = DepositStatus.OWED
-            logger.info("Paid for %s after its hold ended and the time is gone (%s): refunding", booking.reference, exc)
-            money.refund_due(payment=payment, booking=booking, now=now, note="Paid after the time was released")
+            logger.info("Paid for %s, which can't be booked now (%s): refunding", booking.reference, exc)
+            money.refund_due(payment=payment, booking=booking, now=now, note=f"Paid, but the time can't be had: {exc}")
+            if booking.status == BookingStatus.HELD:
+                services.hold_release(hold=booking)  # held on for nothing otherwise
             return
         waitlist.waitlist_booked(booking=confirmed, first_visit=first_visit)
         if lapsed_by_time:

@@ -350,10 +350,13 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     caller, is saved with it). Return the booking (read with its slot, clinic and therapist)
     and whether it is the patient's first visit.
     """
-    slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=now)
+    # A hold still holding met the online time rules (notice, window) when it was made: they are
+    # those of then, or a time held 2 h 05 min ahead and paid for 10 minutes later would be refused.
+    rules_at = hold.created_at if availability.holds(hold, now) else now
+    slot = lock_slot(hold.slot_id, channel=Channel.ONLINE, now=rules_at)
     others = slot.bookings.filter(status__in=ACTIVE_STATUSES).exclude(pk=hold.pk)
     active = _lapse_ended_holds(list(others), now=now)
-    check_slot_free(slot, now=now, channel=Channel.ONLINE, exclude_booking=hold, active_bookings=active)
+    check_slot_free(slot, now=rules_at, channel=Channel.ONLINE, exclude_booking=hold, active_bookings=active)
     patient = lock_patient(hold.patient_id)
     counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=True, exclude_booking=hold)
     hold.status = BookingStatus.CONFIRMED

@@ -408,3 +408,32 @@ def test_one_booking_starts_a_limited_number_of_checkouts(hold):
     with pytest.raises(deposits.PaymentRefused, match="too many tries"):
         deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
     assert Payment.objects.filter(booking=hold).count() == deposits.MAX_CHECKOUTS_PER_BOOKING
+
+
+def test_a_payment_inside_the_hold_books_a_time_that_has_since_come_inside_the_notice(
+    session_type, fake_provider, settings
+):
+    """Held 2 h 5 min ahead and paid 10 minutes later: the notice was met when the time was had."""
+    settings.ASPIRE_MIN_NOTICE_MINUTES = 120
+    now = timezone.now()
+    slot = SlotFactory(starts_at=now + dt.timedelta(minutes=125), ends_at=now + dt.timedelta(minutes=170))
+    rule(slot, session_type)
+    booking = book(slot, session_type, now=now)
+    payment = pay(booking, now=now + dt.timedelta(minutes=10))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and payment.status == PaymentStatus.PAID
+
+
+def test_a_payment_for_a_time_closed_while_held_is_refunded_and_the_hold_let_go(hold, slot):
+    from bookings.models import ClinicClosure
+    from bookings.schedule import leave
+
+    payment, _ = deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
+    day = timezone.localtime(slot.starts_at).date()
+    leave.closure_save(closure=ClinicClosure(start_date=day, end_date=day, reason="Eid"), clinics=[slot.clinic])
+    deposits.settle(outcome=paid(payment.reference, 100000), provider_name="fake", how="return")
+    hold.refresh_from_db()
+    payment.refresh_from_db()
+    assert hold.status == BookingStatus.LAPSED
+    assert payment.status in (PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDED)
+    assert "closed" in MoneyEvent.objects.get(booking=hold, kind=MoneyKind.REFUND_DUE).note
