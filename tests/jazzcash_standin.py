@@ -29,9 +29,11 @@ import threading
 import time
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests.standin import Recorded, read_request
 
 MERCHANT_ID = "MC10437"
 PASSWORD = "z2x0w9v8u1"
@@ -104,16 +106,6 @@ def signed(fields: dict) -> dict:
 def hash_is_good(fields: dict) -> bool:
     given = fields.get("pp_SecureHash")
     return isinstance(given, str) and hmac.compare_digest(given.upper(), jazzcash_hash(fields))
-
-
-@dataclasses.dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict
-    body: bytes
-    json: dict | None = None
-    form: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -404,20 +396,8 @@ class JazzCashStandIn:
                     pass  # the client gave up (a timeout test)
 
             def do_POST(self):
-                path = urlsplit(self.path).path
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = Recorded(
-                    method="POST", path=path, headers={k.lower(): v for k, v in self.headers.items()}, body=body
-                )
-                content_type = request.headers.get("content-type", "")
-                if content_type.startswith("application/json"):
-                    try:
-                        request.json = json.loads(body or b"null")
-                    except ValueError:
-                        request.json = None
-                elif content_type.startswith("application/x-www-form-urlencoded"):
-                    request.form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+                request = read_request(self)
+                path = request.path
                 with standin._lock:
                     standin.requests.append(request)
 

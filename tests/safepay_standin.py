@@ -43,6 +43,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.standin import Recorded, read_request
+
 API_KEY = "sec_00000000-0000-4000-8000-00000000aaaa"
 SECRET_KEY = "standin-v1-secret-d928d9b1d9e487957c6658be"
 WEBHOOK_SECRET = "standin-webhook-secret-be0001c975bbfd4f"
@@ -52,17 +54,6 @@ ENDED = "TRACKER_ENDED"  # paid: the money is captured
 CANCELLED = "TRACKER_CANCELLED"  # declined and closed: it never will be paid
 REFUNDED = "TRACKER_REFUNDED"
 PARTIAL_REFUND = "TRACKER_PARTIAL_REFUND"
-
-
-@dataclasses.dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict
-    headers: dict
-    body: bytes
-    json: dict | None = None
-    form: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -380,21 +371,8 @@ class SafepayStandIn:
                     pass  # the client gave up (a timeout test)
 
             def _handle(self):
+                request = read_request(self)
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = Recorded(
-                    method=self.command,
-                    path=parts.path,
-                    query={k: v[0] for k, v in parse_qs(parts.query).items()},
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body,
-                )
-                content_type = request.headers.get("content-type", "")
-                if content_type.startswith("application/json"):
-                    request.json = json.loads(body or b"null")
-                elif content_type.startswith("application/x-www-form-urlencoded"):
-                    request.form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 with standin._lock:
                     standin.requests.append(request)
                 path, method = parts.path, self.command

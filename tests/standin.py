@@ -48,6 +48,32 @@ class Recorded:
     form: dict = field(default_factory=dict)
 
 
+def read_request(handler: BaseHTTPRequestHandler) -> Recorded:
+    """
+    What a stand-in received, as every stand-in here records it: the method, path, query, headers
+    and body, with a JSON or form body read (a body that is not the JSON it says it is: json None).
+    """
+    parts = urlsplit(handler.path)
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length) if length else b""
+    request = Recorded(
+        method=handler.command,
+        path=parts.path,
+        query={k: v[0] for k, v in parse_qs(parts.query).items()},
+        headers={k.lower(): v for k, v in handler.headers.items()},
+        body=body,
+    )
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            request.json = json.loads(body or b"null")
+        except ValueError:
+            request.json = None
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        request.form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+    return request
+
+
 def _meta_error(code: int, message: str, details: str) -> dict:
     return {
         "error": {
@@ -199,21 +225,8 @@ class StandIn:
                 pass
 
             def _handle(self):
+                request = read_request(self)
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = Recorded(
-                    method=self.command,
-                    path=parts.path,
-                    query={k: v[0] for k, v in parse_qs(parts.query).items()},
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body,
-                )
-                content_type = request.headers.get("content-type", "")
-                if content_type.startswith("application/json"):
-                    request.json = json.loads(body or b"null")
-                elif content_type.startswith("application/x-www-form-urlencoded"):
-                    request.form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 with standin._lock:
                     standin.requests.append(request)
                 number = (request.json or {}).get("to") or request.form.get("To") or request.form.get("to")
