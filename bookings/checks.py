@@ -2,8 +2,11 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
 
 from bookings.messaging.channels import whatsapp_configured
+from bookings.models import DepositRule
+from bookings.payments import base
 
 # Channels that reach a patient's phone; the others (the console, bookings.messaging's file and
 # memory channels) are for development and tests.
@@ -56,11 +59,6 @@ def deposits_can_be_paid(app_configs, **kwargs):
     A deposit rule with no provider to pay it through asks nobody for anything (bookings.payments.rules):
     the clinic would believe deposits are taken while none is. Refuse it, and a provider set up by half.
     """
-    from django.db import DatabaseError  # the database may not be migrated yet when checks run
-
-    from bookings.models import DepositRule
-    from bookings.payments import base
-
     errors = []
     for name in base.PROVIDERS:
         provider = base.get(name)
@@ -78,7 +76,7 @@ def deposits_can_be_paid(app_configs, **kwargs):
         return errors
     try:
         rules = list(DepositRule.objects.active().select_related("clinic", "session_type")[:3])
-    except DatabaseError:
+    except DatabaseError:  # not migrated yet: there is no rule to refuse
         return errors
     if rules:
         names = "; ".join(str(rule) for rule in rules)
