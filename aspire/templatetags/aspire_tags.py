@@ -63,18 +63,21 @@ def language_versions(context):
     The URL keeps the query string (a chosen day or therapist), so the language switch leaves
     the visitor where they were; the canonical URL drops it, as the page's canonical link does,
     so the hreflang alternates name the same addresses the canonical does. A page no pattern
-    resolves (a 404) links to itself.
+    resolves (a 404) links to itself. A page that answers a POST and has no address of its own
+    (the deposit's pay page) names in `language_versions_of` the page a GET can open instead:
+    the same POST address in another language would answer 405.
     """
     request = context["request"]
     current = get_language()
-    here = request.get_full_path()
+    instead = context.get("language_versions_of")
+    here, canonical = (instead, instead) if instead else (request.get_full_path(), request.path)
     return [
         (
             code,
             hreflang(code),
             name,
             request.build_absolute_uri(translate_url(here, code)),
-            request.build_absolute_uri(translate_url(request.path, code)),
+            request.build_absolute_uri(translate_url(canonical, code)),
             code == current,
         )
         for code, name in settings.LANGUAGES

@@ -65,6 +65,7 @@ def manage_pay(request, token: str):
         "provider": provider,
         "checkout": checkout,
         "payment": payment,
+        "language_versions_of": booking.get_absolute_url(),  # this address takes only a POST
     }
     return allow_forms_to(render(request, "bookings/pay_redirect.html", context), [provider])
 
