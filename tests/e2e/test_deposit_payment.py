@@ -141,6 +141,7 @@ def pay_at_the_standin(page, standin, language: str, *, javascript: bool) -> Non
         page.wait_for_url("**/booking/*/pay/")
         assert words(language, "On to the payment page") in page.inner_text("main")
         page.get_by_role("button", name=words(language, "Continue to %(provider)s", provider="JazzCash")).click()
+    # JazzCash's hosted checkout (Page Redirection 1.1), whose path and page tests/jazzcash_standin.py plays.
     page.wait_for_url(f"{standin.url}{CHECKOUT_PATH}")
     assert "Amount: PKR 1,000.00" in page.inner_text("body")
     page.get_by_role("button", name="Pay", exact=True).click()
@@ -220,6 +221,7 @@ def tap_twice(page, button) -> list[str]:
     page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
+    # The protocol's parameters: latency in ms from request to response headers; -1 leaves throughput unthrottled.
     slow = {"offline": False, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1}
     network.send("Network.emulateNetworkConditions", slow)
     button.scroll_into_view_if_needed()
