@@ -1081,6 +1081,11 @@ class DepositRule(models.Model):
     def amount_for(self, session_type: SessionType) -> int:
         return min(self.amount_pkr or session_type.price_pkr, session_type.price_pkr)
 
+    @property
+    def amount_display(self) -> str:
+        """The deposit as patients read it: “PKR 1,000”."""
+        return format_pkr(self.amount_for(self.session_type))
+
 
 class PaymentStatus(models.TextChoices):
     STARTED = "started", "Checkout started"
@@ -1147,9 +1152,7 @@ class MoneyEvent(models.Model):
     kind = models.CharField("what", max_length=10, choices=MoneyKind.choices)
     amount_pkr = models.PositiveIntegerField("amount (PKR)")
     at = models.DateTimeField("when", default=timezone.now)
-    by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="by"
-    )
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="by")
     note = models.CharField("why", max_length=300, blank=True)
 
     class Meta:

@@ -31,6 +31,7 @@ from bookings.models import Booking, BookingStatus, Clinic, Gender, Physiotherap
 from bookings.pages import ratelimit
 from bookings.pages.forms import PatientBookingForm, WaitlistForm
 from bookings.pages.structured_data import clinic_json_ld, therapist_json_ld
+from bookings.payments import rules as deposit_rules
 from bookings.schedule import availability, selectors
 from bookings.schedule.availability import Channel
 from bookings.timeutils import local_today
@@ -332,6 +333,7 @@ def book_slot(request, slot_id):
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
         "content_generation": "" if form.is_bound else page_cache.generation(CONTENT),
         "call_clinic": call_clinic,
+        "deposit_rules": deposit_rules.rules_shown(clinic_id=slot.clinic_id),
     }
     return render(request, "bookings/book_slot.html", context, status=200 if not form.errors else 400)
 

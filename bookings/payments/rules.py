@@ -23,6 +23,14 @@ def deposit_for(*, clinic_id: int, session_type: SessionType, first_visit: bool,
     return rule.amount_for(session_type)
 
 
+def rules_shown(*, clinic_id: int) -> list[DepositRule]:
+    """The clinic's active rules, for the booking form to say before booking (none without a provider: no query)."""
+    if not base.configured():
+        return []
+    return list(DepositRule.objects.active().filter(clinic_id=clinic_id, session_type__is_active=True)
+                .select_related("session_type").order_by("session_type__order"))  # fmt: skip
+
+
 def applies(rule: DepositRule, *, first_visit: bool, no_shows: int) -> bool:
     if rule.when == DepositWhen.FIRST_VISIT:
         return first_visit

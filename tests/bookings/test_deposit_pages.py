@@ -238,3 +238,33 @@ def test_without_a_provider_a_booking_reads_no_deposit_rule(client, slot, sessio
         client.post(reverse("bookings:book_slot", args=[slot.pk]), form_data(session_type))
     assert Booking.objects.get(slot=slot).status == BookingStatus.CONFIRMED
     assert not [q for q in queries if "bookings_depositrule" in q["sql"]]
+
+
+# What the patient reads before and after -------------------------------------------------------------
+
+
+def test_the_booking_form_says_the_clinics_deposit_before_booking(client, slot, session_type, jazzcash_standin):
+    DepositRule.objects.create(clinic=slot.clinic, session_type=session_type, amount_pkr=1000, when="first_visit")
+    page = client.get(reverse("bookings:book_slot", args=[slot.pk])).content.decode()
+    assert "a first visit pays a deposit of <bdi>PKR 1,000</bdi> online when booking" in page
+
+
+def test_without_a_provider_the_booking_form_says_nothing_of_deposits(client, slot, session_type):
+    DepositRule.objects.create(clinic=slot.clinic, session_type=session_type, amount_pkr=1000)
+    assert "deposit" not in client.get(reverse("bookings:book_slot", args=[slot.pk])).content.decode()
+
+
+def test_a_held_booking_reads_as_waiting_for_its_deposit_and_nothing_else(client, hold):
+    page = client.get(hold.get_absolute_url()).content.decode()
+    assert "Waiting for your deposit" in page
+    assert "After your session" not in page and "Language of your messages" not in page
+
+
+def test_cancelling_a_paid_booking_says_the_deposit_comes_back(client, hold, jazzcash_standin):
+    _, _, data = jazzcash_standin.pay(checkout_of(start_paying(client, hold).content.decode()))
+    client.post(reverse("bookings:payment_return", args=["jazzcash"]), data)
+    assert "If you cancel, your deposit of <bdi>PKR 1,000</bdi> is refunded" in client.get(
+        hold.get_absolute_url()
+    ).content.decode()
+    page = client.get(reverse("bookings:manage_cancel", args=[hold.manage_token])).content.decode()
+    assert "Your deposit of <bdi>PKR 1,000</bdi> is refunded to the wallet or card you paid with." in page
