@@ -130,10 +130,23 @@ def on_attended(*, booking: Booking, now: dt.datetime) -> None:
         record(booking=booking, kind=MoneyKind.COUNTED, amount_pkr=booking.deposit_pkr, now=now)
 
 
+def desk_refund_refusal(booking: Booking) -> str | None:
+    """Return why the desk can't refund `booking`'s deposit, or None if it can (desk_refund's rule): kept, or paid."""
+    if booking.deposit_status not in (DepositStatus.KEPT, DepositStatus.PAID):
+        return "Only a deposit that was paid and not yet refunded can be refunded."
+    return None
+
+
+@transaction.atomic
 def desk_refund(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.datetime) -> None:
     """The desk refunds a deposit the clinic kept (or paid, as a kindness): who and why are recorded."""
-    if booking.deposit_status not in (DepositStatus.KEPT, DepositStatus.PAID):
-        raise InvalidTransition("Only a deposit that was paid and not yet refunded can be refunded.")
+    # The desk calls this from a page (no caller's lock): the deposit's state is read afresh under the
+    # booking's lock, or a page left open would "refund" a deposit already on its way back, saying nothing.
+    Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
+    booking = Booking.objects.get(pk=booking.pk)
+    refusal = desk_refund_refusal(booking)
+    if refusal:
+        raise InvalidTransition(refusal)
     payment = deposit_payment(booking)
     if payment is None:
         raise InvalidTransition("This deposit has no payment to refund.")

@@ -365,6 +365,17 @@ def test_the_desk_can_refund_a_kept_deposit_with_who_and_why(paid_booking, manag
     assert paid_booking.deposit_status == DepositStatus.REFUND_DUE
 
 
+def test_a_desk_refund_reads_the_deposit_afresh_under_its_lock(paid_booking, manager):
+    """A page left open (or two clicks at once) holds a stale booking: the second refund is refused, not silent."""
+    late = paid_booking.slot.starts_at - dt.timedelta(hours=2)
+    services.booking_cancel(booking=paid_booking, reason="patient_asked", now=late)
+    stale = Booking.objects.get(pk=paid_booking.pk)
+    deposits.money.desk_refund(booking=paid_booking, by=manager, note="First", now=late)
+    with pytest.raises(errors.InvalidTransition):
+        deposits.money.desk_refund(booking=stale, by=manager, note="Second", now=late)
+    assert kinds(paid_booking) == [MoneyKind.PAID, MoneyKind.KEPT, MoneyKind.REFUND_DUE]
+
+
 def test_the_desk_can_waive_a_deposit_with_who_and_why(hold, manager):
     booking = deposits.deposit_waive(booking=hold, by=manager, note="Known patient, pays at the desk")
     assert booking.status == BookingStatus.CONFIRMED and booking.deposit_status == DepositStatus.WAIVED
