@@ -256,6 +256,20 @@ def test_a_payment_after_the_time_went_to_someone_else_is_refunded_not_booked(ho
     assert deposits.refunds_run() == {"refunded": 0, "failed": 0}  # done once
 
 
+def test_a_payment_inside_the_hold_confirms_a_time_booked_just_past_the_minimum_notice(
+    session_type, fake_provider, settings
+):
+    """The notice was met when the time was held: paying ten minutes later is not "too short notice"."""
+    now = timezone.now()
+    slot = SlotFactory(starts_at=now + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES + 5))
+    rule(slot, session_type)
+    hold = book(slot, session_type, now=now)
+    payment = pay(hold, now=now + dt.timedelta(minutes=10))
+    hold.refresh_from_db()
+    assert hold.status == BookingStatus.CONFIRMED and hold.deposit_status == DepositStatus.PAID
+    assert payment.status == PaymentStatus.PAID
+
+
 def test_two_payments_for_one_hold_book_once_and_refund_the_second(hold, fake_provider):
     first, _ = deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
     second, _ = deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
@@ -384,6 +398,19 @@ def test_the_desk_can_waive_a_deposit_with_who_and_why(hold, manager):
     assert Message.objects.filter(booking=hold, audience="patient").exists()
     with pytest.raises(errors.InvalidTransition):
         deposits.deposit_waive(booking=hold, by=manager, note="again")
+
+
+def test_the_desk_can_waive_a_hold_on_a_time_booked_just_past_the_minimum_notice(
+    session_type, fake_provider, manager, settings
+):
+    now = timezone.now()
+    slot = SlotFactory(starts_at=now + dt.timedelta(minutes=settings.ASPIRE_MIN_NOTICE_MINUTES + 5))
+    rule(slot, session_type)
+    hold = book(slot, session_type, now=now)
+    booking = deposits.deposit_waive(
+        booking=hold, by=manager, note="Can't pay online", now=now + dt.timedelta(minutes=10)
+    )
+    assert booking.status == BookingStatus.CONFIRMED and booking.deposit_status == DepositStatus.WAIVED
 
 
 def test_a_waiver_needs_a_reason(hold, manager):
