@@ -99,6 +99,7 @@ def staff_groups(transactional_db):
     rerun_data_migration("bookings.migrations.0010_front_desk", "grant")
     rerun_data_migration("bookings.migrations.0012_privacy_permissions", "grant")
     rerun_data_migration("bookings.migrations.0014_receptionist_logins", "grant")
+    rerun_data_migration("bookings.migrations.0032_deposit_rule_permissions", "grant")
 
 
 @pytest.fixture(autouse=True)

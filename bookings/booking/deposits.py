@@ -218,6 +218,15 @@ def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -
     money.refund_due(payment=payment, booking=booking, now=now, note="Paid for a time that was let go")
 
 
+def waive_refusal(booking: Booking, *, now: dt.datetime) -> str | None:
+    """Return why the desk can't waive `booking`'s deposit now, or None if it can (deposit_waive's rule)."""
+    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
+        return "Only a deposit still owed on a held time can be waived."
+    if not availability.holds(booking, now):
+        return "This hold has ended and its time is back on sale."
+    return None
+
+
 @transaction.atomic
 def deposit_waive(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.datetime | None = None) -> Booking:
     """
@@ -228,10 +237,9 @@ def deposit_waive(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.
     if not note.strip():
         raise InvalidTransition("Say why the deposit is waived.")
     booking = services.lock_hold(booking)
-    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
-        raise InvalidTransition("Only a deposit still owed on a held time can be waived.")
-    if not availability.holds(booking, now):
-        raise InvalidTransition("This hold has ended and its time is back on sale.")
+    refusal = waive_refusal(booking, now=now)
+    if refusal:
+        raise InvalidTransition(refusal)
     booking.deposit_status = DepositStatus.WAIVED
     money.record(booking=booking, kind=MoneyKind.WAIVED, amount_pkr=booking.deposit_pkr, now=now, by=by, note=note)
     confirmed, first_visit = services.hold_confirm(hold=booking, now=now)
@@ -283,6 +291,26 @@ def _refunded(payment: Payment, *, refund_ref: str, now: dt.datetime) -> None:
     if booking.deposit_status == DepositStatus.REFUND_DUE:
         money.set_status(booking, DepositStatus.REFUNDED)
     events.deposit_refunded(booking=Booking.objects.with_related().get(pk=booking.pk), amount_pkr=payment.amount_pkr)
+
+
+def refund_retry(*, payment: Payment, by: AbstractBaseUser, now: dt.datetime) -> Payment:
+    """
+    Give a refund the provider kept refusing (MAX_REFUND_ATTEMPTS times: the payments list's
+    "refunds stuck") to the worker again, from no attempts, and wake it. No money moves, so no
+    ledger row: the payment's history records who asked, when and why. Refused for any other payment.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != PaymentStatus.REFUND_DUE or payment.refund_attempts < MAX_REFUND_ATTEMPTS:
+            raise InvalidTransition("Only a refund the provider kept refusing can be tried again.")
+        payment.refund_attempts = 0
+        # django-simple-history reads these three from the instance: its history row says who, when and why.
+        payment._history_user = by if by.is_authenticated else None
+        payment._history_date = now
+        payment._change_reason = f"Refund to be tried again (refused {MAX_REFUND_ATTEMPTS} times)"
+        payment.save(update_fields=["refund_attempts", "updated_at"])
+        transaction.on_commit(run_refunds.enqueue)
+    return payment
 
 
 @task()

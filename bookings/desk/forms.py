@@ -23,12 +23,14 @@ from bookings.models import (
     CancelReason,
     Clinic,
     ClinicClosure,
+    DepositRule,
     Patient,
     SessionType,
     Slot,
     TimeOff,
     Weekday,
 )
+from bookings.payments import base as payment_providers
 from bookings.phones import InvalidPhone, normalize_phone
 from bookings.schedule.hours import DayHours
 
@@ -157,6 +159,43 @@ class BookingEditForm(forms.ModelForm):
 
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(label="Why", choices=[("", "Why?"), *CancelReason.choices])
+
+
+class DepositRuleForm(forms.ModelForm):
+    """
+    A clinic's deposit rule. An active rule with no provider set up would ask nothing (nobody
+    can pay: bookings.payments.rules), so it is refused rather than saved to look in force; an
+    amount above the fee is the model's own refusal, shown on its field.
+    """
+
+    NO_PROVIDER = (
+        "Set up JazzCash or Safepay first (README, Deposits): until then patients can't pay, so nobody is asked."
+    )
+
+    class Meta:
+        model = DepositRule
+        fields = ["clinic", "session_type", "is_active", "when", "no_shows", "amount_pkr"]
+        help_texts = {
+            "is_active": "Patients booking this session type online at this clinic are asked for the deposit, "
+            "and their time is held for a few minutes until it is paid. The desk books without one.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_active") and not payment_providers.configured():
+            self.add_error("is_active", ValidationError(self.NO_PROVIDER, code="no_provider"))
+        return cleaned
+
+
+class DepositNoteForm(forms.Form):
+    """Why the desk waives or refunds a deposit: recorded in the ledger with who did it."""
+
+    note = forms.CharField(
+        label="Why",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        error_messages={"required": "Say why: it is recorded with your name."},
+    )
 
 
 class TimeOffForm(forms.ModelForm):

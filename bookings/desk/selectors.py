@@ -15,6 +15,7 @@ from bookings.models import (
     Booking,
     Clinic,
     ClinicClosure,
+    DepositStatus,
     Message,
     MessageAudience,
     Patient,
@@ -22,6 +23,7 @@ from bookings.models import (
     Slot,
     TimeOff,
     WeeklyAvailability,
+    format_pkr,
 )
 from bookings.phones import try_normalize_phone
 from bookings.schedule import availability
@@ -46,10 +48,45 @@ class DaySchedule:
     closed: str | None = None  # why the clinic is closed that day: a closure's reason, or "No one works on Sundays"
 
 
+@dataclass(frozen=True)
+class DepositBadge:
+    """A booking's deposit as the schedule shows it: words, not a colour alone."""
+
+    key: str  # the booking's deposit_status: owed, paid, kept, refund_due, refunded, waived
+    label: str
+    note: str = ""  # until when the time is held for it, or what is left to pay at the desk
+
+
+DEPOSIT_LABELS = {
+    DepositStatus.OWED: "Deposit owed",
+    DepositStatus.PAID: "Deposit paid",
+    DepositStatus.KEPT: "Deposit kept",
+    DepositStatus.REFUND_DUE: "Refund due",
+    DepositStatus.REFUNDED: "Refunded",
+    DepositStatus.WAIVED: "Waived",
+}
+
+
+def deposit_badge(booking: Booking) -> DepositBadge | None:
+    """
+    Return the badge of `booking`'s deposit (None: it had none), from the booking's own row and
+    its session type (no query): a time held for it says until when, a paid one what is left to pay.
+    """
+    label = DEPOSIT_LABELS.get(booking.deposit_status)
+    if label is None:
+        return None
+    note = ""
+    if booking.deposit_status == DepositStatus.OWED and booking.held_until is not None:
+        note = f"held until {timezone.localtime(booking.held_until):%H:%M}"
+    elif booking.deposit_status == DepositStatus.PAID:
+        note = f"to pay: {format_pkr(booking.to_pay_at_clinic)}"
+    return DepositBadge(key=booking.deposit_status, label=label, note=note)
+
+
 def _read_slots(slots: QuerySet[Slot], *, now: dt.datetime) -> list[Slot]:
     """
     Read `slots` for the desk's grids, each with `.booking` (its active booking, or None,
-    with `.reminder`, its latest reminder) and `.state` (the availability policy's
+    with `.reminder`, its latest reminder, and `.deposit_badge`) and `.state` (the availability policy's
     SlotState). Three queries, whatever the number of slots and bookings.
     """
     reminders = Prefetch(
@@ -71,6 +108,7 @@ def _read_slots(slots: QuerySet[Slot], *, now: dt.datetime) -> list[Slot]:
         slot.booking = next((b for b in slot.active_bookings if availability.holds(b, now)), None)
         if slot.booking is not None:  # the latest reminder's state: delivered, read, failed (call them)
             slot.booking.reminder = slot.booking.reminders[0] if slot.booking.reminders else None
+            slot.booking.deposit_badge = deposit_badge(slot.booking)
         slot.state = availability.slot_state(slot, booking=slot.booking, now=now)
     return slots
 

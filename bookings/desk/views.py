@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings import errors
-from bookings.booking import courses, services
+from bookings.booking import courses, deposits, services
 from bookings.desk import selectors
 from bookings.desk.forms import (
     BookingMoveForm,
@@ -67,6 +67,8 @@ def _offer_actions(slots, *, now: dt.datetime) -> None:
             slot.actions = services.desk_actions(slot.booking, now=now)
             slot.can_cancel = services.can_cancel(slot.booking)
             slot.can_move = services.can_move(slot.booking)
+            # A caller who can't pay online: the desk waives the deposit (a page that asks why).
+            slot.can_waive = deposits.waive_refusal(slot.booking, now=now) is None
 
 
 def _safe_next(request, fallback: str) -> str:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus, CancelReason, TimeOff
+from bookings.models import Booking, BookingStatus, CancelReason, DepositStatus, TimeOff
 from tests.bookings.conftest import staff_user
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
 from tests.staff import sign_in
@@ -192,8 +192,9 @@ def test_a_receptionist_cannot_act_on_another_clinics_booking(client):
 
 
 def test_schedule_queries_stay_flat_from_1x_to_30x_with_every_state_and_a_search(reception_client):
-    """Every state a booking can be in, a therapist's leave over half the day (flagged bookings), blocked
-    slots, the buttons each booking gets, and search results: the page's queries don't grow with any."""
+    """Every state a booking can be in, deposits owed, paid and kept, a therapist's leave over half the day
+    (flagged bookings), blocked slots, the buttons each booking gets, and search results: the page's queries
+    don't grow with any."""
     clinic = ClinicFactory()
     therapists = [PhysiotherapistFactory() for _ in range(8)]
     day = timezone.localdate()
@@ -217,9 +218,15 @@ def test_schedule_queries_stay_flat_from_1x_to_30x_with_every_state_and_a_search
                     slot.save()
                     continue
                 status = {5: BookingStatus.ATTENDED, 6: BookingStatus.NO_SHOW}.get(state, BookingStatus.CONFIRMED)
+                # Deposits too (issue 24): paid, kept, and every other time with notes held for its deposit.
+                deposit = {3: DepositStatus.PAID, 5: DepositStatus.PAID, 6: DepositStatus.KEPT}.get(state, "")
+                held = state == 4 and i % 2 == 1
                 BookingFactory(
                     slot=slot,
-                    status=status,
+                    status=BookingStatus.HELD if held else status,
+                    held_until=now + dt.timedelta(minutes=15) if held else None,
+                    deposit_status=DepositStatus.OWED if held else deposit,
+                    deposit_pkr=1000 if held or deposit else 0,
                     patient=PatientFactory(name=f"Desk Patient {t}-{i}"),
                     checked_in_at=now if state == 3 else None,
                     notes="Left shoulder." if state == 4 else "",
@@ -248,3 +255,4 @@ def test_schedule_queries_stay_flat_from_1x_to_30x_with_every_state_and_a_search
     assert (
         'value="check_in"' in body and 'value="attended"' in body and "cell-cancel" in body and "schedule-found" in body
     )
+    assert "cell-deposit-owed" in body and "cell-deposit-paid" in body and "cell-deposit-kept" in body

@@ -11,9 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.desk import selectors
-from bookings.models import BookingStatus, ClinicClosure, TimeOff, WeeklyAvailability
+from bookings.models import BookingStatus, ClinicClosure, DepositStatus, TimeOff, WeeklyAvailability
 from bookings.timeutils import at, local_today
 from tests.bookings.conftest import staff_user
 from tests.factories import BookingFactory, ClinicFactory, PatientFactory, PhysiotherapistFactory, SlotFactory
@@ -253,7 +254,17 @@ def test_the_weeks_queries_stay_flat_from_1x_to_5x_bookings_and_slots(reception_
                         slot.save()
                     elif state >= 2:
                         status = BookingStatus.CANCELLED if state == 4 else BookingStatus.CONFIRMED
-                        BookingFactory(slot=slot, status=status, patient=PatientFactory(name=f"Week {t}-{d}-{i}"))
+                        # Deposits too (issue 24): every third such time paid for, or held for its deposit.
+                        deposit = {0: DepositStatus.PAID, 1: DepositStatus.OWED}.get(i % 3, "")
+                        held = deposit == DepositStatus.OWED and status == BookingStatus.CONFIRMED
+                        BookingFactory(
+                            slot=slot,
+                            status=BookingStatus.HELD if held else status,
+                            held_until=timezone.now() + dt.timedelta(minutes=15) if held else None,
+                            deposit_status=deposit if status == BookingStatus.CONFIRMED else "",
+                            deposit_pkr=1000 if deposit and status == BookingStatus.CONFIRMED else 0,
+                            patient=PatientFactory(name=f"Week {t}-{d}-{i}"),
+                        )
 
     def count(**extra) -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -3,4 +3,4 @@ The admin as the front desk uses it, one module per subject; importing this pack
 every model.
 """
 
-from bookings.desk.admin import bookings, logins, schedule  # noqa: F401 - each registers its models
+from bookings.desk.admin import bookings, deposits, logins, schedule  # noqa: F401 - each registers its models

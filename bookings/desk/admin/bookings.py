@@ -29,6 +29,7 @@ from bookings.desk.admin.common import (
     ScopedRelatedFilter,
     spreadsheet_safe,
 )
+from bookings.desk.admin.deposits import BookingDepositMixin
 from bookings.desk.forms import (
     BookingEditForm,
     CancelForm,
@@ -399,6 +400,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(
+    BookingDepositMixin,
     TamperProofAutocompleteMixin,
     PrivateTitlesMixin,
     PhoneSearchMixin,
@@ -441,9 +443,11 @@ class BookingAdmin(
         "consent",
         "created_at", "created_by", "checked_in_at", "cancelled_at", "cancel_reason", "attended_at", "no_show_at",
         "move_offered_at", "patient_confirmed_at", "message_states", "patient_no_shows", "safety_screening",
+        *BookingDepositMixin.deposit_fields,
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["reference", "status", "when_moved", "session_type", "source"]}),
+        ("Fee and deposit", {"fields": BookingDepositMixin.deposit_fields}),
         (
             "Patient",
             {
