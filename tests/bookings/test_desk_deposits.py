@@ -222,6 +222,25 @@ def test_the_booking_page_lists_the_money_events_newest_last_with_who_and_why(ma
     assert "Refunded by the desk: Hospital letter" in text and "clinic-manager" in text
 
 
+def test_the_booking_pages_queries_do_not_grow_with_its_payments_and_events(manager_client, hold, manager):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert manager_client.get(booking_page(hold)).status_code == 200
+        return len(ctx.captured_queries)
+
+    def attempts(n: int):
+        for _ in range(n):
+            payment, _ = deposits.checkout_start(booking=hold, provider_name="fake", return_url="https://x/r")
+            deposits.money.record(booking=hold, payment=payment, kind=MoneyKind.WAIVED, amount_pkr=1, by=manager,
+                                  now=timezone.now(), note="A row of the ledger")  # fmt: skip
+
+    attempts(1)
+    count()  # the first visit reads the content types once (Django caches them for the process)
+    small = count()
+    attempts(10)
+    assert count() == small
+
+
 # Waiving a deposit ---------------------------------------------------------------------------------
 
 
