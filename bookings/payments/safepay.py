@@ -15,7 +15,7 @@ The flow, and where each name comes from:
   Controller/Payment/Response.php reads the five fields). The sig covers the tracker only, so the
   amount and our order id come from the inquiry, never from the browser.
 - a cancel: Safepay sends the browser to cancel_url with nothing added (the Magento plugin's Cancel
-  controller reads no field), so the cancel URL carries our own unsigned marker and changes nothing.
+  controller reads no field), so the cancel URL carries our own marker (cancel_marker) and changes nothing.
 - the webhook: X-SFPY-Signature = hex HMAC-SHA512 of the compact JSON of the body's `data`, keyed with
   the webhook secret; events payment:created, refund:created, error:occurred; amounts in rupees
   (getsafepay/safepay-docs webhooks/01-webhooks-intro.md and 02-webhooks-payload.md; the same check in
@@ -47,13 +47,22 @@ PAID_STATES = {"TRACKER_ENDED", "TRACKER_REFUNDED", "TRACKER_PARTIAL_REFUND"}
 FAILED_STATES = {"TRACKER_CANCELLED", "TRACKER_EXPIRED", "TRACKER_FAILED", "TRACKER_VOIDED", "TRACKER_REVERSED"}
 # Anything else (TRACKER_STARTED, TRACKER_ENROLLED, TRACKER_AUTHORIZED, a state new to us) is not known yet.
 
-# The marker our cancel URL carries (Safepay adds nothing to it): ours, unsigned, so it only ever says PENDING.
+# The marker our cancel URL carries (Safepay adds nothing to it): ours (cancel_marker); it only ever says PENDING.
 CANCELLED = "cancelled"
 
 
 def tracker_signature(*, tracker: str, secret_key: str) -> str:
     """Return the `sig` Safepay sends back with the patient: hex HMAC-SHA256 of the tracker with the secret key."""
     return hmac.new(secret_key.encode(), tracker.encode(), hashlib.sha256).hexdigest()
+
+
+def cancel_marker(*, reference: str, secret_key: str) -> str:
+    """
+    Return the value of the marker our cancel URL carries for our payment `reference`: hex HMAC-SHA256
+    of "cancel:" and the reference, keyed with the secret key. Safepay adds nothing to the cancel URL
+    (see above), so this is ours, not Safepay's: only a cancel URL this site gave out reads as one.
+    """
+    return hmac.new(secret_key.encode(), f"cancel:{reference}".encode(), hashlib.sha256).hexdigest()
 
 
 def webhook_signature(*, data: dict, webhook_secret: str) -> str:
@@ -171,7 +180,13 @@ class Safepay(base.Provider):
             raise PaymentError(f"Safepay's init for payment {reference} gave no tracker")
         params = {
             "beacon": tracker,
-            "cancel_url": _with_query(return_url, {CANCELLED: "1", "order_id": reference}),
+            "cancel_url": _with_query(
+                return_url,
+                {
+                    CANCELLED: cancel_marker(reference=reference, secret_key=settings.ASPIRE_SAFEPAY_SECRET_KEY),
+                    "order_id": reference,
+                },
+            ),
             "env": settings.ASPIRE_SAFEPAY_ENVIRONMENT,
             "order_id": reference,
             "redirect_url": return_url,
@@ -185,10 +200,16 @@ class Safepay(base.Provider):
     def read_return(self, data: dict[str, str]) -> Outcome:
         """
         Check the sig of what Safepay's page posts back, then ask Safepay what became of the payment: the
-        way back names neither the amount nor a signed order id. A cancel (our unsigned marker) is PENDING.
+        way back names neither the amount nor a signed order id. A cancel (our own marker, cancel_marker) is PENDING.
         """
         reference = data.get("order_id", "")
-        if data.get(CANCELLED) == "1" and "sig" not in data:
+        if CANCELLED in data and "sig" not in data:
+            # Our own marker, keyed with the secret key: a payment's reference alone (on Safepay's
+            # dashboard, in the checkout's address) must not lead anyone to the booking's page.
+            expected = cancel_marker(reference=reference, secret_key=settings.ASPIRE_SAFEPAY_SECRET_KEY)
+            if not _same(data[CANCELLED], expected):
+                logger.warning("Safepay cancel for payment %r refused: not a cancel URL we gave out", reference)
+                raise SignatureError("Safepay's cancel does not carry our marker")
             return Outcome(
                 reference=reference, provider_ref="", amount_paisa=0, state=Outcome.PENDING, detail=CANCELLED
             )
@@ -212,8 +233,15 @@ class Safepay(base.Provider):
         except (ValueError, KeyError, TypeError):
             logger.warning("Safepay webhook refused: its body is not Safepay's JSON")
             raise SignatureError("Safepay's webhook body is not JSON with a data object") from None
-        notification = (data.get("notification") or {}) if isinstance(data, dict) else {}
-        reference = str((notification.get("metadata") or {}).get("order_id", ""))
+        if not isinstance(data, dict):
+            logger.warning("Safepay webhook refused: its data is not an object")
+            raise SignatureError("Safepay's webhook body is not JSON with a data object")
+        # Anyone can post here: a part of the wrong shape is read as absent (and its signature
+        # then fails), not followed into an AttributeError, a 500.
+        notification = data.get("notification")
+        notification = notification if isinstance(notification, dict) else {}
+        metadata = notification.get("metadata")
+        reference = str(metadata.get("order_id", "")) if isinstance(metadata, dict) else ""
         expected = webhook_signature(data=data, webhook_secret=settings.ASPIRE_SAFEPAY_WEBHOOK_SECRET)
         if not given or not _same(given, expected):
             logger.warning("Safepay webhook for payment %r refused: a missing or wrong signature", reference)

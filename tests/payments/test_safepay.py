@@ -11,10 +11,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 
 from bookings.payments import base
 from bookings.payments.base import Outcome, PaymentError, SignatureError
-from bookings.payments.safepay import Safepay, tracker_signature, webhook_signature
+from bookings.payments.safepay import Safepay, cancel_marker, tracker_signature, webhook_signature
 from tests.html import parse
 from tests.safepay_standin import CANCELLED, ENDED, sign_tracker, sign_webhook
 
@@ -155,7 +156,8 @@ def test_checkout_links_to_the_hosted_page_with_the_documented_parameters(safepa
     assert params["redirect_url"] == RETURN_URL
     assert params["source"] == "custom"
     assert params["webhooks"] == "true"
-    assert query(params["cancel_url"]) == {"cancelled": "1", "order_id": "AW7K2M9QX4TR"}
+    marker = cancel_marker(reference="AW7K2M9QX4TR", secret_key=settings.ASPIRE_SAFEPAY_SECRET_KEY)
+    assert query(params["cancel_url"]) == {"cancelled": marker, "order_id": "AW7K2M9QX4TR"}
 
 
 def test_the_hosted_page_opens_for_the_checkout_and_shows_the_amount(safepay_standin):
