@@ -32,6 +32,11 @@ from bookings.models import (
     PaymentStatus,
 )
 
+# The ledger's row says a refund was the desk's with this before the desk's reason; the desk's form
+# takes no longer a reason than fits after it (MoneyEvent.note holds 300 characters).
+DESK_REFUND_NOTE = "Refunded by the desk: "
+DESK_NOTE_MAX_LENGTH = MoneyEvent._meta.get_field("note").max_length - len(DESK_REFUND_NOTE)
+
 
 def record(
     *,
@@ -147,7 +152,9 @@ def desk_refund(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.da
     refusal = desk_refund_refusal(booking)
     if refusal:
         raise InvalidTransition(refusal)
+    if len(note) > DESK_NOTE_MAX_LENGTH:
+        raise InvalidTransition(f"Say why in at most {DESK_NOTE_MAX_LENGTH} characters.")
     payment = deposit_payment(booking)
     if payment is None:
         raise InvalidTransition("This deposit has no payment to refund.")
-    refund_due(payment=payment, booking=booking, by=by, note=f"Refunded by the desk: {note}", now=now)
+    refund_due(payment=payment, booking=booking, by=by, note=DESK_REFUND_NOTE + note, now=now)

@@ -509,11 +509,13 @@ def booking_mark_attended(*, booking: Booking, now: dt.datetime | None = None) -
     now = now or timezone.now()
     booking = lock_booking(booking)
     _check_can_mark(booking, now=now)
+    already = booking.status == BookingStatus.ATTENDED
     booking.status = BookingStatus.ATTENDED
     booking.attended_at = now
     booking.fee_pkr = booking.session_type.price_pkr  # the fee of the day, kept: the reports' revenue
     booking.save(update_fields=["status", "attended_at", "fee_pkr", "updated_at"])
-    money.on_attended(booking=booking, now=now)
+    if not already:  # a second press (a stale page, a double tap) counts no deposit twice in the ledger
+        money.on_attended(booking=booking, now=now)
     return booking
 
 
@@ -568,8 +570,11 @@ def booking_move(
     check_patient_can_book(patient=patient, slot=new_slot, now=now, online=False, exclude_booking=booking)
     previous_start = booking.slot.starts_at
     booking.slot = new_slot
+    # The new time is not the one the patient was told can't go ahead: a late cancellation of it
+    # is theirs again (money.on_cancel keeps the deposit), and a new clash is told afresh.
+    booking.move_offered_at = None
     try:
-        booking.save(update_fields=["slot", "updated_at"])
+        booking.save(update_fields=["slot", "move_offered_at", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
     events.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings import photos
+from bookings.booking import money
 from bookings.booking.patients import clean_person_name
 from bookings.desk import selectors
 from bookings.desk.staff import set_full_name
@@ -192,7 +193,8 @@ class DepositNoteForm(forms.Form):
 
     note = forms.CharField(
         label="Why",
-        max_length=300,
+        # What fits the ledger's note after "Refunded by the desk: " (one length for waiving too).
+        max_length=money.DESK_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         error_messages={"required": "Say why: it is recorded with your name."},
     )

@@ -4,15 +4,20 @@ missed. Each test here first failed; where the fix was small it is in the code, 
 an xfail that says what is left.
 """
 
+import datetime as dt
 import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from bookings.booking import services
-from bookings.models import BookingStatus, DepositRule
+from bookings import errors
+from bookings.booking import deposits, money, services
+from bookings.desk.forms import DepositNoteForm
+from bookings.models import Booking, BookingStatus, DepositRule, DepositStatus, MoneyEvent, MoneyKind
 from tests.bookings.test_deposit_pages import safepay_checkout
+from tests.bookings.test_deposits import book, kinds, pay, rule
 from tests.factories import SessionTypeFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +81,86 @@ def test_a_safepay_webhook_whose_parts_are_not_objects_is_refused_not_a_server_e
     response = client.post(reverse(NOTIFY, args=["safepay"]), body, content_type="application/json",
                            headers={"X-SFPY-Signature": "0" * 128})  # fmt: skip
     assert response.status_code == 400
+
+
+# Money at a busy desk -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paid(slot, session_type, fake_provider):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    pay(booking)
+    booking.refresh_from_db()
+    assert booking.deposit_status == DepositStatus.PAID
+    return booking
+
+
+def two_days_on(slot):
+    """Another free time of the same therapist at the same clinic."""
+    days = dt.timedelta(days=2)
+    return SlotFactory(physiotherapist=slot.physiotherapist, clinic=slot.clinic, starts_at=slot.starts_at + days,
+                       ends_at=slot.ends_at + days)  # fmt: skip
+
+
+def test_attended_pressed_twice_counts_the_deposit_towards_the_fee_once(paid):
+    after = paid.slot.starts_at + dt.timedelta(minutes=50)
+    services.booking_mark_attended(booking=paid, now=after)
+    services.booking_mark_attended(booking=paid, now=after + dt.timedelta(seconds=2))  # a stale page, a double tap
+    assert kinds(paid) == [MoneyKind.PAID, MoneyKind.COUNTED]
+
+
+def test_a_no_show_refunded_by_the_desk_then_corrected_to_attended_leaves_the_whole_fee_to_pay(paid, manager):
+    after = paid.slot.starts_at + dt.timedelta(minutes=10)
+    services.booking_mark_no_show(booking=paid, now=after)
+    money.desk_refund(booking=paid, by=manager, note="Hospital letter", now=after)
+    services.booking_mark_attended(booking=paid, now=after + dt.timedelta(minutes=5))
+    paid.refresh_from_db()
+    assert paid.deposit_status == DepositStatus.REFUND_DUE
+    assert paid.to_pay_at_clinic == 4500
+    assert kinds(paid) == [MoneyKind.PAID, MoneyKind.KEPT, MoneyKind.REFUND_DUE]
+
+
+def test_a_desk_refund_asked_twice_is_asked_of_the_provider_once(paid, manager, fake_provider):
+    money.desk_refund(booking=paid, by=manager, note="Kindness", now=timezone.now())
+    with pytest.raises(errors.InvalidTransition):
+        money.desk_refund(booking=paid, by=manager, note="Kindness again", now=timezone.now())
+    deposits.refunds_run()
+    deposits.refunds_run()
+    assert len(fake_provider.refunds) == 1
+    assert kinds(paid) == [MoneyKind.PAID, MoneyKind.REFUND_DUE, MoneyKind.REFUNDED]
+
+
+def test_a_waived_deposit_can_not_be_refunded(slot, session_type, fake_provider, manager):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    deposits.deposit_waive(booking=booking, by=manager, note="Caller has no wallet")
+    with pytest.raises(errors.InvalidTransition):
+        money.desk_refund(booking=booking, by=manager, note="Refund it", now=timezone.now())
+    assert kinds(booking) == [MoneyKind.WAIVED]
+
+
+def test_the_desk_s_whole_reason_for_a_refund_is_kept_in_the_ledger(paid, manager):
+    note = "x" * DepositNoteForm.base_fields["note"].max_length  # as long as the desk's form lets through
+    money.desk_refund(booking=paid, by=manager, note=note, now=timezone.now())
+    assert MoneyEvent.objects.get(booking=paid, kind=MoneyKind.REFUND_DUE).note.endswith(note)
+
+
+def test_a_paid_booking_moved_off_an_affected_time_then_cancelled_late_by_the_patient_is_kept(paid):
+    # The therapist is away: the patient is told and offered another time, and moves to it.
+    Booking.objects.filter(pk=paid.pk).update(move_offered_at=timezone.now())
+    later = two_days_on(paid.slot)
+    moved = services.booking_move(booking=paid, new_slot_id=later.pk, by_patient=True)
+    # The new time goes ahead; the patient calls an hour before it to cancel.
+    services.booking_cancel(booking=moved, reason="patient_asked", now=later.starts_at - dt.timedelta(hours=1))
+    moved.refresh_from_db()
+    assert moved.deposit_status == DepositStatus.KEPT
+
+
+def test_a_paid_booking_moved_then_cancelled_early_is_refunded_once(paid, fake_provider):
+    later = two_days_on(paid.slot)
+    moved = services.booking_move(booking=paid, new_slot_id=later.pk, by_patient=True)
+    services.booking_cancel(booking=moved, by_patient=True)
+    deposits.refunds_run()
+    assert fake_provider.refunds == [(paid.payments.get().reference, 100000)]
+    assert kinds(paid) == [MoneyKind.PAID, MoneyKind.REFUND_DUE, MoneyKind.REFUNDED]
