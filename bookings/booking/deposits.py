@@ -42,6 +42,7 @@ from bookings.models import (
 )
 from bookings.payments import base
 from bookings.schedule import availability
+from bookings.schedule.availability import Channel
 from bookings.signals import announce_schedule_changed
 from bookings.timeutils import day_bounds
 
@@ -112,6 +113,13 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
     with transaction.atomic():
         booking = services.lock_booking(booking)
         _check_can_pay(booking, now)
+        # A time gone off sale since it was held (a closure, leave, blocked) can't be booked with the
+        # money (services.hold_confirm would refund it): say why before any is taken. The time rules
+        # are those of when it was held, as hold_confirm's.
+        refusal = availability.refusal(booking.slot, channel=Channel.ONLINE, now=booking.created_at,
+                                       exclude_booking=booking)  # fmt: skip
+        if refusal:
+            raise PaymentRefused(refusal)
         if booking.payments.count() >= MAX_CHECKOUTS_PER_BOOKING:
             raise PaymentRefused(
                 gettext("That is too many tries to pay. Please call us on %(phone)s and we will help.")

@@ -6,7 +6,7 @@ an xfail that says what is left.
 
 import datetime as dt
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -15,10 +15,26 @@ from django.utils import timezone
 from bookings import errors
 from bookings.booking import deposits, money, services
 from bookings.desk.forms import DepositNoteForm
-from bookings.models import Booking, BookingStatus, DepositRule, DepositStatus, MoneyEvent, MoneyKind
-from tests.bookings.test_deposit_pages import safepay_checkout
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    ClinicClosure,
+    DepositRule,
+    DepositStatus,
+    MoneyEvent,
+    MoneyKind,
+    PaymentStatus,
+    TimeOff,
+)
+from bookings.schedule import leave
+from tests import jazzcash_standin as jazzcash_standin_module
+from tests.bookings.conftest import staff_user
+from tests.bookings.test_deposit_pages import checkout_of, safepay_checkout, start_paying
 from tests.bookings.test_deposits import book, kinds, pay, rule
-from tests.factories import SessionTypeFactory, SlotFactory
+from tests.bookings.test_desk_deposits import refund_url, waive_url
+from tests.factories import ClinicFactory, SessionTypeFactory, SlotFactory
+from tests.fake_payments import paid as fake_paid
+from tests.staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +180,186 @@ def test_a_paid_booking_moved_then_cancelled_early_is_refunded_once(paid, fake_p
     deposits.refunds_run()
     assert fake_provider.refunds == [(paid.payments.get().reference, 100000)]
     assert kinds(paid) == [MoneyKind.PAID, MoneyKind.REFUND_DUE, MoneyKind.REFUNDED]
+
+
+# What the patient sees --------------------------------------------------------------------------
+
+
+STATES = {
+    # (booking status, deposit status): what the page says of the deposit, in English and in Urdu
+    ("held", "owed"): ("PKR 1,000</bdi>, to pay now", "1,000 روپے"),
+    ("confirmed", "paid"): ("PKR 1,000</bdi> paid · <bdi>PKR 3,500</bdi> to pay at the clinic", "3,500 روپے"),
+    ("cancelled", "kept"): ("PKR 1,000</bdi>, kept by the clinic", "1,000 روپے"),
+    ("no_show", "kept"): ("PKR 1,000</bdi>, kept by the clinic", "1,000 روپے"),
+    ("cancelled", "refund_due"): ("PKR 1,000</bdi>, refund on its way", "1,000 روپے"),
+    ("cancelled", "refunded"): ("PKR 1,000</bdi> refunded", "1,000 روپے"),
+    ("confirmed", "waived"): ("Not needed for this booking", ""),
+    ("attended", "paid"): ("PKR 1,000</bdi> paid", "1,000 روپے"),
+    ("lapsed", "owed"): ("This time was released", ""),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+@pytest.mark.parametrize(("status", "deposit_status"), list(STATES))
+def test_the_patient_s_page_says_the_deposit_s_state_with_its_amount(
+    client, slot, session_type, fake_provider, status, deposit_status, language
+):
+    booking = held(slot, session_type)
+    Booking.objects.filter(pk=booking.pk).update(status=status, deposit_status=deposit_status)
+    url = booking.get_absolute_url() if language == "en" else "/ur" + booking.get_absolute_url()
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    english, urdu = STATES[(status, deposit_status)]
+    if language == "en":
+        assert english in page
+    else:
+        assert urdu in page and "PKR" not in page
+
+
+# Odd answers at the return and notify addresses -----------------------------------------------------
+
+
+def test_the_return_address_hit_by_get_with_no_fields_confirms_nothing(client, jazzcash_standin, safepay_standin):
+    for provider in ("jazzcash", "safepay"):
+        assert client.get(reverse(RETURN, args=[provider])).status_code == 400
+
+
+def test_jazzcash_s_notify_address_takes_nothing(client, jazzcash_standin):
+    path = reverse(NOTIFY, args=["jazzcash"])
+    assert client.post(path, b"<soap/>", content_type="text/xml").status_code == 400
+    assert client.get(path).status_code == 405
+
+
+def test_a_jazzcash_signed_return_naming_a_safepay_payment_confirms_nothing(
+    client, slot, session_type, jazzcash_standin, safepay_standin
+):
+    booking = held(slot, session_type)
+    safepay_checkout(client, booking)
+    payment = booking.payments.get()
+    fields = {"pp_TxnRefNo": payment.reference, "pp_Amount": "100000", "pp_ResponseCode": "000",
+              "pp_MerchantID": jazzcash_standin_module.MERCHANT_ID, "pp_TxnCurrency": "PKR"}  # fmt: skip
+    response = client.post(reverse(RETURN, args=["jazzcash"]), jazzcash_standin_module.signed(fields))
+    assert response.status_code == 400 and booking.manage_token not in response.get("Location", "")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and not MoneyEvent.objects.exists()
+
+
+def test_a_jazzcash_return_with_a_repeated_code_is_refused(client, slot, session_type, jazzcash_standin):
+    booking = held(slot, session_type)
+    _, _, data = jazzcash_standin.pay(checkout_of(start_paying(client, booking).content.decode()), state="failed")
+    body = urlencode(data) + "&pp_ResponseCode=000"  # a second value for one name: the last one is read
+    response = client.post(reverse(RETURN, args=["jazzcash"]), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and not MoneyEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe\x00not utf-8", b"[1, 2]", b'"data"', b"null", b'{"data": [1]}', b"{" * 5000],
+    ids=["not-utf-8", "a-list", "a-string", "null", "data-a-list", "deep"],
+)
+def test_a_safepay_webhook_that_is_not_an_object_is_refused(client, safepay_standin, body):
+    response = client.post(reverse(NOTIFY, args=["safepay"]), body, content_type="application/json",
+                           headers={"X-SFPY-Signature": "0" * 128})  # fmt: skip
+    assert response.status_code == 400
+
+
+def test_a_huge_safepay_webhook_is_refused_unread(client, safepay_standin):
+    body = b'{"data": {"x": "' + b"a" * (70 * 1024) + b'"}}'
+    assert client.post(reverse(NOTIFY, args=["safepay"]), body, content_type="application/json").status_code == 413
+
+
+# Hostile input at the desk ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    return sign_in(client, manager)
+
+
+def test_a_5000_character_reason_to_waive_is_a_form_error_and_waives_nothing(manager_client, slot, session_type,
+                                                                             fake_provider):  # fmt: skip
+    booking = held(slot, session_type)
+    response = manager_client.post(waive_url(booking), {"note": "x" * 5000})
+    assert response.status_code == 400
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and not MoneyEvent.objects.exists()
+
+
+def test_a_reason_in_html_reads_as_text_on_the_booking_s_page(manager_client, paid):
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    assert manager_client.post(refund_url(paid), {"note": hostile}).status_code == 302
+    page = manager_client.get(reverse("admin:bookings_booking_change", args=[paid.pk])).content.decode()
+    assert "<script>alert(1)" not in page and 'onerror="alert(2)"' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("path", ["change", "history"])
+def test_a_receptionist_of_another_clinic_can_not_open_a_payment_by_its_id(client, paid, path):
+    desk = staff_user("Receptionist", "other-branch")
+    ClinicFactory(name="Other Branch").front_desk.add(desk)
+    sign_in(client, desk)
+    payment = paid.payments.get()
+    response = client.get(reverse(f"admin:bookings_payment_{path}", args=[payment.pk]))
+    assert response.status_code in (302, 404)
+    assert payment.reference not in response.content.decode()
+
+
+# The schedule changes under a hold -------------------------------------------------------------------
+
+
+def test_a_deposit_paid_for_a_time_the_clinic_has_since_closed_is_refunded_not_booked(slot, session_type,
+                                                                                      fake_provider):  # fmt: skip
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    payment, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    day = timezone.localtime(slot.starts_at).date()  # closed while the patient is on the provider's page
+    leave.closure_save(closure=ClinicClosure(start_date=day, end_date=day, reason="Eid"), clinics=[slot.clinic])
+    deposits.settle(outcome=fake_paid(payment.reference, 100000), provider_name="fake", how="return")
+    payment.refresh_from_db()
+    booking.refresh_from_db()
+    assert booking.status != BookingStatus.CONFIRMED
+    assert payment.status == PaymentStatus.REFUND_DUE
+
+
+def test_a_deposit_paid_for_a_time_the_therapist_is_now_away_is_refunded_not_booked(slot, session_type, fake_provider):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    payment, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    leave.time_off_save(time_off=TimeOff(physiotherapist=slot.physiotherapist, starts_at=slot.starts_at,
+                                         ends_at=slot.ends_at, reason="Ill"))  # fmt: skip
+    deposits.settle(outcome=fake_paid(payment.reference, 100000), provider_name="fake", how="return")
+    payment.refresh_from_db()
+    booking.refresh_from_db()
+    assert booking.status != BookingStatus.CONFIRMED
+    assert payment.status == PaymentStatus.REFUND_DUE
+
+
+def closed_after_holding(slot, session_type):
+    """A time held for its deposit, then the clinic closed that day."""
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    day = timezone.localtime(slot.starts_at).date()
+    leave.closure_save(closure=ClinicClosure(start_date=day, end_date=day, reason="Eid"), clinics=[slot.clinic])
+    return booking
+
+
+def test_paying_for_a_held_time_the_clinic_has_since_closed_is_refused_before_any_money_is_taken(
+    slot, session_type, fake_provider
+):
+    booking = closed_after_holding(slot, session_type)
+    with pytest.raises(deposits.PaymentRefused, match="The clinic is closed that day"):
+        deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    assert not booking.payments.exists() and not fake_provider.checkouts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The booking's page (2 queries, pinned) reads no closure or leave: a held time the clinic has since "
+    "closed still shows its Pay button; pressing it is refused with the reason (checkout_start).",
+)
+def test_a_held_time_the_clinic_has_since_closed_offers_no_pay_button(client, slot, session_type, fake_provider):
+    booking = closed_after_holding(slot, session_type)
+    assert "Pay <bdi>" not in client.get(booking.get_absolute_url()).content.decode()
