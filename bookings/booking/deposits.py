@@ -207,7 +207,11 @@ def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -
         return
     held = booking.status == BookingStatus.HELD and availability.holds(booking, now)
     # A hold that ended by itself while the patient was paying (not one they let go) is booked if it still can be.
-    lapsed_by_time = booking.status in (BookingStatus.HELD, BookingStatus.LAPSED) and booking.held_until <= now
+    lapsed_by_time = (
+        booking.status in (BookingStatus.HELD, BookingStatus.LAPSED)
+        and booking.held_until <= now
+        and booking.cancelled_at is None  # let go (services.hold_release), even if its time has since run out
+    )
     if held or lapsed_by_time:
         booking.deposit_status = DepositStatus.PAID
         try:
@@ -217,7 +221,7 @@ def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -
             logger.info("Paid for %s, which can't be booked now (%s): refunding", booking.reference, exc)
             money.refund_due(payment=payment, booking=booking, now=now, note=f"Paid, but the time can't be had: {exc}")
             if booking.status == BookingStatus.HELD:
-                services.hold_release(hold=booking)  # held on for nothing otherwise
+                services.hold_release(hold=booking, now=now)  # held on for nothing otherwise
             return
         waitlist.waitlist_booked(booking=confirmed, first_visit=first_visit)
         if lapsed_by_time:

@@ -388,9 +388,15 @@ def hold_ask_deposit(*, hold: Booking, now: dt.datetime) -> bool:
     return True
 
 
-def hold_release(*, hold: Booking) -> None:
-    """Let a waitlist hold (locked by the caller) go at once: the time passes to the next patient waiting."""
-    _lapse(hold)
+def hold_release(*, hold: Booking, now: dt.datetime | None = None) -> None:
+    """
+    Let a hold (locked by the caller) go at once: the time passes to the next patient waiting.
+    When it was let go is kept (`cancelled_at`): a payment that lands after the hold would have
+    ended is then not taken for a hold that ended by itself (bookings.booking.deposits books those).
+    """
+    hold.status = BookingStatus.LAPSED
+    hold.cancelled_at = now or timezone.now()
+    hold.save(update_fields=["status", "cancelled_at", "updated_at"])
     announce_schedule_changed()
 
 

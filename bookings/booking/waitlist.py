@@ -302,5 +302,5 @@ def waitlist_decline(*, booking: Booking, now: dt.datetime | None = None) -> Boo
         # Claimed already (on another device): "No thanks" now would leave a booking the patient thinks is gone.
         raise errors.InvalidTransition(gettext("This time is booked for you. To let it go, cancel it on this page."))
     if booking.status == BookingStatus.HELD:
-        services.hold_release(hold=booking)
+        services.hold_release(hold=booking, now=now)
     return booking

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import errors
-from bookings.booking import deposits, money, services
+from bookings.booking import deposits, money, services, waitlist
 from bookings.desk.forms import DepositNoteForm
 from bookings.models import (
     Booking,
@@ -196,6 +196,9 @@ STATES = {
     ("confirmed", "waived"): ("Not needed for this booking", ""),
     ("attended", "paid"): ("PKR 1,000</bdi> paid", "1,000 روپے"),
     ("lapsed", "owed"): ("This time was released", ""),
+    ("lapsed", "refund_due"): ("PKR 1,000</bdi>, refund on its way", "1,000 روپے"),  # paid after it lapsed
+    ("lapsed", "refunded"): ("PKR 1,000</bdi> refunded", "1,000 روپے"),
+    ("confirmed", "refund_due"): ("PKR 1,000</bdi>, refund on its way", "1,000 روپے"),  # the desk's kindness
 }
 
 
@@ -363,3 +366,20 @@ def test_paying_for_a_held_time_the_clinic_has_since_closed_is_refused_before_an
 def test_a_held_time_the_clinic_has_since_closed_offers_no_pay_button(client, slot, session_type, fake_provider):
     booking = closed_after_holding(slot, session_type)
     assert "Pay <bdi>" not in client.get(booking.get_absolute_url()).content.decode()
+
+
+def test_a_payment_that_lands_after_a_let_go_hold_would_have_ended_is_refunded_not_booked(
+    slot, session_type, fake_provider
+):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    payment, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    waitlist.waitlist_decline(booking=booking)  # "No thanks": the patient lets the time go
+    booking.refresh_from_db()
+    # The wallet's approval comes late, or the status inquiry finds it some minutes on.
+    later = booking.held_until + dt.timedelta(minutes=2)
+    deposits.settle(outcome=fake_paid(payment.reference, 100000), provider_name="fake", how="inquiry", now=later)
+    booking.refresh_from_db()
+    payment.refresh_from_db()
+    assert booking.status != BookingStatus.CONFIRMED
+    assert payment.status == PaymentStatus.REFUND_DUE
