@@ -383,3 +383,24 @@ def test_a_payment_that_lands_after_a_let_go_hold_would_have_ended_is_refunded_n
     payment.refresh_from_db()
     assert booking.status != BookingStatus.CONFIRMED
     assert payment.status == PaymentStatus.REFUND_DUE
+
+
+def test_a_hold_that_has_ended_before_the_job_lapses_it_reads_as_released_not_as_payment_down(
+    client, slot, session_type, fake_provider
+):
+    booking = held(slot, session_type)
+    Booking.objects.filter(pk=booking.pk).update(held_until=timezone.now() - dt.timedelta(seconds=30))
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert "This time was released" in page
+    assert "Online payment isn't available just now" not in page
+
+
+@pytest.mark.parametrize("deposit_status", ["refund_due", "refunded"])
+def test_a_released_time_paid_for_late_does_not_say_the_deposit_was_not_paid(
+    client, slot, session_type, fake_provider, deposit_status
+):
+    booking = held(slot, session_type)
+    Booking.objects.filter(pk=booking.pk).update(status="lapsed", deposit_status=deposit_status)
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert "This time was released" in page
+    assert "The deposit wasn't paid" not in page
