@@ -300,7 +300,10 @@ def _refunded(payment: Payment, *, refund_ref: str, now: dt.datetime) -> None:
     booking = services.lock_booking(payment.booking)
     money.record(booking=booking, payment=payment, kind=MoneyKind.REFUNDED, amount_pkr=payment.amount_pkr, now=now,
                  note=f"{payment.provider} {payment.refund_ref}".strip())  # fmt: skip
-    if booking.deposit_status == DepositStatus.REFUND_DUE:
+    # Only the refund of the deposit's own payment (the first taken) refunds the deposit: a second
+    # payment's (two tabs) may go back first, while the deposit's is still due or refused.
+    deposit = money.deposit_payment(booking)
+    if booking.deposit_status == DepositStatus.REFUND_DUE and (deposit is None or deposit.pk == payment.pk):
         money.set_status(booking, DepositStatus.REFUNDED)
     events.deposit_refunded(booking=Booking.objects.with_related().get(pk=booking.pk), amount_pkr=payment.amount_pkr)
 

@@ -26,6 +26,7 @@ from bookings.models import (
     PaymentStatus,
     TimeOff,
 )
+from bookings.payments import base
 from bookings.schedule import leave
 from tests import jazzcash_standin as jazzcash_standin_module
 from tests.bookings.conftest import staff_user
@@ -404,3 +405,26 @@ def test_a_released_time_paid_for_late_does_not_say_the_deposit_was_not_paid(
     page = client.get(booking.get_absolute_url()).content.decode()
     assert "This time was released" in page
     assert "The deposit wasn't paid" not in page
+
+
+def test_refunding_a_second_payment_does_not_mark_the_booking_s_own_deposit_refunded(
+    slot, session_type, fake_provider, monkeypatch
+):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    first_tab, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    second_tab, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    for payment in (second_tab, first_tab):  # the second tab is paid first: it is the deposit
+        deposits.settle(outcome=fake_paid(payment.reference, 100000), provider_name="fake", how="return")
+    services.booking_cancel(booking=booking, by_patient=True)
+    refund = fake_provider.refund
+
+    def refuse_the_deposit_s(self, *, reference, provider_ref, amount_paisa):
+        if reference == second_tab.reference:
+            raise base.PaymentError("refused")
+        return refund(self, reference=reference, provider_ref=provider_ref, amount_paisa=amount_paisa)
+
+    monkeypatch.setattr(fake_provider, "refund", refuse_the_deposit_s)
+    deposits.refunds_run()  # the first tab's payment goes back; the deposit's own refund is refused
+    booking.refresh_from_db()
+    assert booking.deposit_status == DepositStatus.REFUND_DUE
