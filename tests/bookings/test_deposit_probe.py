@@ -29,6 +29,7 @@ from bookings.models import (
 from bookings.payments import base
 from bookings.schedule import leave
 from tests import jazzcash_standin as jazzcash_standin_module
+from tests import safepay_standin as safepay_standin_module
 from tests.bookings.conftest import staff_user
 from tests.bookings.test_deposit_pages import checkout_of, safepay_checkout, start_paying
 from tests.bookings.test_deposits import book, kinds, pay, rule
@@ -428,3 +429,36 @@ def test_refunding_a_second_payment_does_not_mark_the_booking_s_own_deposit_refu
     deposits.refunds_run()  # the first tab's payment goes back; the deposit's own refund is refused
     booking.refresh_from_db()
     assert booking.deposit_status == DepositStatus.REFUND_DUE
+
+
+def signed_webhook(data: dict) -> tuple[str, dict]:
+    return json.dumps({"data": data}), {"X-SFPY-Signature": safepay_standin_module.sign_webhook(data)}
+
+
+@pytest.mark.parametrize("kind", ["refund:created", "error:occurred"])
+def test_a_signed_webhook_of_another_event_for_our_payment_books_nothing(client, slot, session_type, safepay_standin,
+                                                                        kind):  # fmt: skip
+    booking = held(slot, session_type)
+    safepay_checkout(client, booking)
+    payment = booking.payments.get()
+    body, headers = signed_webhook({"type": kind, "notification": {
+        "tracker": payment.provider_ref, "state": "PAID", "amount": "1000", "metadata": {"order_id": payment.reference},
+    }})  # fmt: skip
+    response = client.post(reverse(NOTIFY, args=["safepay"]), body, content_type="application/json", headers=headers)
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and not MoneyEvent.objects.exists()
+
+
+def test_a_signed_paid_webhook_naming_our_payment_with_another_tracker_books_nothing(client, slot, session_type,
+                                                                                    safepay_standin):  # fmt: skip
+    booking = held(slot, session_type)
+    safepay_checkout(client, booking)
+    payment = booking.payments.get()
+    body, headers = signed_webhook({"type": "payment:created", "notification": {
+        "tracker": "track_someone_elses", "state": "PAID", "amount": "1000",
+        "metadata": {"order_id": payment.reference},
+    }})  # fmt: skip
+    client.post(reverse(NOTIFY, args=["safepay"]), body, content_type="application/json", headers=headers)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.HELD and not MoneyEvent.objects.exists()
