@@ -276,7 +276,7 @@ def refunds_run(*, now: dt.datetime | None = None) -> dict[str, int]:
                 continue
             now_ = now or timezone.now()
             try:
-                refund_ref = base.get(payment.provider).refund(
+                refund_ref = _provider_of(payment).refund(
                     reference=payment.reference, provider_ref=payment.provider_ref,
                     amount_paisa=base.to_paisa(payment.amount_pkr),
                 )  # fmt: skip
@@ -290,6 +290,17 @@ def refunds_run(*, now: dt.datetime | None = None) -> dict[str, int]:
             _refunded(payment, refund_ref=refund_ref, now=now_)
             done += 1
     return {"refunded": done, "failed": failed}
+
+
+def _provider_of(payment: Payment) -> base.Provider:
+    """
+    Return the payment's provider; PaymentError for one taken out of base.PROVIDERS since (its
+    refund is refused like any other, and left for the desk: it holds up no other payment's).
+    """
+    try:
+        return base.get(payment.provider)
+    except KeyError:
+        raise base.PaymentError(f"this site no longer speaks to {payment.provider}") from None
 
 
 def _refunded(payment: Payment, *, refund_ref: str, now: dt.datetime) -> None:
@@ -345,7 +356,11 @@ def payments_inquire(*, now: dt.datetime | None = None) -> dict[str, int]:
         status=PaymentStatus.STARTED, created_at__lte=now - INQUIRE_AFTER, created_at__gte=now - INQUIRE_UNTIL
     )
     for payment in list(quiet.order_by("pk")):
-        provider = base.get(payment.provider)
+        try:
+            provider = _provider_of(payment)
+        except base.PaymentError as exc:
+            logger.warning("Status inquiry for %s skipped: %s", payment.reference, exc)
+            continue
         if not provider.configured():
             continue
         asked += 1

@@ -23,6 +23,7 @@ from bookings.models import (
     DepositStatus,
     MoneyEvent,
     MoneyKind,
+    Payment,
     PaymentStatus,
     TimeOff,
 )
@@ -482,3 +483,32 @@ def test_refunding_a_second_payment_does_not_tell_the_patient_their_deposit_is_r
     booking.refresh_from_db()
     assert booking.deposit_status == DepositStatus.PAID
     assert not booking.messages.filter(kind="deposit_refunded").exists()
+
+
+# The worker ------------------------------------------------------------------------------------------
+
+
+def test_a_refund_through_a_provider_this_site_no_longer_speaks_to_holds_up_no_other_refund(
+    slot, session_type, fake_provider
+):
+    rule(slot, session_type)
+    gone = book(slot, session_type)
+    gone_payment = pay(gone)
+    services.booking_cancel(booking=gone, by_patient=True)
+    Payment.objects.filter(pk=gone_payment.pk).update(provider="easypaisa")  # taken out of base.PROVIDERS since
+    other = book(SlotFactory(clinic=slot.clinic), session_type, phone="03007654321", name="Other Patient")
+    pay(other)
+    services.booking_cancel(booking=other, by_patient=True)
+    assert deposits.refunds_run() == {"refunded": 1, "failed": 1}
+    other.refresh_from_db()
+    assert other.deposit_status == DepositStatus.REFUNDED
+
+
+def test_the_status_inquiry_skips_a_payment_of_a_provider_this_site_no_longer_speaks_to(
+    slot, session_type, fake_provider
+):
+    rule(slot, session_type)
+    booking = book(slot, session_type)
+    payment, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
+    Payment.objects.filter(pk=payment.pk).update(provider="easypaisa")
+    assert deposits.payments_inquire(now=timezone.now() + dt.timedelta(minutes=5)) == {"asked": 0, "settled": 0}
