@@ -512,3 +512,13 @@ def test_the_status_inquiry_skips_a_payment_of_a_provider_this_site_no_longer_sp
     payment, _ = deposits.checkout_start(booking=booking, provider_name="fake", return_url="https://x/r")
     Payment.objects.filter(pk=payment.pk).update(provider="easypaisa")
     assert deposits.payments_inquire(now=timezone.now() + dt.timedelta(minutes=5)) == {"asked": 0, "settled": 0}
+
+
+def test_a_hold_that_has_ended_before_the_job_lapses_it_no_longer_asks_for_the_deposit(
+    client, slot, session_type, fake_provider
+):
+    booking = held(slot, session_type)
+    Booking.objects.filter(pk=booking.pk).update(held_until=timezone.now() - dt.timedelta(seconds=30))
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert "to pay now" not in page and "Waiting for your deposit" not in page
+    assert "PKR 1,000</bdi>, not paid" in page
