@@ -75,25 +75,28 @@ def providers() -> list[base.Provider]:
     return base.configured()
 
 
-def can_pay(booking: Booking, *, now: dt.datetime) -> bool:
-    """Whether the patient can pay this booking's deposit now: it is held for it, and a provider is set up."""
-    return (
-        booking.deposit_status == DepositStatus.OWED
-        and booking.status == BookingStatus.HELD
-        and availability.holds(booking, now)
-        and bool(providers())
+def pay_refusal(booking: Booking, *, now: dt.datetime) -> str | None:
+    """
+    Return why the patient can't pay this booking's deposit now, or None if they can: it must be
+    held for it, and its time still to be had. A time gone off sale since it was held (a
+    closure, leave, blocked) can't be booked with the money (hold_confirm would refund it), so
+    it is said before any is taken; the time rules are those of when it was held, as hold_confirm's.
+    """
+    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
+        return gettext("Nothing is owed for this booking.")
+    if not availability.holds(booking, now):
+        return gettext(
+            "The time was held for a few minutes for the deposit and has been released. Please choose a time again."
+        )
+    # While it holds, the one-per-slot constraint lets no other booking hold its time: only the slot is asked.
+    return availability.refusal(
+        booking.slot, channel=Channel.ONLINE, now=booking.created_at, exclude_booking=booking, active_bookings=[booking]
     )
 
 
-def _check_can_pay(booking: Booking, now: dt.datetime) -> None:
-    if booking.deposit_status != DepositStatus.OWED or booking.status != BookingStatus.HELD:
-        raise PaymentRefused(gettext("Nothing is owed for this booking."))
-    if not availability.holds(booking, now):
-        raise PaymentRefused(
-            gettext(
-                "The time was held for a few minutes for the deposit and has been released. Please choose a time again."
-            )
-        )
+def can_pay(booking: Booking, *, now: dt.datetime) -> bool:
+    """Whether the patient can pay this booking's deposit now: a provider is set up and nothing refuses it."""
+    return bool(providers()) and pay_refusal(booking, now=now) is None
 
 
 def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now: dt.datetime | None = None):
@@ -112,12 +115,7 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
         raise PaymentRefused(gettext("Choose how to pay."))
     with transaction.atomic():
         booking = services.lock_booking(booking)
-        _check_can_pay(booking, now)
-        # A time gone off sale since it was held (a closure, leave, blocked) can't be booked with the
-        # money (services.hold_confirm would refund it): say why before any is taken. The time rules
-        # are those of when it was held, as hold_confirm's.
-        refusal = availability.refusal(booking.slot, channel=Channel.ONLINE, now=booking.created_at,
-                                       exclude_booking=booking)  # fmt: skip
+        refusal = pay_refusal(booking, now=now)
         if refusal:
             raise PaymentRefused(refusal)
         if booking.payments.count() >= MAX_CHECKOUTS_PER_BOOKING:
