@@ -13,6 +13,7 @@ from django.utils import timezone
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
+    BookingStatus,
     Clinic,
     ClinicClosure,
     DepositStatus,
@@ -78,6 +79,8 @@ def deposit_badge(booking: Booking) -> DepositBadge | None:
     note = ""
     if booking.deposit_status == DepositStatus.OWED and booking.held_until is not None:
         note = f"held until {timezone.localtime(booking.held_until):%H:%M}"
+    elif booking.deposit_status == DepositStatus.PAID and booking.status == BookingStatus.ATTENDED:
+        note = f"counted: {format_pkr(booking.to_pay_at_clinic)} was to pay at the desk"
     elif booking.deposit_status == DepositStatus.PAID:
         note = f"to pay: {format_pkr(booking.to_pay_at_clinic)}"
     return DepositBadge(key=booking.deposit_status, label=label, note=note)

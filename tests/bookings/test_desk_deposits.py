@@ -540,3 +540,12 @@ def test_the_deposit_pages_are_valid_html(manager_client, stuck, tmp_path):
         "rules": manager_client.get(RULES),
     }
     assert validate({name: response.content.decode() for name, response in documents.items()}, tmp_path) == []
+
+
+def test_an_attended_sessions_badge_says_the_deposit_was_counted():
+    from bookings.desk.selectors import deposit_badge
+    from tests.factories import BookingFactory, SessionTypeFactory
+
+    booking = BookingFactory(status="attended", deposit_pkr=1000, deposit_status="paid",
+                             session_type=SessionTypeFactory(price_pkr=4500))  # fmt: skip
+    assert deposit_badge(booking).note == "counted: PKR 3,500 was to pay at the desk"
