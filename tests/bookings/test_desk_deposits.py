@@ -376,7 +376,7 @@ def day_of(booking: Booking) -> str:
     ("status", "deposit_status", "badge"),
     [
         (BookingStatus.CONFIRMED, DepositStatus.PAID, "Deposit paid · to pay: PKR 3,500"),
-        (BookingStatus.ATTENDED, DepositStatus.PAID, "Deposit paid · to pay: PKR 3,500"),
+        (BookingStatus.ATTENDED, DepositStatus.PAID, "Deposit paid · counted: PKR 3,500 was to pay at the desk"),
         (BookingStatus.NO_SHOW, DepositStatus.KEPT, "Deposit kept"),
         (BookingStatus.NO_SHOW, DepositStatus.REFUND_DUE, "Refund due"),
         (BookingStatus.NO_SHOW, DepositStatus.REFUNDED, "Refunded"),
