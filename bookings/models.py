@@ -1,3 +1,4 @@
+import datetime as dt
 from urllib.parse import quote_plus
 
 from django.conf import settings
@@ -722,6 +723,10 @@ class Booking(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    def inside_cutoff(self, now) -> bool:
+        """Whether the session is less than the cut-off away (ASPIRE_CANCEL_CUTOFF_HOURS): too late to change online."""
+        return self.slot.starts_at - now < dt.timedelta(hours=settings.ASPIRE_CANCEL_CUTOFF_HOURS)
+
     @property
     def owes_deposit(self) -> bool:
         """Whether this is a hold waiting for its deposit (it may have lapsed)."""
@@ -1092,6 +1097,9 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid", "Paid"
     FAILED = "failed", "Not paid"
     REFUND_DUE = "refund_due", "Refund due"
+    # Asked of the provider, its answer not yet written: a worker that dies here leaves it for the desk
+    # (the payments list's "stuck"), never asks twice by itself.
+    REFUNDING = "refunding", "Refund asked of the provider"
     REFUNDED = "refunded", "Refunded"
 
 

@@ -9,11 +9,13 @@ provider's module first, bookings.payments), and decides what a payment means:
 - paid twice for one hold (two tabs), or for a time let go or cancelled: the extra is refunded;
 - a forged, altered, replayed or wrong-amount answer confirms nothing and is logged.
 
-Each is decided under the payment's row lock, then the booking's, so the same answer arriving
-by two roads at once (the redirect and the webhook) is acted on once. Refunds and the status
-inquiry run in the worker (`run_refunds`, `inquire_payments`), never in a request. The one
-exception reads and changes nothing: `reconcile`, the desk's check of a day's takings against
-the providers' own records.
+Each is decided under the payment's row lock, then the slot's, then the booking's
+(services.lock_hold), so the same answer arriving by two roads at once (the redirect and the
+webhook) is acted on once. Refunds and the status inquiry run in the worker (`run_refunds`,
+`payments_inquire`), never in a request. A request calls a provider only for what the patient or
+the desk asked for there and then, and never under a lock: the checkout (Pay), a return that must
+be read by asking the provider (Safepay's), and `reconcile`, the desk's check of a day's takings
+against the providers' own records, which reads and changes nothing.
 """
 
 import dataclasses
@@ -58,6 +60,8 @@ INQUIRE_UNTIL = dt.timedelta(days=2)
 # Checkout attempts one booking may start: a patient retrying a declined wallet needs a few; a
 # script with the booking's link could otherwise write payment rows (and call Safepay) without end.
 MAX_CHECKOUTS_PER_BOOKING = 10
+# A refund asked of the provider with no answer written after this long was never answered (the worker died).
+REFUND_ANSWER_WAIT = dt.timedelta(minutes=10)
 # A refund the provider keeps refusing is left for the desk (the payments list shows it) after this many tries.
 MAX_REFUND_ATTEMPTS = 5
 
@@ -135,13 +139,17 @@ def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now
         )  # fmt: skip
     except base.PaymentError as exc:
         logger.warning("Checkout for %s at %s failed: %s", payment.reference, provider.name, exc)
-        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, last_error=str(exc)[:300])
+        payment.status, payment.last_error = PaymentStatus.FAILED, str(exc)[:300]
+        payment._change_reason = "The checkout could not be started"
+        payment.save(update_fields=["status", "last_error", "updated_at"])
         raise PaymentRefused(
             gettext("%(provider)s can't be reached just now. Please try again in a minute.")
             % {"provider": provider.label}
         ) from exc
     if checkout.provider_ref:
-        Payment.objects.filter(pk=payment.pk).update(provider_ref=checkout.provider_ref[:64])
+        payment.provider_ref = checkout.provider_ref[:64]
+        payment._change_reason = "The provider's reference, from the checkout"
+        payment.save(update_fields=["provider_ref", "updated_at"])
     return payment, checkout
 
 
@@ -155,7 +163,7 @@ def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datet
     Act on what a provider says of a payment (its signature already checked): `how` it came
     ("return", "notification", "inquiry") is for the log. Safe to call any number of times with
     the same outcome: a payment is taken once. Return the payment, or None for a reference we
-    never gave out.
+    never gave out (or gave out for another provider).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -173,7 +181,9 @@ def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datet
         if outcome.state == base.Outcome.PAID and outcome.amount_paisa != base.to_paisa(payment.amount_pkr):
             logger.warning("%s %s for %s reports %s paisa, not %s: nothing is confirmed", provider_name, how,
                            payment.reference, outcome.amount_paisa, base.to_paisa(payment.amount_pkr))  # fmt: skip
-            Payment.objects.filter(pk=payment.pk).update(last_error=f"Amount reported: {outcome.amount_paisa} paisa")
+            payment.last_error = f"Amount reported: {outcome.amount_paisa} paisa"
+            payment._change_reason = "An answer for another amount: nothing confirmed"
+            payment.save(update_fields=["last_error", "updated_at"])
             return payment
         if payment.status not in (PaymentStatus.STARTED, PaymentStatus.FAILED):
             if outcome.state == base.Outcome.PAID:
@@ -187,6 +197,23 @@ def settle(*, outcome: base.Outcome, provider_name: str, how: str, now: dt.datet
             return payment
         _taken(payment, provider_ref=outcome.provider_ref, how=how, now=now)
         return payment
+
+
+# What a payment came to, for the page the patient's browser returns to (bookings.pages.payments).
+BOOKED, FAILED, REFUNDED, WAITING = "booked", "failed", "refunded", "waiting"
+
+
+def what_it_came_to(payment: Payment) -> str:
+    """
+    Say what a settled payment came to: BOOKED (it is the booking's deposit: a payment that can't
+    be one is refunded at once, so a taken one still "paid" always is, whatever the booking has
+    done since), REFUNDED (on its way back or back), FAILED, or WAITING (nothing heard yet).
+    """
+    if payment.status == PaymentStatus.PAID:
+        return BOOKED
+    if payment.status in (PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDING, PaymentStatus.REFUNDED):
+        return REFUNDED
+    return FAILED if payment.status == PaymentStatus.FAILED else WAITING
 
 
 def _taken(payment: Payment, *, provider_ref: str, how: str, now: dt.datetime) -> None:
@@ -261,9 +288,14 @@ def deposit_waive(*, booking: Booking, by: AbstractBaseUser, note: str, now: dt.
 
 def refunds_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     """
-    Ask the providers for every refund that is due, one payment at a time under its lock (two
-    workers never refund one payment twice); tell the patient once it is done. A refusal is
-    kept on the payment and tried again by the next run, up to MAX_REFUND_ATTEMPTS.
+    Ask the providers for every refund that is due, one payment at a time, and tell the patient
+    once each is done. A payment is marked "refunding" (under its lock, so two workers never take
+    the same one) before its provider is asked, and the provider is asked outside any transaction:
+    a slow provider then holds no lock (on SQLite, the whole database), and a failure after the
+    provider has paid out can't roll the payment back to "due" for the next run to pay again. A
+    refusal (or any other failure of that one refund) puts it back to "due" with the error, to be
+    tried by the next run, up to MAX_REFUND_ATTEMPTS; one never answered stays "refunding" for the
+    desk. One payment's failure never keeps the others from being asked.
     """
     done = failed = 0
     due = Payment.objects.filter(status=PaymentStatus.REFUND_DUE, refund_attempts__lt=MAX_REFUND_ATTEMPTS)
@@ -272,21 +304,33 @@ def refunds_run(*, now: dt.datetime | None = None) -> dict[str, int]:
             payment = Payment.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if payment is None or payment.status != PaymentStatus.REFUND_DUE:
                 continue
-            now_ = now or timezone.now()
-            try:
-                refund_ref = _provider_of(payment).refund(
-                    reference=payment.reference, provider_ref=payment.provider_ref,
-                    amount_paisa=base.to_paisa(payment.amount_pkr),
-                )  # fmt: skip
-            except base.PaymentError as exc:
-                logger.warning("Refund of %s at %s refused: %s", payment.reference, payment.provider, exc)
-                payment.refund_attempts += 1
-                payment.last_error = str(exc)[:300]
-                payment.save(update_fields=["refund_attempts", "last_error", "updated_at"])
-                failed += 1
-                continue
-            _refunded(payment, refund_ref=refund_ref, now=now_)
-            done += 1
+            payment.status = PaymentStatus.REFUNDING
+            payment.refund_attempts += 1
+            payment._change_reason = "Refund asked of the provider"
+            payment.save(update_fields=["status", "refund_attempts", "updated_at"])
+        try:
+            refund_ref = _provider_of(payment).refund(
+                reference=payment.reference, provider_ref=payment.provider_ref,
+                amount_paisa=base.to_paisa(payment.amount_pkr),
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - any failure is this refund's alone: the others go on
+            (logger.warning if isinstance(exc, base.PaymentError) else logger.exception)(
+                "Refund of %s at %s refused: %s", payment.reference, payment.provider, exc
+            )
+            payment.status = PaymentStatus.REFUND_DUE
+            payment.last_error = str(exc)[:300]
+            payment._change_reason = "Refund refused by the provider"
+            payment.save(update_fields=["status", "last_error", "updated_at"])
+            failed += 1
+            continue
+        try:
+            with transaction.atomic():
+                _refunded(payment, refund_ref=refund_ref, now=now or timezone.now())
+        except Exception:  # noqa: BLE001 - paid out but not written down: it stays "refunding", for the desk
+            logger.exception("Refund of %s made (%s) but not recorded", payment.reference, refund_ref)
+            failed += 1
+            continue
+        done += 1
     return {"refunded": done, "failed": failed}
 
 
@@ -325,14 +369,18 @@ def refund_retry(*, payment: Payment, by: AbstractBaseUser, now: dt.datetime) ->
     """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != PaymentStatus.REFUND_DUE or payment.refund_attempts < MAX_REFUND_ATTEMPTS:
-            raise InvalidTransition("Only a refund the provider kept refusing can be tried again.")
+        stuck = payment.status == PaymentStatus.REFUND_DUE and payment.refund_attempts >= MAX_REFUND_ATTEMPTS
+        if not (stuck or payment.status == PaymentStatus.REFUNDING):
+            raise InvalidTransition("Only a refund the provider refused, or never answered, can be tried again.")
+        # A refund never answered is tried again only on the desk's word (who has seen on the provider's
+        # dashboard that it was not made): asked twice, a provider might pay it twice.
+        payment.status = PaymentStatus.REFUND_DUE
         payment.refund_attempts = 0
         # django-simple-history reads these three from the instance: its history row says who, when and why.
         payment._history_user = by if by.is_authenticated else None
         payment._history_date = now
         payment._change_reason = f"Refund to be tried again (refused {MAX_REFUND_ATTEMPTS} times)"
-        payment.save(update_fields=["refund_attempts", "updated_at"])
+        payment.save(update_fields=["status", "refund_attempts", "updated_at"])
         transaction.on_commit(run_refunds.enqueue)
     return payment
 

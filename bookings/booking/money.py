@@ -16,7 +16,6 @@ payment's side) calls them too.
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -62,13 +61,14 @@ def set_status(booking: Booking, status: str) -> None:
         booking.save(update_fields=["deposit_status", "updated_at"])
 
 
+# The states of a payment whose money was taken (whatever has become of it since).
+TAKEN = [PaymentStatus.PAID, PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDING, PaymentStatus.REFUNDED]
+
+
 def deposit_payment(booking: Booking) -> Payment | None:
     """Return the payment the booking's deposit was paid with (the first that was taken), locked."""
     return (
-        Payment.objects.select_for_update()
-        .filter(booking=booking, status__in=[PaymentStatus.PAID, PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDED])
-        .order_by("paid_at", "pk")
-        .first()
+        Payment.objects.select_for_update().filter(booking=booking, status__in=TAKEN).order_by("paid_at", "pk").first()
     )
 
 
@@ -114,7 +114,7 @@ def on_cancel(*, booking: Booking, reason: str, now: dt.datetime) -> None:
     if booking.deposit_status != DepositStatus.PAID:
         return
     patients_doing = reason in PATIENT_CANCEL_REASONS or reason in ("", CancelReason.OTHER)
-    late = booking.slot.starts_at - now < dt.timedelta(hours=settings.ASPIRE_CANCEL_CUTOFF_HOURS)
+    late = booking.inside_cutoff(now)
     if patients_doing and late and booking.move_offered_at is None:
         _keep(booking, now=now, note="Cancelled inside the cut-off")
         return

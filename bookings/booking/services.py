@@ -72,8 +72,7 @@ def check_slot_free(
 def patient_can_change(booking: Booking, *, now: dt.datetime | None = None) -> bool:
     """Return whether the patient may still cancel or move this booking online."""
     now = now or timezone.now()
-    cutoff = dt.timedelta(hours=settings.ASPIRE_CANCEL_CUTOFF_HOURS)
-    return booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at - now >= cutoff
+    return booking.status == BookingStatus.CONFIRMED and not booking.inside_cutoff(now)
 
 
 def _check_patient_can_change(booking: Booking, now: dt.datetime) -> None:
@@ -326,7 +325,7 @@ def booking_set_language(*, booking: Booking, language: str) -> Booking:
 
 def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booking]:
     """
-    Of a locked slot's active bookings, let the waitlist holds that have ended lapse (the
+    Of a locked slot's active bookings, let the holds (waitlist offers, unpaid deposits) that have ended lapse (the
     database's one-per-slot rule still counts them until then) and return the others.
     Nothing is written unless a hold has ended.
     """
@@ -345,10 +344,11 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
     """
     Make a hold (locked by the caller: a waitlist offer, or a booking whose deposit has come;
     one that lapsed while its payment was on the way too) the patient's confirmed booking, by
-    the rules of any online booking: the time may have gone off sale or to someone else, and the
-    patient may be elsewhere by now. Queue the confirmation (its deposit_status, set by the
-    caller, is saved with it). Return the booking (read with its slot, clinic and therapist)
-    and whether it is the patient's first visit.
+    the online rules (the time rules as they were when it was held, for one still holding): the
+    time may have gone off sale or to someone else, and the patient may be elsewhere by now.
+    Queue the confirmation (its deposit_status, set by the caller, is saved with it). Return
+    the booking (read with its slot, clinic and therapist) and whether it is the patient's
+    first visit.
     """
     # A hold still holding met the online time rules (notice, window) when it was made: they are
     # those of then, or a time held 2 h 05 min ahead and paid for 10 minutes later would be refused.
@@ -402,7 +402,10 @@ def hold_release(*, hold: Booking, now: dt.datetime | None = None) -> None:
 
 @transaction.atomic
 def holds_lapse(*, now: dt.datetime | None = None) -> int:
-    """Let every waitlist hold that has ended lapse, each with its history entry; return how many."""
+    """Let every hold that has ended (a waitlist offer, an unpaid deposit) lapse, each with its history entry.
+
+    Return how many.
+    """
     now = now or timezone.now()
     ended = Booking.objects.select_for_update(skip_locked=True).filter(status=BookingStatus.HELD, held_until__lte=now)
     ended = list(ended)

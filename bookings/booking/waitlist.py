@@ -260,7 +260,7 @@ def waitlist_claim(*, booking: Booking, now: dt.datetime | None = None) -> Booki
     both win.
     """
     now = now or timezone.now()
-    booking = services.lock_booking(booking)
+    booking = services.lock_hold(booking)  # slot first, as every booking of its time locks them
     if booking.status == BookingStatus.CONFIRMED and booking.waitlist_entry_id:
         return booking  # claimed already (a double tap, a second device)
     if booking.status != BookingStatus.HELD or booking.held_until <= now:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import errors
 from bookings.booking import deposits
-from bookings.models import PaymentStatus
 from bookings.pages.views import allow_forms_to, booking_or_404
 from bookings.payments import base
 
@@ -89,15 +88,12 @@ def payment_return(request, provider: str):
     if payment is None:
         return _not_confirmed(request, status=400)
     booking = payment.booking
-    if payment.status == PaymentStatus.PAID:
-        booking.refresh_from_db()
-        if booking.status == "confirmed":
-            messages.success(request, _("Thank you: your deposit is paid and your session is booked."))
-        else:
-            messages.warning(request, _("Your payment came after the time was released, so it will be refunded."))
-    elif payment.status == PaymentStatus.FAILED:
+    came_to = deposits.what_it_came_to(payment)
+    if came_to == deposits.BOOKED:
+        messages.success(request, _("Thank you: your deposit is paid and your session is booked."))
+    elif came_to == deposits.FAILED:
         messages.error(request, _("The payment didn't go through. Nothing was taken; you can try again."))
-    elif payment.status in (PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDED):
+    elif came_to == deposits.REFUNDED:
         messages.warning(request, _("This payment could not be used for the booking, so it will be refunded."))
     else:
         messages.info(request, _("We are waiting to hear from %(provider)s. This page will show it once they tell us.")

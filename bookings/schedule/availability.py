@@ -50,7 +50,7 @@ def booking_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 
 def holds_slot(now: dt.datetime) -> Q:
-    """The bookings that hold their slot at `now`: the active ones, but a waitlist hold only until it ends."""
+    """The bookings that hold their slot at `now`: the active ones, a hold (waitlist, deposit) only until it ends."""
     return Q(status__in=ACTIVE_STATUSES) & (~Q(status=BookingStatus.HELD) | Q(held_until__gt=now))
 
 
@@ -60,7 +60,7 @@ def holds(booking: Booking, now: dt.datetime) -> bool:
 
 
 def taken(now: dt.datetime) -> Exists:
-    """True of a slot that a booking holds at `now` (`holds_slot`): booked, or held for the waitlist."""
+    """True of a slot that a booking holds at `now` (`holds_slot`): booked, or held (waitlist, deposit)."""
     return Exists(Booking.objects.filter(holds_slot(now), slot=OuterRef("pk")))
 
 

@@ -270,3 +270,11 @@ def test_cancelling_a_paid_booking_says_the_deposit_comes_back(client, hold, jaz
     ).content.decode()
     page = client.get(reverse("bookings:manage_cancel", args=[hold.manage_token])).content.decode()
     assert "Your deposit of <bdi>PKR 1,000</bdi> is refunded to the wallet or card you paid with." in page
+
+
+def test_a_return_opened_again_after_the_session_says_it_was_paid_not_refunded(client, hold, jazzcash_standin):
+    _, _, data = jazzcash_standin.pay(checkout_of(start_paying(client, hold).content.decode()))
+    client.post(reverse("bookings:payment_return", args=["jazzcash"]), data)
+    services.booking_mark_attended(booking=hold, now=hold.slot.starts_at)
+    page = client.post(reverse("bookings:payment_return", args=["jazzcash"]), data, follow=True).content.decode()
+    assert "your deposit is paid" in page and "refunded" not in page

@@ -475,3 +475,58 @@ def test_a_payment_for_a_time_closed_while_held_is_refunded_and_the_hold_let_go(
     assert hold.status == BookingStatus.LAPSED
     assert payment.status in (PaymentStatus.REFUND_DUE, PaymentStatus.REFUNDED)
     assert "closed" in MoneyEvent.objects.get(booking=hold, kind=MoneyKind.REFUND_DUE).note
+
+
+# The refund worker (from the review) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def refund_due(hold):
+    pay(hold)
+    hold.refresh_from_db()
+    services.booking_cancel(booking=hold, by_patient=True)
+    return Payment.objects.get(booking=hold)
+
+
+def test_a_failure_after_the_provider_refunded_never_refunds_twice(refund_due, fake_provider, monkeypatch):
+    from bookings.messaging import events
+
+    def broken(**kwargs):
+        raise RuntimeError("the message could not be queued")
+
+    monkeypatch.setattr(events, "deposit_refunded", broken)
+    assert deposits.refunds_run() == {"refunded": 0, "failed": 1}
+    monkeypatch.undo()
+    deposits.refunds_run()
+    refund_due.refresh_from_db()
+    assert len(fake_provider.refunds) == 1  # paid out once
+    assert refund_due.status == PaymentStatus.REFUNDING  # left for the desk, who can see it was made
+
+
+def test_an_unexpected_error_of_one_refund_is_counted_and_the_next_is_still_asked(
+    refund_due, fake_provider, monkeypatch, slot, session_type
+):
+    other = book(SlotFactory(clinic=slot.clinic), session_type, phone="03005556677", name="Other Patient")
+    pay(other)
+    other.refresh_from_db()
+    services.booking_cancel(booking=other, by_patient=True)
+    calls = []
+
+    def odd_then_fine(**kwargs):
+        calls.append(kwargs["reference"])
+        if len(calls) == 1:
+            raise AttributeError("'str' object has no attribute 'get'")  # a provider's JSON of an odd shape
+        return "RF-2"
+
+    monkeypatch.setattr(fake_provider, "refund", lambda self, **kwargs: odd_then_fine(**kwargs))
+    assert deposits.refunds_run() == {"refunded": 1, "failed": 1}
+    refund_due.refresh_from_db()
+    assert refund_due.status == PaymentStatus.REFUND_DUE and refund_due.refund_attempts == 1
+    assert "attribute" in refund_due.last_error
+
+
+def test_the_desk_gives_a_refund_never_answered_back_to_the_worker(refund_due, fake_provider, manager):
+    Payment.objects.filter(pk=refund_due.pk).update(status=PaymentStatus.REFUNDING)
+    deposits.refund_retry(payment=refund_due, by=manager, now=timezone.now())
+    assert deposits.refunds_run() == {"refunded": 1, "failed": 0}
+    assert len(fake_provider.refunds) == 1

@@ -8,6 +8,7 @@ Nothing about a payment is edited by hand: the services change it (bookings.book
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -291,7 +292,10 @@ class RefundStuckFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "stuck":
-            return queryset.filter(status=PaymentStatus.REFUND_DUE, refund_attempts__gte=deposits.MAX_REFUND_ATTEMPTS)
+            refused = Q(status=PaymentStatus.REFUND_DUE, refund_attempts__gte=deposits.MAX_REFUND_ATTEMPTS)
+            # Asked of the provider and never answered (the worker died in between): for the desk to check.
+            unanswered = Q(status=PaymentStatus.REFUNDING, updated_at__lt=timezone.now() - deposits.REFUND_ANSWER_WAIT)
+            return queryset.filter(refused | unanswered)
         return queryset
 
 
