@@ -1143,6 +1143,7 @@ class MoneyKind(models.TextChoices):
     REFUND_DUE = "refund_due", "Refund asked for"
     REFUNDED = "refunded", "Refunded"
     KEPT = "kept", "Kept (late cancellation or no-show)"
+    KEPT_UNDONE = "kept_undone", "No longer kept (a no-show corrected to attended)"
     WAIVED = "waived", "Waived by the desk"
     COUNTED = "counted", "Counted towards the fee"
 
@@ -1157,7 +1158,7 @@ class MoneyEvent(models.Model):
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="payment"
     )
-    kind = models.CharField("what", max_length=10, choices=MoneyKind.choices)
+    kind = models.CharField("what", max_length=12, choices=MoneyKind.choices)
     amount_pkr = models.PositiveIntegerField("amount (PKR)")
     at = models.DateTimeField("when", default=timezone.now)
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="by")

@@ -129,7 +129,12 @@ def on_no_show(*, booking: Booking, now: dt.datetime) -> None:
 
 
 def on_attended(*, booking: Booking, now: dt.datetime) -> None:
-    """A deposit counts towards the fee; an earlier no-show corrected gives back what it kept."""
+    """
+    A deposit counts towards the fee. A no-show corrected to attended undoes its keeping first, as
+    a row of its own (the ledger's rows are never changed), so what the clinic kept adds up.
+    """
+    if booking.deposit_status == DepositStatus.KEPT:
+        record(booking=booking, kind=MoneyKind.KEPT_UNDONE, amount_pkr=booking.deposit_pkr, now=now)
     if booking.deposit_status in (DepositStatus.PAID, DepositStatus.KEPT):
         set_status(booking, DepositStatus.PAID)
         record(booking=booking, kind=MoneyKind.COUNTED, amount_pkr=booking.deposit_pkr, now=now)

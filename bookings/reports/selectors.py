@@ -351,19 +351,25 @@ def deposits(*, scope: Scope, period: Period) -> Deposits:
     The deposits' money in the period, counted from the ledger by when it moved (not by the
     session's time): paid online (each payment taken; a deposit paid twice counts twice, and its
     second payment's refund below), refunded (the money back with the patient, not a refund
-    still on its way), kept by the clinic (a late cancellation or a no-show; one the desk later
-    refunds is counted kept, then refunded), waived by the desk (no money). Net taken online:
-    paid less refunded. Everything in PKR is in whole rupees; the sessions' at the scope's clinics.
+    still on its way), kept by the clinic (a late cancellation or a no-show, less the no-shows
+    corrected to attended; one the desk later refunds is counted kept, then refunded), waived by
+    the desk (no money). Net taken online: paid less refunded. Everything in PKR is in whole
+    rupees; the sessions' at the scope's clinics.
     """
     mine = Q(booking__slot__clinic_id__in=scope.clinic_ids)
     if scope.physiotherapist_id is not None:
         mine &= Q(booking__slot__physiotherapist_id=scope.physiotherapist_id)
-    kinds = {"paid": MoneyKind.PAID, "refunded": MoneyKind.REFUNDED, "kept": MoneyKind.KEPT}
+    kinds = {
+        "paid": MoneyKind.PAID, "refunded": MoneyKind.REFUNDED, "kept": MoneyKind.KEPT, "undone": MoneyKind.KEPT_UNDONE,
+    }  # fmt: skip
     sums = MoneyEvent.objects.filter(mine, _in(period, "at")).aggregate(
         **{key: Count("pk", filter=Q(kind=kind)) for key, kind in kinds.items()},
         **{f"{key}_pkr": Coalesce(Sum("amount_pkr", filter=Q(kind=kind)), 0) for key, kind in kinds.items()},
         waived=Count("pk", filter=Q(kind=MoneyKind.WAIVED)),
     )
+    # A no-show corrected to attended: its keeping is undone by a row of its own.
+    sums["kept"] -= sums.pop("undone")
+    sums["kept_pkr"] -= sums.pop("undone_pkr")
     return Deposits(**sums)
 
 

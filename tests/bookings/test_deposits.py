@@ -365,7 +365,7 @@ def test_a_no_show_keeps_it_and_attending_counts_it_towards_the_fee(paid_booking
     services.booking_mark_attended(booking=paid_booking, now=after)  # the desk corrects it: they came
     paid_booking.refresh_from_db()
     assert paid_booking.deposit_status == DepositStatus.PAID
-    assert kinds(paid_booking) == [MoneyKind.PAID, MoneyKind.KEPT, MoneyKind.COUNTED]
+    assert kinds(paid_booking) == [MoneyKind.PAID, MoneyKind.KEPT, MoneyKind.KEPT_UNDONE, MoneyKind.COUNTED]
     assert paid_booking.to_pay_at_clinic == FEE - 1000
 
 

@@ -127,3 +127,26 @@ def test_scope_other_clinics_and_the_therapist_filter(booking, clinic, physio, s
     assert selectors.deposits(scope=scope, period=P).paid_pkr == 3000  # this clinic's two therapists
     mine = Scope(clinic_ids=(clinic.pk,), physiotherapist_id=physio.pk)
     assert selectors.deposits(scope=mine, period=P).paid_pkr == 1000
+
+
+def test_a_no_show_corrected_to_attended_is_not_counted_kept(db):
+    """The review: the ledger kept the no-show's KEPT row, and the report counted the money as kept."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bookings.booking import money, services
+    from bookings.reports.periods import Period
+    from bookings.reports.selectors import Scope, deposits
+    from tests.factories import BookingFactory, SessionTypeFactory, SlotFactory
+
+    slot = SlotFactory(starts_at=timezone.now() - dt.timedelta(hours=3), ends_at=timezone.now() - dt.timedelta(hours=2))
+    booking = BookingFactory(slot=slot, session_type=SessionTypeFactory(price_pkr=4500), deposit_pkr=1000,
+                             deposit_status="paid")  # fmt: skip
+    money.record(booking=booking, kind="paid", amount_pkr=1000, now=timezone.now() - dt.timedelta(days=1))
+    services.booking_mark_no_show(booking=booking)
+    services.booking_mark_attended(booking=booking)
+    today = timezone.localtime().date()
+    figures = deposits(scope=Scope(clinic_ids=[slot.clinic_id]), period=Period(today - dt.timedelta(days=7), today))
+    assert (figures.kept, figures.kept_pkr) == (0, 0)
+    assert (figures.paid, figures.paid_pkr) == (1, 1000)
