@@ -98,9 +98,25 @@ def pay_refusal(booking: Booking, *, now: dt.datetime) -> str | None:
     )
 
 
-def can_pay(booking: Booking, *, now: dt.datetime) -> bool:
-    """Whether the patient can pay this booking's deposit now: a provider is set up and nothing refuses it."""
-    return bool(providers()) and pay_refusal(booking, now=now) is None
+# Where a booking held for its deposit stands, for its page (hold_state).
+PAY, OFF_SALE, NO_PROVIDER, RELEASED = "pay", "off_sale", "no_provider", "released"
+
+
+def hold_state(booking: Booking, *, now: dt.datetime) -> tuple[str | None, str | None]:
+    """
+    Return where a booking held for its deposit stands, and the reason for OFF_SALE: PAY (held,
+    payable), OFF_SALE (held, but its time has gone off sale since), NO_PROVIDER (held, and no
+    provider to pay through), RELEASED (the hold ended, or was let go); (None, None) for any
+    other booking. The one reading of it: the booking's page only shows it.
+    """
+    if not booking.deposit_pkr or booking.status not in (BookingStatus.HELD, BookingStatus.LAPSED):
+        return None, None
+    if booking.status == BookingStatus.LAPSED or not availability.holds(booking, now):
+        return RELEASED, None
+    refusal = pay_refusal(booking, now=now)
+    if refusal:
+        return OFF_SALE, refusal
+    return (PAY, None) if providers() else (NO_PROVIDER, None)
 
 
 def checkout_start(*, booking: Booking, provider_name: str, return_url: str, now: dt.datetime | None = None):

@@ -368,10 +368,10 @@ def booking_short_link(request, code):
 def manage(request, token):
     booking = booking_or_404(token)
     now = timezone.now()
-    # The deposit's Pay buttons, while the time is held for it and can still be had: a form to this
-    # site that is sent on to the provider. A held time gone off sale since says why instead.
-    pay_refusal = deposits.pay_refusal(booking, now=now) if booking.owes_deposit else None
-    pay_with = deposits.providers() if booking.owes_deposit and pay_refusal is None else []
+    # A booking held for its deposit: its Pay buttons (a form to this site, sent on to the provider),
+    # or why it can't be paid, or that the time was released.
+    hold_state, off_sale_because = deposits.hold_state(booking, now=now)
+    pay_with = deposits.providers() if hold_state == deposits.PAY else []
     offered = courses.next_session_offered(booking)
     context = {
         "course_position": courses.course_position(booking),
@@ -379,8 +379,9 @@ def manage(request, token):
         "next_times": courses.next_session_times(booking) if offered else [],
         "next_days": courses.NEXT_SESSION_DAYS,
         "held": booking.status == BookingStatus.HELD and availability.holds(booking, now),
+        "hold_state": hold_state,
+        "off_sale_because": off_sale_because,
         "pay_with": pay_with,
-        "pay_refusal": pay_refusal,
         "title": _("Your booking %(reference)s | Aspire Wellness") % {"reference": booking.reference},
         "description": _("Your dry needling session: time, place, how to prepare, and how to change it."),
         "booking": booking,

@@ -210,7 +210,7 @@ def test_a_declined_payment_leaves_the_hold_to_try_again(hold):
     payment = pay(hold, state="failed")
     hold.refresh_from_db()
     assert payment.status == PaymentStatus.FAILED and hold.status == BookingStatus.HELD
-    assert deposits.can_pay(hold, now=timezone.now())
+    assert deposits.hold_state(hold, now=timezone.now()) == (deposits.PAY, None)
     assert pay(hold).status == PaymentStatus.PAID
 
 
