@@ -9,4 +9,4 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from bookings import checks  # noqa: F401 - registers the system checks
-        from bookings.booking import waitlist  # noqa: F401 - listens for freed times
+        from bookings.booking import deposits, waitlist  # noqa: F401 - listen for freed times and refunds due

@@ -45,7 +45,7 @@ from bookings.models import (
 from bookings.payments import base
 from bookings.schedule import availability
 from bookings.schedule.availability import Channel
-from bookings.signals import announce_schedule_changed
+from bookings.signals import announce_schedule_changed, refund_due
 from bookings.timeutils import day_bounds
 
 logger = logging.getLogger("bookings.payments")
@@ -405,6 +405,13 @@ def refund_retry(*, payment: Payment, by: AbstractBaseUser, now: dt.datetime) ->
 def run_refunds() -> dict[str, int]:
     """The worker's task, woken when a refund falls due (and by the periodic job)."""
     return refunds_run()
+
+
+def _on_refund_due(**kwargs) -> None:
+    run_refunds.enqueue()  # already after the commit (bookings.signals.announce_refund_due)
+
+
+refund_due.connect(_on_refund_due, weak=False, dispatch_uid="deposits:refund_due")
 
 
 def payments_inquire(*, now: dt.datetime | None = None) -> dict[str, int]:

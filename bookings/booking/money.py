@@ -30,6 +30,7 @@ from bookings.models import (
     Payment,
     PaymentStatus,
 )
+from bookings.signals import announce_refund_due
 
 # The ledger's row says a refund was the desk's with this before the desk's reason; the desk's form
 # takes no longer a reason than fits after it (MoneyEvent.note holds 300 characters).
@@ -95,9 +96,7 @@ def refund_due(
         booking=payment.booking, payment=payment, kind=MoneyKind.REFUND_DUE, amount_pkr=payment.amount_pkr,
         now=now, by=by, note=note,
     )  # fmt: skip
-    from bookings.booking.deposits import run_refunds  # the task lives with the provider's side, above
-
-    transaction.on_commit(run_refunds.enqueue)
+    announce_refund_due()  # the worker that asks the provider hears of it once this commits
 
 
 def _keep(booking: Booking, *, now: dt.datetime, note: str) -> None:

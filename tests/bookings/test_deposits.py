@@ -530,3 +530,12 @@ def test_the_desk_gives_a_refund_never_answered_back_to_the_worker(refund_due, f
     deposits.refund_retry(payment=refund_due, by=manager, now=timezone.now())
     assert deposits.refunds_run() == {"refunded": 1, "failed": 0}
     assert len(fake_provider.refunds) == 1
+
+
+def test_a_refund_falling_due_wakes_the_worker_once_it_commits(paid_booking, fake_provider,
+                                                                django_capture_on_commit_callbacks):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking=paid_booking, by_patient=True)
+    paid_booking.refresh_from_db()
+    assert paid_booking.deposit_status == DepositStatus.REFUNDED  # the test settings run tasks at once
+    assert len(fake_provider.refunds) == 1
