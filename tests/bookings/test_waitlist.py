@@ -228,9 +228,10 @@ def test_control_without_the_lock_claims_twice(held, monkeypatch):
     (since a claim also writes the booking's one screening row) the losers hit its unique constraint
     and the patient gets an error page instead of their booking.
     """
-    monkeypatch.setattr(
-        services, "lock_booking", lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)
-    )
+    unlocked = lambda booking: Booking.objects.select_related("slot").get(pk=booking.pk)  # noqa: E731
+    # A claim locks the hold slot first (services.lock_hold), then the booking: both go.
+    monkeypatch.setattr(services, "lock_booking", unlocked)
+    monkeypatch.setattr(services, "lock_hold", unlocked)
     outcomes = _claim_race(held)
     failed = [o for o in outcomes if o[0] == "error"]
     confirmations = Message.objects.filter(booking=held, kind="confirmed", audience="patient", channel="sms").count()
