@@ -380,6 +380,19 @@ def csv_response(table: Table, *, filename: str) -> HttpResponse:
     return response
 
 
+def chosen(rows: list, pk: str | None, *, missing: str):
+    """
+    Return the row of `rows` (the desk's own clinics or therapists) whose id is `pk`: None where
+    none is asked for, a 404 saying `missing` for any other id (another clinic's is not the desk's).
+    """
+    if not pk:
+        return None
+    found = next((row for row in rows if str(row.pk) == pk), None)
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
 @require_safe
 @permission_required("bookings.view_booking", raise_exception=True)
 def reports(request):
@@ -390,17 +403,9 @@ def reports(request):
     """
     today = local_today()
     clinics = list(selectors.clinics_for(request.user).order_by("name"))
-    clinic = None
-    if request.GET.get("clinic"):
-        clinic = next((c for c in clinics if str(c.pk) == request.GET["clinic"]), None)
-        if clinic is None:
-            raise Http404("No such clinic at your desk.")
+    clinic = chosen(clinics, request.GET.get("clinic"), missing="No such clinic at your desk.")
     therapists = list(selectors.physiotherapists_for(request.user).order_by("name"))
-    therapist = None
-    if request.GET.get("physio"):
-        therapist = next((t for t in therapists if str(t.pk) == request.GET["physio"]), None)
-        if therapist is None:
-            raise Http404("No such therapist.")
+    therapist = chosen(therapists, request.GET.get("physio"), missing="No such therapist.")
     form = ReportForm(request.GET or None)
     if form.is_bound and form.is_valid() and form.cleaned_data["period"]:
         data = form.cleaned_data

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from bookings.booking import deposits
 from bookings.booking.deposits import ReconciledRow
 from bookings.desk import selectors
-from bookings.desk.reports import ReportForm, Table, csv_response, rows_of
+from bookings.desk.reports import ReportForm, Table, chosen, csv_response, rows_of
 from bookings.models import PaymentStatus
 from bookings.payments import base
 from bookings.timeutils import desk_day, local_today
@@ -174,11 +174,7 @@ def takings(request):
     id, or a provider this site never spoke to, is a 404; a day that can't be read is a message.
     """
     clinics = list(selectors.clinics_for(request.user).order_by("name"))
-    clinic = None
-    if request.GET.get("clinic"):
-        clinic = next((c for c in clinics if str(c.pk) == request.GET["clinic"]), None)
-        if clinic is None:
-            raise Http404("No such clinic at your desk.")
+    clinic = chosen(clinics, request.GET.get("clinic"), missing="No such clinic at your desk.")
     form = TakingsForm(request.GET or None)
     day: dt.date | None = local_today()
     if form.is_bound:

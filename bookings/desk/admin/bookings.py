@@ -22,6 +22,7 @@ from bookings import errors
 from bookings.booking import patients, privacy, screening, services
 from bookings.desk import selectors
 from bookings.desk.admin.common import (
+    BookingRecordsMixin,
     DayFilter,
     PhoneSearchMixin,
     PrivateTitlesMixin,
@@ -367,7 +368,7 @@ class PatientAdmin(PrivateTitlesMixin, PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BookingRecordsMixin, admin.ModelAdmin):
     """The outbox, read-only: failed messages are the patients to call."""
 
     list_display = ["created_at", "booking_link", "audience", "channel", "kind", "status", "attempts", "last_error"]
@@ -376,21 +377,6 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["booking__reference"]
     date_hierarchy = "created_at"
     list_per_page = 100
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(booking__slot__clinic__in=selectors.clinics_for(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("bookings.view_booking")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="booking", ordering="booking__reference")
     def booking_link(self, message):

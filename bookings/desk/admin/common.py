@@ -78,6 +78,29 @@ class ClinicScopeMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class BookingRecordsMixin:
+    """
+    A read-only list of what the site wrote about bookings (the outbox's messages, the deposits'
+    payments): seen with view_booking, for the bookings of the user's own clinics, never added,
+    changed or deleted by hand.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(booking__slot__clinic__in=selectors.clinics_for(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("bookings.view_booking")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A list's filter by clinic or therapist that names only the user's own."""
 

@@ -20,7 +20,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from bookings import errors
 from bookings.booking import deposits, money
 from bookings.desk import selectors
-from bookings.desk.admin.common import ClinicScopeMixin, ScopedHistoryMixin, ScopedRelatedFilter
+from bookings.desk.admin.common import (
+    BookingRecordsMixin,
+    ClinicScopeMixin,
+    ScopedHistoryMixin,
+    ScopedRelatedFilter,
+)
 from bookings.desk.forms import DepositNoteForm, DepositRuleForm
 from bookings.models import (
     DepositRule,
@@ -300,7 +305,7 @@ class RefundStuckFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedHistoryMixin, SimpleHistoryAdmin):
+class PaymentAdmin(BookingRecordsMixin, ScopedHistoryMixin, SimpleHistoryAdmin):
     """
     Every attempt to pay a deposit, read-only, for the bookings of the user's clinics (seen with
     view_booking, as the outbox is). The one thing the desk does here: give a stuck refund to the
@@ -322,21 +327,6 @@ class PaymentAdmin(ScopedHistoryMixin, SimpleHistoryAdmin):
         "refund_ref", "refund_attempts", "last_error", "refunded_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(booking__slot__clinic__in=selectors.clinics_for(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("bookings.view_booking")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_refund_permission(self, request):
         # As the desk's own refund (change_booking): it moves no money, the provider is only asked again.
