@@ -540,9 +540,9 @@ def _ask(payment: Payment, failures: dict[str, int]) -> dict:
     """What the payment's provider says of it, and the verdict; `failures` counts each provider's in a row."""
     unknown = {"provider_state": "", "provider_amount_paisa": None, "verdict": ReconciledRow.UNREACHABLE}
     try:
-        provider = base.get(payment.provider)
-    except KeyError:
-        return {**unknown, "provider_label": payment.provider, "detail": "this site no longer speaks to it"}
+        provider = _provider_of(payment)
+    except base.PaymentError as exc:
+        return {**unknown, "provider_label": payment.provider, "detail": str(exc)}
     label = {"provider_label": provider.label}
     if not provider.configured():
         return {**unknown, **label, "detail": "not set up on this site"}
