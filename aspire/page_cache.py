@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Callable, Hashable
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -84,6 +85,19 @@ def generation(name: str) -> str:
     return _generations((name,), cache.get_many([key]))
 
 
+def content_generation(request: HttpRequest | None) -> str:
+    """
+    The CONTENT generation this request sees: read once a request (the page cache has read it
+    already when it made the page), so every part made once per generation costs it no query.
+    """
+    found = getattr(request, "_content_generation", None)
+    if found is None:
+        found = generation(CONTENT)
+        if request is not None:
+            request._content_generation = found
+    return found
+
+
 def cached_response(
     request: HttpRequest,
     render: Callable[[], HttpResponse],
@@ -107,8 +121,13 @@ def cached_response(
         return render()
     address = repr((request.scheme, request.get_host(), request.path, vary))
     key = f"page:{hashlib.sha256(address.encode()).hexdigest()}"
-    found = cache.get_many([*(_generation_key(name) for name in depends_on), key])
+    serve_stored = settings.ASPIRE_PAGE_CACHE
+    found = cache.get_many([*(_generation_key(name) for name in depends_on), *([key] if serve_stored else [])])
     generations = _generations(depends_on, found)
+    if CONTENT in depends_on:  # the shared parts of the page (aspire_tags.shared_part) need no read of their own
+        request._content_generation = generations.split(".")[depends_on.index(CONTENT)]
+    if not serve_stored:
+        return render()
     stored = found.get(key)
     if stored is not None and stored[0] == generations:
         _, content, content_type = stored

@@ -193,6 +193,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # (made by every `manage.py migrate`, with debug on or off: aspire.apps). Debug: local memory.
 # (Booking rate limits and login throttling count in the database itself.)
 ASPIRE_CACHE_TABLE = "aspire_cache"
+# Serve the public pages from the page cache (aspire/page_cache.py). Off, every page is made afresh
+# (the generations are still read: the parts every page shares are kept per generation).
+ASPIRE_PAGE_CACHE = env_bool("ASPIRE_PAGE_CACHE", default=True)
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}

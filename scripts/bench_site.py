@@ -3,8 +3,8 @@ The benchmark's two yardsticks, each served by its own gunicorn beside the site 
 
 - BENCH_SITE=bare: one bare Django view (`SELECT 1`, as /healthz does) with no middleware at all,
   on the same settings, database and gunicorn: what /healthz is compared with;
-- BENCH_SITE=uncached: the site itself with a dummy cache, so every page is made afresh: what the
-  page cache (aspire/page_cache.py) saves, measured rather than guessed.
+- BENCH_SITE=uncached: the site itself with the page cache off (ASPIRE_PAGE_CACHE), so every page is
+  made afresh: what the page cache (aspire/page_cache.py) saves, measured rather than guessed.
 
 gunicorn loads it as its settings (DJANGO_SETTINGS_MODULE=bench_site, --pythonpath scripts).
 """
@@ -21,7 +21,7 @@ if os.environ.get("BENCH_SITE") == "bare":
     MIDDLEWARE = []
     ROOT_URLCONF = "bench_site"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    ASPIRE_PAGE_CACHE = False
 
 
 def bare(request):

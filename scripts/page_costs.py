@@ -66,18 +66,14 @@ def pages() -> list[tuple[str, str, dict, int]]:
 def measure(runs: int = RUNS) -> list[dict]:
     """Each page's median CPU ms, its queries (the last run's) and its ratio to /robots.txt."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
-
-    from aspire import page_cache
 
     listed = pages()
     client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
     timings = {name: [] for name, *_ in listed}
     queries = {}
-    uncached = page_cache.cached_response
-    page_cache.cached_response = lambda request, render, **kwargs: render()  # the page cache off
-    try:
+    with override_settings(ASPIRE_PAGE_CACHE=False):
         for run in range(runs + 3):  # three to warm up, not counted
             for name, path, headers, _ in listed:
                 with CaptureQueriesContext(connection) as captured:
@@ -88,8 +84,6 @@ def measure(runs: int = RUNS) -> list[dict]:
                 if run >= 3:
                     timings[name].append(spent)
                 queries[name] = len(captured)
-    finally:
-        page_cache.cached_response = uncached
     floor = statistics.median(timings["robots.txt"])
     return [
         {
@@ -145,11 +139,10 @@ def main() -> None:
         import cProfile
         import pstats
 
+        from django.conf import settings
         from django.test import Client
 
-        from aspire import page_cache
-
-        page_cache.cached_response = lambda request, render, **kwargs: render()
+        settings.ASPIRE_PAGE_CACHE = False
         [(path, headers)] = [(p, h) for name, p, h, _ in pages() if name == sys.argv[2]]
         client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
         client.get(path, headers=headers)

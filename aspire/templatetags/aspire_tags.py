@@ -1,14 +1,109 @@
+import functools
 import re
 
 from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import gettext_lazy as _
 
+from aspire import page_cache
 from bookings import timeutils
 
 register = template.Library()
+
+# What every page shares (the header, the navigation, the footer's clinics), made once per language and
+# content generation in each process: base.html alone was two thirds of a page's templates (22 reverses, 72
+# translations, the footer's query). Bounded: a generation's old parts are never asked for again.
+_SHARED_PARTS: dict[tuple, str] = {}
+_SHARED_PARTS_MAX = 256
+
+
+class SharedPartNode(template.Node):
+    def __init__(self, name: str, nodelist, keys: list):
+        self.name, self.nodelist, self.keys = name, nodelist, keys
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None:  # an error page made without a request (and perhaps without a database)
+            return self.nodelist.render(context)
+        key = (
+            self.origin.name,
+            self.name,
+            get_language(),
+            page_cache.content_generation(request),
+            *(k.resolve(context) for k in self.keys),
+        )
+        part = _SHARED_PARTS.get(key)
+        if part is None:
+            part = self.nodelist.render(context)
+            if len(_SHARED_PARTS) >= _SHARED_PARTS_MAX:
+                _SHARED_PARTS.clear()
+            _SHARED_PARTS[key] = part
+        return part
+
+
+@register.tag
+def shared_part(parser, token):
+    """
+    {% shared_part "name" [key ...] %}...{% endshared_part %}: render what is inside once per language,
+    content generation (aspire.page_cache: it changes when a clinic, a therapist or a page is saved) and
+    the keys given, and serve that to every request in this process. Only for what is the same for every
+    visitor: no CSRF token, no nonce, nothing of the request's but the keys.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("shared_part needs a name")
+    nodelist = parser.parse(("endshared_part",))
+    parser.delete_first_token()
+    return SharedPartNode(bits[1].strip("\"'"), nodelist, [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+# The main navigation: (URL name, label, whether only its own address is in it), in the order shown.
+NAVIGATION = [
+    ("content:home", _("Home"), True),
+    ("content:dry_needling", _("Dry needling"), False),
+    ("content:condition_list", _("Conditions"), False),
+    ("bookings:clinic_list", _("Clinics"), False),
+    ("bookings:physio_list", _("Team"), False),
+    ("content:faq", _("FAQ"), False),
+]
+
+
+@functools.cache
+def _navigation_urls(language: str) -> tuple[str, ...]:
+    return tuple(reverse(name) for name, _label, _exact in NAVIGATION)
+
+
+@register.simple_tag(takes_context=True)
+def nav_section(context) -> int:
+    """Return which entry of the main navigation this page is in (its index), or -1: shared_part's key."""
+    path = context["request"].path
+    for index, (url, (_name, _label, exact)) in enumerate(
+        zip(_navigation_urls(get_language()), NAVIGATION, strict=True)
+    ):
+        if (path == url) if exact else path.startswith(url):
+            return index
+    return -1
+
+
+@register.simple_tag
+def main_navigation(section: int):
+    """Render the main navigation's links, the one of `section` (nav_section) marked aria-current."""
+    links = [
+        format_html(
+            '<li><a class="site-nav-link" href="{}"{}>{}</a></li>',
+            url,
+            mark_safe(' aria-current="page"') if i == section else "",
+            label,
+        )
+        for i, (url, (_name, label, _exact)) in enumerate(
+            zip(_navigation_urls(get_language()), NAVIGATION, strict=True)
+        )
+    ]
+    return mark_safe("".join(links))  # noqa: S308 - each link made by format_html
 
 
 @register.filter
@@ -27,17 +122,6 @@ def day_time(value):
 def list_separator():
     """What joins a list's items or an address's parts in the page's language: ", ", in Urdu "، "."""
     return timeutils.list_separator()
-
-
-@register.simple_tag(takes_context=True)
-def nav_link(context, url_name, label, exact=False):
-    """Render a main-navigation link, marked aria-current on its own section."""
-    url = reverse(url_name)
-    path = context["request"].path
-    current = path == url if exact else path.startswith(url)
-    if current:
-        return format_html('<a class="site-nav-link" href="{}" aria-current="page">{}</a>', url, label)
-    return format_html('<a class="site-nav-link" href="{}">{}</a>', url, label)
 
 
 @register.simple_tag(takes_context=True)
@@ -68,20 +152,22 @@ def language_versions(context):
     the same POST address in another language would answer 405.
     """
     request = context["request"]
-    current = get_language()
     instead = context.get("language_versions_of")
     here, canonical = (instead, instead) if instead else (request.get_full_path(), request.path)
+    origin = request.build_absolute_uri("/")[:-1]
     return [
-        (
-            code,
-            hreflang(code),
-            name,
-            request.build_absolute_uri(translate_url(here, code)),
-            request.build_absolute_uri(translate_url(canonical, code)),
-            code == current,
-        )
-        for code, name in settings.LANGUAGES
+        (code, hreflang(code), name, origin + url, origin + canonical_url, current)
+        for code, name, url, canonical_url, current in _language_versions(here, canonical, get_language())
     ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_versions(here: str, canonical: str, language: str) -> tuple[tuple, ...]:
+    """The paths of `here` and `canonical` in each language: translate_url resolves and reverses, 4 times a page."""
+    return tuple(
+        (code, name, translate_url(here, code), translate_url(canonical, code), code == language)
+        for code, name in settings.LANGUAGES
+    )
 
 
 # A run of Latin letters and digits joined by hyphens or slashes: a plot number ("14-C"), a phone
