@@ -177,7 +177,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 binding parameters on the server, so a statement run 5 times on a connection is prepared
+    # (parsed and planned once). DJANGO_DB_SERVER_SIDE_BINDING=0 binds them on the client, as psycopg2 did:
+    # for a PgBouncer in transaction mode without max_prepared_statements.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": env_bool("DJANGO_DB_SERVER_SIDE_BINDING", True)}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Measured (DESIGN.md): with Django's deferred transactions, racing writers
     # get "database is locked"; IMMEDIATE transactions, a busy timeout and WAL
     # give one winner and no errors.

@@ -4,9 +4,10 @@ Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv)
 1. loads a year of data: 8 clinics, 40 therapists, every slot for 365 days
    (300 past, 65 ahead) made by the real slot generator (timed, and timed again as a
    rerun), most past ones booked;
-2. times the pages the page cache serves as they cost when it doesn't have them
-   (`page_miss`: made from the database in this process, median of 21), and a booking
-   POST in this process (`booking_post_in_process`, with its SQL statements);
+2. times every public page in this process with the page cache off, as a ratio to /robots.txt
+   (`page_cost`, scripts/page_costs.py: CPU median of 40, the wall time, the queries, and
+   the ceiling issue 25 sets), and a booking POST in this process (`booking_post_in_process`,
+   with its SQL statements, each listed as `booking_post_statement`);
 3. serves it with gunicorn and the production settings (cache in the database) and
    loads /healthz, the home page, a clinic's day of free times, the booking form and
    the booking POST with wrk (16 connections), printing requests/s, p50, p99 and the
@@ -17,7 +18,8 @@ Run inside a throwaway PostgreSQL (scripts/bench.sh wraps this in pg_virtualenv)
    The Reports page for all 8 clinics, whole (`reports_page`, as a clinic manager past the
    second factor), for the last 4 weeks and the last 365 days (median of BENCH_REPORT_RUNS, 5).
    BENCH_SERVE=0 skips the gunicorn and wrk part;
-4. times the clinic day page's queries (`day_of_times`) and the Reports page's figures
+4. counts every public page's queries (`page_queries`), times the clinic day page's queries
+   (`day_of_times`) and the Reports page's figures
    (`reports_query_time`: every selector, for 4 weeks and a year) at 1x, 10x and 100x the
    data (BENCH_SCALES), the extra data being earlier years of the same clinics.
 
@@ -58,6 +60,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import page_costs  # noqa: E402 - scripts/page_costs.py, beside this one
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -242,33 +245,16 @@ def grow_history(first: dt.datetime, copies: range) -> None:
         cursor.execute("ANALYZE")
 
 
-def measure_misses() -> None:
-    """What a page costs when the page cache does not have it: made from the database, in this process."""
-    from django.core.cache import cache
+def measure_in_process() -> None:
+    """
+    Each public page's cost in this process with the page cache off, as a ratio to /robots.txt
+    (scripts/page_costs.py: CPU, median of 40, and the wall time), and a booking POST, which is never
+    cached: its time in this process and its SQL statements (the last POST's, listed).
+    """
     from django.test import Client
 
-    clinic = Clinic.objects.get(slug="clinic-0")
-    day = timezone.localdate() + dt.timedelta(days=2)
-    pages = {
-        "home": "/",
-        "clinic_day": f"/book/{clinic.slug}/?date={day:%Y-%m-%d}",
-        "choose_clinic": "/book/",
-        "clinic": f"/clinics/{clinic.slug}/",
-        "faq": "/faq/",
-    }
+    page_costs.report(page_costs.measure(), bench)
     client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
-    pages["clinic_day_fragment"] = pages["clinic_day"]  # the same address, asked by htmx
-    for name, path in pages.items():
-        headers = {"HX-Request": "true"} if name.endswith("_fragment") else {}
-        timings = []
-        for _ in range(21):
-            cache.clear()
-            began = time.perf_counter()
-            with CaptureQueriesContext(connection) as queries:
-                assert client.get(path, headers=headers).status_code == 200
-            timings.append(time.perf_counter() - began)
-        bench("page_miss", page=name, median_ms=f"{statistics.median(timings) * 1000:.1f}", queries=len(queries))
-    # And a booking POST, which is never cached: its time in this process and its statements.
     session_type = SessionType.objects.first().pk
     timings = []
     for i, slot_id in enumerate(selectors.online_slots().order_by("?").values_list("pk", flat=True)[:21]):
@@ -278,7 +264,8 @@ def measure_misses() -> None:
             assert client.post(f"/book/slot/{slot_id}/", data).status_code == 302
         timings.append(time.perf_counter() - began)
     bench("booking_post_in_process", median_ms=f"{statistics.median(timings) * 1000:.1f}", statements=len(queries))
-    cache.clear()
+    for number, query in enumerate(queries.captured_queries, 1):
+        bench("booking_post_statement", n=number, sql=query["sql"][:100].replace(" ", "_"))
 
 
 def reports(runs: int) -> dict[str, tuple[float, int]]:
@@ -340,6 +327,9 @@ def measure_scaling() -> None:
         grow_history(first, range(copies + 1, scale))
         copies = scale - 1
         grown = time.perf_counter() - began
+        for row in page_costs.measure(runs=5):  # the query counts stay flat as the data grows
+            bench("page_queries", scale=f"{scale}x", page=row["page"], queries=row["queries"],
+                  ratio_to_robots=f"{row['ratio']:.1f}")  # fmt: skip
         median_ms, queries = day_of_times(clinic, day)
         bench(
             "day_of_times",
@@ -563,10 +553,10 @@ def main() -> None:
         cpus=os.cpu_count(),
         python=sys.version.split()[0],
         django=django.get_version(),
-        postgres=connection.cursor().connection.server_version,
+        postgres=connection.pg_version,
     )
     load_year()
-    measure_misses()
+    measure_in_process()
     measure_reports_page()
     if os.environ.get("BENCH_SERVE", "1") != "0":
         serve_and_load()

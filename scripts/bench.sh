@@ -30,16 +30,15 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
 import os
 import urllib.parse
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 url = urllib.parse.urlsplit(os.environ["BENCH_DATABASE_URL"])
 name = url.path.lstrip("/")
-server = psycopg2.connect(
+server = psycopg.connect(
     host=url.hostname, port=url.port or 5432, user=urllib.parse.unquote(url.username or ""),
-    password=urllib.parse.unquote(url.password or ""), dbname="postgres",
+    password=urllib.parse.unquote(url.password or ""), dbname="postgres", autocommit=True,
 )
-server.autocommit = True
 with server.cursor() as cursor:
     cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -10,10 +10,11 @@ must stay within the targets below (issue 25): `make bench` prints them on its y
 
     .venv/bin/python scripts/page_costs.py
 
-prints them on the demo data, in a SQLite database of its own (made, migrated and seeded here).
+prints them on the demo data, in a SQLite database of its own (made, migrated and seeded here), or in
+the empty database PAGE_COSTS_DATABASE_URL names. Beside the CPU it gives the wall time (PostgreSQL's
+round trips and its own work are in that).
 """
 
-import datetime as dt
 import logging
 import os
 import secrets
@@ -32,6 +33,8 @@ NOT_FOUND, CONTENT, OTHER = 5, 10, 15
 
 def pages() -> list[tuple[str, str, dict, int]]:
     """(name, path, headers, ceiling) of every public page, on whatever data the database holds."""
+    from django.utils import timezone
+
     from bookings.models import Clinic, Physiotherapist
     from bookings.schedule import selectors
     from content.models import Condition
@@ -40,7 +43,7 @@ def pages() -> list[tuple[str, str, dict, int]]:
     therapist = Physiotherapist.objects.active().order_by("pk").first()
     condition = Condition.objects.order_by("pk").first()
     slot = selectors.online_slots().filter(clinic=clinic).order_by("starts_at").first()
-    day = slot.starts_at.astimezone(dt.timezone(dt.timedelta(hours=5))).date()
+    day = timezone.localtime(slot.starts_at).date()
     htmx = {"HX-Request": "true"}
     return [
         ("robots.txt", "/robots.txt", {}, 1),
@@ -72,17 +75,19 @@ def measure(runs: int = RUNS) -> list[dict]:
     listed = pages()
     client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
     timings = {name: [] for name, *_ in listed}
+    walls = {name: [] for name, *_ in listed}
     queries = {}
     with override_settings(ASPIRE_PAGE_CACHE=False):
         for run in range(runs + 3):  # three to warm up, not counted
             for name, path, headers, _ in listed:
                 with CaptureQueriesContext(connection) as captured:
-                    began = time.process_time()
+                    began, wall = time.process_time(), time.perf_counter()
                     response = client.get(path, headers=headers)
-                    spent = time.process_time() - began
+                    spent, wall = time.process_time() - began, time.perf_counter() - wall
                 assert response.status_code == (404 if name == "404" else 200), (path, response.status_code)
                 if run >= 3:
                     timings[name].append(spent)
+                    walls[name].append(wall)
                 queries[name] = len(captured)
     floor = statistics.median(timings["robots.txt"])
     return [
@@ -90,6 +95,7 @@ def measure(runs: int = RUNS) -> list[dict]:
             "page": name,
             "path": path,
             "ms": statistics.median(timings[name]) * 1000,
+            "wall_ms": statistics.median(walls[name]) * 1000,
             "queries": queries[name],
             "ratio": statistics.median(timings[name]) / floor,
             "ceiling": ceiling,
@@ -104,6 +110,7 @@ def report(rows: list[dict], print_line) -> None:
             "page_cost",
             page=row["page"],
             cpu_ms=f"{row['ms']:.2f}",
+            wall_ms=f"{row['wall_ms']:.2f}",
             queries=row["queries"],
             ratio_to_robots=f"{row['ratio']:.1f}",
             ceiling=row["ceiling"],
@@ -119,7 +126,8 @@ def main() -> None:
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_STATIC_ROOT=str(folder / "static"),
-        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
+        # PAGE_COSTS_DATABASE_URL: an empty PostgreSQL database instead (it is migrated and seeded here).
+        DATABASE_URL=os.environ.get("PAGE_COSTS_DATABASE_URL") or f"sqlite:///{folder / 'db.sqlite3'}",
     )
     sys.path.insert(0, str(ROOT))
     import django

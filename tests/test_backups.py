@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 
@@ -58,9 +58,11 @@ class Cluster:
         }
 
     def query(self, sql: str, params=(), *, database: str = "postgres") -> list[tuple]:
-        connection = psycopg2.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password, dbname=database
-        )
+        # Parameters bound on the client: CREATE ROLE ... PASSWORD takes no server-side parameter.
+        connection = psycopg.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=database,
+            cursor_factory=psycopg.ClientCursor,
+        )  # fmt: skip
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:

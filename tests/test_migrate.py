@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -26,7 +26,7 @@ assert cache.get("page") == "a cached page"
 
 def superuser_connection():
     db = settings.DATABASES["default"]
-    connection = psycopg2.connect(
+    connection = psycopg.connect(
         host=db["HOST"] or "localhost", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or "",
         dbname="postgres",
     )  # fmt: skip

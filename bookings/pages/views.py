@@ -275,7 +275,11 @@ def book_slot(request, slot_id):
     # reads it only to show it (the form, or why the time can't be had).
     call_clinic = False
     if request.method == "GET":
-        slot = _slot_or_404(slot_id)
+        # The slot and why it can't be booked in one query (refusal reads the flags back).
+        slot = get_object_or_404(
+            availability.with_flags(Slot.objects.select_related("clinic", "physiotherapist"), channel=Channel.ONLINE),
+            pk=slot_id,
+        )
         problem = availability.refusal(slot, channel=Channel.ONLINE)
         if problem:
             return _unavailable(request, slot, problem, status=200)
@@ -331,7 +335,6 @@ def book_slot(request, slot_id):
         "slot": slot,
         "form": form,
         "cutoff_hours": settings.ASPIRE_CANCEL_CUTOFF_HOURS,
-        "content_generation": "" if form.is_bound else page_cache.generation(CONTENT),
         "call_clinic": call_clinic,
         "deposit_rules": deposit_rules.rules_shown(clinic_id=slot.clinic_id),
     }
