@@ -4,7 +4,7 @@ import re
 from django import template
 from django.conf import settings
 from django.urls import reverse, translate_url
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +104,20 @@ def main_navigation(section: int):
         )
     ]
     return mark_safe("".join(links))  # noqa: S308 - each link made by format_html
+
+
+@register.simple_tag
+def time_links(times, link: str):
+    """
+    Render a day's free times (bookings.schedule.selectors.FreeTime) as the list's items, each a link to
+    its booking form: in one join, not three template variables a time (a busy day has 40 and more).
+    """
+    return format_html_join(
+        "\n",
+        '<li><a class="time" href="{}{}/" data-hx-boost="false">'
+        "<strong><bdi>{}</bdi></strong> <span>{}</span></a></li>",
+        ((link, time.pk, time.label, time.therapist) for time in times),
+    )
 
 
 @register.filter
