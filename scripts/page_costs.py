@@ -137,7 +137,8 @@ def main() -> None:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--allow-production", verbosity=0)
+    if os.environ.get("PAGE_COSTS_SEED", "1") != "0":  # 0: the database has its data already (the bench's)
+        call_command("seed_demo", "--allow-production", verbosity=0)
     logging.getLogger("django.request").setLevel(logging.ERROR)  # not a line per 404 asked for
 
     def print_line(name, **figures):
