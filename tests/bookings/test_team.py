@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
@@ -187,3 +188,21 @@ def test_the_profile_serves_the_photo_with_srcset_size_and_lazy_loading(client, 
     with tempfile.TemporaryDirectory() as workdir:
         list_html = client.get("/physiotherapists/").content.decode()
         assert validate({"profile-with-photo": html, "team-with-photo": list_html}, Path(workdir)) == []
+
+
+@override_settings(ASPIRE_PAGE_CACHE=False)
+def test_a_card_made_once_follows_its_next_free_time_and_its_content(client, django_capture_on_commit_callbacks):
+    """Each card is kept per language, content generation and next free time (aspire_tags.shared_part)."""
+    clinic = ClinicFactory(name="Clifton")
+    therapist = PhysiotherapistFactory(name="Dr. Hina Shah")
+    works(therapist, clinic, in_days(3).weekday())
+    first = SlotFactory(physiotherapist=therapist, clinic=clinic, starts_at=in_days(3, 10))
+    SlotFactory(physiotherapist=therapist, clinic=clinic, starts_at=in_days(3, 11))
+    assert "10:00" in client.get("/physiotherapists/").content.decode()
+    BookingFactory(slot=first)  # the first free time taken: the card now names the next one
+    page = client.get("/physiotherapists/").content.decode()
+    assert "11:00" in page and "10:00" not in page
+    therapist.credentials = "DPT, MSc sports physiotherapy"
+    with django_capture_on_commit_callbacks(execute=True):
+        therapist.save()
+    assert "MSc sports physiotherapy" in client.get("/physiotherapists/").content.decode()
