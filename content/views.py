@@ -23,7 +23,7 @@ def home(request):
         "title": page.title,
         "description": page.meta_description,
         "page": page,
-        "conditions": selectors.conditions_published(),
+        "conditions": selectors.condition_cards(),
         "testimonials": selectors.testimonials_published(limit=3),
         "active_clinics": clinics,
         "json_ld": organization_json_ld(request, description=page.meta_description, clinics=clinics),
@@ -87,7 +87,7 @@ def condition_list(request):
             "Sciatica, neck and shoulder pain, tight hamstrings, plantar fasciitis, jaw pain (TMJ), back pain, "
             "headaches: the muscles involved and how dry needling helps."
         ),
-        "conditions": selectors.conditions_published(),
+        "conditions": selectors.condition_cards(),
     }
     return render(request, "content/condition_list.html", context)
 
