@@ -14,24 +14,30 @@ Retries, with backoff, are for failures that may pass (a network error, a timeou
 5xx, a rate limit); a refusal that won't change (an address that doesn't exist) is
 final at once and shows as failed.
 
-Each channel has its own queue (named as the channel: whatsapp, sms, email) and its own
-worker (`manage.py run_worker` runs one thread per queue), so a mail server that never
-answers holds back the emails only. A run that loses the database waits for it (for up to
-DATABASE_PATIENCE) and carries on where it was: an outcome is never lost to an outage, so a
-message that was sent is not sent again.
+Each channel has its own worker (`manage.py run_worker` runs one thread per channel:
+whatsapp, sms, email), so a mail server that never answers holds back the emails only.
+The outbox's rows are the wake-up: each channel's worker looks for due messages in them
+every `--interval` (1 s), as django-tasks-db's worker looks for tasks, so a booking writes
+no task row of its own (one statement and one row fewer per message: issue 25). Where the
+tasks run at once in the process that enqueues them (the test settings), a delivery run is
+still enqueued once the transaction commits. A run that loses the database waits for it (for
+up to DATABASE_PATIENCE) and carries on where it was: an outcome is never lost to an outage,
+so a message that was sent is not sent again.
 """
 
 import datetime as dt
 import functools
 import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections, connections, transaction
 from django.db.models import F, Min
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 
 from bookings.messaging.sending import ANSWERS, NotOnWhatsApp, PermanentFailure, send
 from bookings.models import Booking, Message, MessageChannel, MessageStatus
@@ -72,13 +78,24 @@ def queue(
     return message
 
 
+def worker_polls() -> bool:
+    """
+    Whether the channels' workers find their due messages in the outbox themselves (`manage.py
+    run_worker` with the tasks in the database, as in production and `make run`): then nothing
+    is enqueued to wake them.
+    """
+    return isinstance(deliver_messages.get_backend(), DatabaseBackend)
+
+
 def wake_worker(*, channel: str | None = None, at: dt.datetime | None = None) -> None:
     """
-    Enqueue a delivery run on the channel's queue (every channel's, without one) once the
-    current transaction commits, at `at` if given; once per channel and transaction: one run
-    sends every message of its channel that the transaction wrote (a booking writes up to
-    three, and each was a task of its own, written after the commit).
+    Where no worker polls the outbox (worker_polls), enqueue a delivery run on the channel's
+    queue (every channel's, without one) once the current transaction commits, at `at` if
+    given; once per channel and transaction: one run sends every message of its channel that
+    the transaction wrote.
     """
+    if worker_polls():
+        return  # the message's row is the wake-up: its channel's worker finds it within --interval
     if at is not None and not deliver_messages.get_backend().supports_defer:
         return  # a backend that runs tasks at once can't wait: the next run sends it
     pending = transaction.get_connection().run_on_commit
@@ -99,13 +116,37 @@ def _enqueue(channel: str, at: dt.datetime | None) -> None:
 @task()
 def deliver_messages(channel: str = "") -> int:
     """
-    Deliver every due message of the channel (the worker's task); return how many were sent.
-    Without a channel (a run queued before each channel had its queue) wake each channel's.
+    Deliver every due message of the channel (the task wake_worker enqueues where no worker polls,
+    and a run left in a queue from before the workers polled); return how many were sent. Without
+    a channel (a run queued before each channel had its queue), every channel's.
     """
     if not channel:
-        wake_worker()
-        return 0
+        return sum(_patiently(deliver_due, channel=name) for name in MessageChannel.values)
     return _patiently(deliver_due, channel=channel)
+
+
+def poll(*, channel: str, interval: float, running: Callable[[], bool], pause: Callable[[float], object]) -> None:
+    """
+    Be the channel's worker (`manage.py run_worker` runs one thread per channel) while `running()`:
+    send its due messages, then `pause(interval)` and look again. A message a change has just
+    committed, a retry whose time has come and a dead worker's claim that has run out are all
+    found by the same query on the outbox (Message.objects.due, on the index of status and next
+    attempt). A database that went away is waited for (1 s, doubling to 10 s), for as long as it
+    takes: a message being sent when it went keeps its outcome (_record waits too).
+    """
+    wait = 1.0
+    while running():
+        close_old_connections()  # as django-tasks-db's worker does between runs: CONN_MAX_AGE and health checks
+        try:
+            deliver_due(channel=channel)
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning("The database can't be reached (%s); trying again in %.0f s", type(exc).__name__, wait)
+            connections.close_all()  # this thread's: the next query connects afresh
+            pause(wait)
+            wait = min(wait * 2, 10.0)
+            continue
+        wait = 1.0
+        pause(interval)
 
 
 # How long a run waits for a database that went away before it gives up (and fails).
@@ -147,6 +188,8 @@ def deliver_due(*, channel: str | None = None, now: dt.datetime | None = None) -
             sent += _deliver_one(message_id, now=now_)
         if now is not None:
             break  # a test's fixed clock: one pass
+    if worker_polls():
+        return sent  # the channel's worker looks again in a moment: no run to schedule
     free_at = Greatest("next_attempt_at", Coalesce("claimed_until", F("next_attempt_at")))
     waiting = messages.filter(status=MessageStatus.QUEUED)
     later = waiting.aggregate(first=Min(free_at))["first"]

@@ -3,15 +3,19 @@
 thread for each queue of settings.TASK_QUEUES, so that a mail server that never answers
 holds back the emails only (each message channel has its queue: bookings/messaging/outbox.py).
 
-Each thread is django-tasks-db's own worker (the loop of `manage.py db_worker`), which
-ends the process when the database can't be reached (only "database is locked" is waited
-out); here a lost database is waited for (1 s, doubling to 10 s, for as long as it takes)
-and the loop carries on. A task that was running when the database went away waits for it
-itself (the outbox's runs do, for up to ten minutes), so nothing is lost or sent twice.
+A message channel's thread is the outbox's own worker (outbox.poll): it looks for the
+channel's due messages in the outbox every --interval, so a message needs no task row to
+wake it. The other queues' threads (the default one: the waitlist, refunds) are
+django-tasks-db's own worker (the loop of `manage.py db_worker`), which ends the process
+when the database can't be reached (only "database is locked" is waited out); here a lost
+database is waited for (1 s, doubling to 10 s, for as long as it takes) and the loop
+carries on. A task or message in hand when the database went away waits for it itself (the
+outbox's outcomes do), so nothing is lost or sent twice.
 """
 
 import logging
 import os
+import random
 import signal
 import socket
 import sys
@@ -21,6 +25,9 @@ import time
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
+
+from bookings.messaging import outbox
+from bookings.models import MessageChannel
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -43,6 +50,32 @@ class SteadyWorker(db_worker.Worker):
                 self.startup_delay = False
                 time.sleep(pause)
                 pause = min(pause * 2, 10.0)
+
+
+class OutboxWorker:
+    """A message channel's worker: the outbox's loop (outbox.poll) in a thread, stopped as the others are."""
+
+    def __init__(self, *, channel: str, interval: float, startup_delay: bool, worker_id: str) -> None:
+        self.queue_names = [channel]
+        self.interval = interval
+        self.startup_delay = startup_delay
+        self.worker_id = worker_id
+        self.running = True
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # noqa: S311 - as db_worker: several workers started at once spread out
+        logger.info("Worker %s sends the %s messages of the outbox", self.worker_id, self.queue_names[0])
+        outbox.poll(
+            channel=self.queue_names[0], interval=self.interval, running=lambda: self.running, pause=self._pause
+        )
+
+    def _pause(self, seconds: float) -> None:
+        # Woken at once by a stop (run_workers sets `running`), not at the end of the interval.
+        deadline = time.monotonic() + seconds
+        while self.running and time.monotonic() < deadline:
+            self._stopped.wait(min(0.1, max(deadline - time.monotonic(), 0)))
 
 
 class Command(db_worker.Command):
@@ -68,7 +101,9 @@ class Command(db_worker.Command):
         self.configure_logging(verbosity)
         me = f"{socket.gethostname()[:40]}-{os.getpid()}"
         workers = [
-            SteadyWorker(
+            OutboxWorker(channel=queue, interval=interval, startup_delay=startup_delay, worker_id=f"{me}-{queue}"[:64])
+            if queue in MessageChannel.values
+            else SteadyWorker(
                 queue_names=[queue],
                 interval=interval,
                 batch=False,
