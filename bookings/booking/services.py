@@ -14,6 +14,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -102,13 +103,32 @@ def lock_slot(slot_id: int, *, channel: Channel, now: dt.datetime) -> Slot:
     """
     Lock the slot's own row (not its clinic's or therapist's: bookings of other times
     at the clinic go on in parallel) and read it with what the availability policy asks
-    of a booking through `channel` at `now`.
+    of a booking through `channel` at `now`, and whether it has active bookings
+    (`has_bookings`, for slot_bookings): a free time is one statement, not two.
     """
     slots = availability.with_flags(Slot.objects.select_for_update(of=("self",)), channel=channel, now=now)
+    active = Booking.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
     try:
-        return slots.select_related("clinic", "physiotherapist").get(pk=slot_id)
+        return slots.select_related("clinic", "physiotherapist").annotate(has_bookings=Exists(active)).get(pk=slot_id)
     except Slot.DoesNotExist:
         raise SlotUnavailable(gettext("That time no longer exists.")) from None
+
+
+def slot_bookings(slot: Slot) -> list[Booking]:
+    """
+    The active bookings (ended holds too) of a slot that lock_slot has locked: none read for a slot
+    it found without any (a free time, the usual case), otherwise read now, under the lock.
+
+    On PostgreSQL a statement that waited for a row lock sees the other tables as they were when it
+    began, so `has_bookings` may miss what the transaction it waited for did to this time. Only a
+    booking it made can be missed, and that booking makes ours break the one-active-per-slot
+    constraint: the insert is refused (SlotUnavailable, as when SQLite's lockless race loses) and
+    book_online gives a form sent twice the booking its first sending made. A slot with bookings
+    is read afresh here, so what it holds (a hold that ended, the same form's booking) is exact.
+    """
+    if not getattr(slot, "has_bookings", True):
+        return []
+    return list(slot.bookings.filter(status__in=ACTIVE_STATUSES))
 
 
 def lock_slots(slot_ids: list[int]) -> None:
@@ -116,7 +136,6 @@ def lock_slots(slot_ids: list[int]) -> None:
     list(Slot.objects.select_for_update(of=("self",)).filter(pk__in=slot_ids).order_by("pk").values_list("pk"))
 
 
-@transaction.atomic
 def book_online(
     *,
     slot_id: int,
@@ -150,16 +169,28 @@ def book_online(
     `relation` says who they are to it, and for a child `guardian_name` who answered and
     agreed for them.
     """
-    booking, made = _book(
-        slot_id=slot_id, channel=Channel.ONLINE, now=now or timezone.now(), form_key=form_key,
-        contact_channel=contact_channel, screening_answers=screening_answers, relation=relation,
-        guardian_name=guardian_name,
-        session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
-        source=BookingSource.ONLINE, language=language, deposit=True,
-    )  # fmt: skip
-    if made and booking.status == BookingStatus.CONFIRMED:
-        events.booking_confirmed(booking=booking)
-    return booking
+    try:
+        with transaction.atomic():
+            booking, made = _book(
+                slot_id=slot_id, channel=Channel.ONLINE, now=now or timezone.now(), form_key=form_key,
+                contact_channel=contact_channel, screening_answers=screening_answers, relation=relation,
+                guardian_name=guardian_name,
+                session_type=session_type, name=name, phone=phone, email=email, notes=notes, consent=consent,
+                source=BookingSource.ONLINE, language=language, deposit=True,
+            )  # fmt: skip
+            if made and booking.status == BookingStatus.CONFIRMED:
+                events.booking_confirmed(booking=booking)
+            return booking
+    except BookingError:
+        # The same form sent twice at once: the second waited for the slot's lock, missed the first's
+        # booking (slot_bookings says why) and was refused (the person busy then, or the constraint).
+        # It gets the booking the first made, as it would have found it. Inside a caller's transaction
+        # nothing can be read now (PostgreSQL has aborted it).
+        if form_key and not transaction.get_connection().in_atomic_block:
+            mine = Booking.objects.filter(slot_id=slot_id, form_key=form_key, status__in=ACTIVE_STATUSES).first()
+            if mine is not None:
+                return mine
+        raise
 
 
 @transaction.atomic
@@ -246,7 +277,7 @@ def _book(
     """
     slot = lock_slot(slot_id, channel=channel, now=now)
     e164 = normalize_phone(phone)
-    active = _lapse_ended_holds(list(slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
+    active = _lapse_ended_holds(slot_bookings(slot), now=now)
     if form_key:
         for mine in active:
             if mine.form_key == form_key:
@@ -573,7 +604,7 @@ def booking_move(
             )
             % {"phone": settings.ASPIRE_PHONE_DISPLAY}
         )
-    active = _lapse_ended_holds(list(new_slot.bookings.filter(status__in=ACTIVE_STATUSES)), now=now)
+    active = _lapse_ended_holds(slot_bookings(new_slot), now=now)
     check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
     patient = lock_patient(booking.patient_id)
     check_patient_can_book(patient=patient, slot=new_slot, now=now, online=False, exclude_booking=booking)

@@ -103,6 +103,49 @@ def test_database_constraint_is_the_backstop(session_type, monkeypatch):
     assert Booking.objects.filter(slot=slot).count() == 1
 
 
+def test_a_free_time_is_locked_and_found_free_in_one_statement(session_type):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    slot = SlotFactory()
+    with CaptureQueriesContext(connection) as queries:
+        services.lock_slot(slot.pk, channel=services.Channel.ONLINE, now=timezone.now())
+        assert services.slot_bookings(services.lock_slot(slot.pk, channel=services.Channel.ONLINE,
+                                                        now=timezone.now())) == []  # fmt: skip
+    assert len(queries) == 2  # each lock_slot, and slot_bookings nothing
+
+
+def missed_bookings_of(monkeypatch):
+    """Make lock_slot find no bookings however many there are: what a read that waited for the lock may see."""
+    lock = services.lock_slot
+
+    def waited(slot_id, **kwargs):
+        slot = lock(slot_id, **kwargs)
+        slot.has_bookings = False
+        return slot
+
+    monkeypatch.setattr(services, "lock_slot", waited)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_the_locked_read_missed_is_refused_by_the_constraint(session_type, monkeypatch):
+    slot = SlotFactory()
+    book(slot, session_type, source=BookingSource.ONLINE, form_key="first-form")
+    missed_bookings_of(monkeypatch)
+    with pytest.raises(errors.SlotUnavailable):
+        book(slot, session_type, source=BookingSource.ONLINE, phone="0321-4455667", form_key="another-form")
+    assert Booking.objects.filter(slot=slot).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_whose_booking_the_locked_read_missed_gets_that_booking(session_type, monkeypatch):
+    slot = SlotFactory()
+    first = book(slot, session_type, source=BookingSource.ONLINE, form_key="one-form")
+    missed_bookings_of(monkeypatch)
+    again = book(slot, session_type, source=BookingSource.ONLINE, form_key="one-form")
+    assert again.pk == first.pk and Booking.objects.filter(slot=slot).count() == 1
+
+
 def test_cancel_frees_the_slot(session_type):
     slot = SlotFactory()
     booking = services.booking_cancel(booking=book(slot, session_type))
