@@ -211,28 +211,46 @@ def the_person(*, phone: str, name: str):
     )
 
 
+def _upsert(model, *, values: dict, conflict: str, update: str):
+    """
+    Insert a row of `model` with `values` or, where it clashes with the unique index `conflict`
+    (its SQL target), `update` the row there (SQL assignments); return the row as it now stands, in
+    one statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+). On
+    PostgreSQL the row is locked until the transaction ends, whichever it was, and a racing request
+    inserting the same key waits for this one and then updates its row.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    row = model(**values)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    returning = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 - our names
+        f"ON CONFLICT {conflict} DO UPDATE SET {update} RETURNING {returning}"
+    )
+    [stored] = model.objects.raw(sql, params)  # raw(): Django's converters make the columns Python values
+    return stored
+
+
 def contact_get_or_create(*, phone: str, changes: dict | None = None) -> Contact:
     """
     Return the contact of this phone number (in E.164), creating it if new, and hold its row
     locked until the transaction ends. `changes` (Contact fields, such as its opt-in) are
-    written in the same statement.
+    written in the same statement: the number in one upsert, new or known.
     """
     changes = dict(changes or {})
-    contact = Contact.objects.select_for_update().filter(phone=phone).first()
-    if contact is None:
-        # One statement and no savepoint: a racing request that has just added the same
-        # number makes this an update of its row (to the same phone), not an error. The
-        # upsert leaves the row locked too (PostgreSQL locks the row it inserts or updates).
-        contact = Contact(phone=phone, **changes)
-        Contact.objects.bulk_create(
-            [contact], update_conflicts=True, unique_fields=["phone"], update_fields=["phone", *changes]
-        )
-        return contact
-    if changes:
-        for field, value in changes.items():
-            setattr(contact, field, value)
-        Contact.objects.filter(pk=contact.pk).update(**changes)
-    return contact
+    quote = transaction.get_connection().ops.quote_name
+    column = {field: quote(Contact._meta.get_field(field).column) for field in ["phone", *changes]}
+    return _upsert(
+        Contact,
+        values={"phone": phone, **changes},
+        conflict=f"({column['phone']})",
+        # Setting the phone to itself when nothing changes: the row is still written, so locked.
+        update=", ".join(f"{name} = excluded.{name}" for name in column.values()),
+    )
 
 
 def patient_get_or_create(
@@ -243,23 +261,26 @@ def patient_get_or_create(
     the number and the person if new, with the number's row locked until the transaction ends:
     what is counted per person and per number (the online limits) is then counted by one
     request at a time, whoever is booking. `changes` are the number's (its opt-in); `relation`
-    is who the person is to the number, kept once said.
+    is who the person is to the number, and `email` theirs, each kept once said (a known
+    person's are not overwritten). The number and the person are one upsert each.
     """
     e164 = normalize_phone(phone)
     contact = contact_get_or_create(phone=e164, changes=changes)
-    # Under the number's lock: nobody else adds a person to it meanwhile. Looked up even for a number
-    # just added: the upsert may have met a racing request's row, and its people, once that committed.
-    patient = the_person(phone=e164, name=name).first()
-    if patient is None:
-        return Patient.objects.create(contact=contact, name=person_name(name), email=email, relation=relation)
+    # Under the number's lock: nobody else adds a person to it meanwhile. The person is told apart
+    # by the constraint patient_one_name_per_number itself (the database's LOWER() of the name, as
+    # the_person compares), so the upsert meets a racing request's person once that has committed.
+    quote = transaction.get_connection().ops.quote_name
+    table, name_, contact_, erased, email_, relation_ = (
+        quote(n) for n in (Patient._meta.db_table, "name", "contact_id", "erased_at", "email", "relation")
+    )
+    patient = _upsert(
+        Patient,
+        values={"contact": contact, "name": person_name(name), "email": email, "relation": relation},
+        conflict=f"(LOWER({name_}), {contact_}) WHERE {erased} IS NULL",
+        update=", ".join(
+            f"{column} = CASE WHEN {table}.{column} = '' THEN excluded.{column} ELSE {table}.{column} END"
+            for column in (email_, relation_)
+        ),
+    )
     patient.contact = contact
-    update = {}
-    if email and not patient.email:
-        update["email"] = email
-    if relation and not patient.relation:
-        update["relation"] = relation
-    if update:
-        for field, value in update.items():
-            setattr(patient, field, value)
-        Patient.objects.filter(pk=patient.pk).update(**update)
     return patient

@@ -67,6 +67,59 @@ def test_a_number_added_by_a_racing_request_is_the_same_number(monkeypatch):
     assert Contact.objects.count() == 1 and existing.people.get().name == "Sana Ahmed"
 
 
+def statements_of(work) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        work()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize("known", ["new number", "new person on a known number", "known person"])
+def test_the_number_and_the_person_are_each_one_upsert(known):
+    if known != "new number":
+        PatientFactory(name="Sana Ahmed" if known == "known person" else "Ali Ahmed", phone="+923095885076")
+    agreed = patients.opt_in(channel="sms", source="online", now=timezone.now())
+    statements = statements_of(
+        lambda: patients.patient_get_or_create(
+            phone="0309-5885076", name="sana  ahmed", email="s@example.com", relation="self", changes=agreed
+        )  # fmt: skip
+    )
+    assert [sql.split(" (")[0] for sql in statements] == [
+        'INSERT INTO "bookings_contact"',
+        'INSERT INTO "bookings_patient"',
+    ]
+
+
+def test_a_known_person_keeps_their_details_and_gains_an_email_and_relation_they_lacked():
+    known = PatientFactory(name="Sana Ahmed", phone="+923095885076", email="", relation="", notes="Desk note")
+    Contact.objects.filter(pk=known.contact_id).update(messages_stopped_at=timezone.now())
+    person = patients.patient_get_or_create(phone="0309-5885076", name="SANA ahmed", email="s@example.com",
+                                            relation="child")  # fmt: skip
+    again = patients.patient_get_or_create(phone="0309-5885076", name="Sana Ahmed", email="other@example.com",
+                                           relation="self")  # fmt: skip
+    assert person.pk == again.pk == known.pk and Patient.objects.count() == 1
+    assert (again.name, again.email, again.relation, again.notes) == (
+        "Sana Ahmed",
+        "s@example.com",
+        "child",
+        "Desk note",
+    )
+    assert again.contact.messages_stopped_at is not None  # the number as it is, STOP and all
+    assert again.contact.phone == "+923095885076"
+
+
+def test_a_number_says_how_it_was_last_asked_to_be_reached():
+    PatientFactory(name="Sana Ahmed", phone="+923095885076", contact__contact_channel="whatsapp")
+    now = timezone.now()
+    contact = patients.contact_get_or_create(
+        phone="+923095885076", changes=patients.opt_in(channel="sms", source="online", now=now)
+    )
+    assert (contact.contact_channel, contact.contact_opt_in_source, contact.contact_opt_in_at) == ("sms", "online", now)
+    assert Contact.objects.get().contact_channel == "sms"
+
+
 def test_taken_slot_raises_slot_unavailable(session_type):
     slot = SlotFactory()
     book(slot, session_type)
