@@ -15,6 +15,12 @@ class SlotUnavailable(BookingError):
     code = "slot_unavailable"
 
 
+class SessionTypeNotOffered(BookingError):
+    """The session type asked for is not (or no longer) one that can be booked."""
+
+    code = "session_type_not_offered"
+
+
 class InvalidTransition(BookingError):
     code = "invalid_transition"
 

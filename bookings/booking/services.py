@@ -14,7 +14,8 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -26,7 +27,7 @@ from bookings.booking.patients import (
     patient_get_or_create,
     person_name,
 )
-from bookings.errors import BookingError, InvalidTransition, SlotUnavailable, TooLateToChange
+from bookings.errors import BookingError, InvalidTransition, SessionTypeNotOffered, SlotUnavailable, TooLateToChange
 from bookings.messaging import events
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -37,6 +38,7 @@ from bookings.models import (
     DepositStatus,
     SafetyScreening,
     SessionType,
+    SessionTypeQuerySet,
     Slot,
     WaitlistEntry,
 )
@@ -99,19 +101,42 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
-def lock_slot(slot_id: int, *, channel: Channel, now: dt.datetime) -> Slot:
+def lock_slot(slot_id: int, *, channel: Channel, now: dt.datetime, session_type_id: int | None = None) -> Slot:
     """
     Lock the slot's own row (not its clinic's or therapist's: bookings of other times
     at the clinic go on in parallel) and read it with what the availability policy asks
     of a booking through `channel` at `now`, and whether it has active bookings
-    (`has_bookings`, for slot_bookings): a free time is one statement, not two.
+    (`has_bookings`, for slot_bookings): a free time is one statement, not two. With
+    `session_type_id`, the active session type of that id is read in the same statement
+    (`session_type`, None if there is none: see booked_session_type).
     """
     slots = availability.with_flags(Slot.objects.select_for_update(of=("self",)), channel=channel, now=now)
     active = Booking.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    slots = slots.select_related("clinic", "physiotherapist").annotate(has_bookings=Exists(active))
+    if session_type_id is not None:
+        row = JSONObject(**{field.attname: field.attname for field in SessionType._meta.concrete_fields})
+        # A plain queryset: modeltranslation's manager adds its fields to values(), and a subquery has one column.
+        chosen = SessionTypeQuerySet(SessionType).active().filter(pk=session_type_id).values(row=row)
+        slots = slots.annotate(session_type_row=Subquery(chosen, output_field=JSONField()))
     try:
-        return slots.select_related("clinic", "physiotherapist").annotate(has_bookings=Exists(active)).get(pk=slot_id)
+        return slots.get(pk=slot_id)
     except Slot.DoesNotExist:
         raise SlotUnavailable(gettext("That time no longer exists.")) from None
+
+
+def booked_session_type(slot: Slot) -> SessionType:
+    """
+    The session type lock_slot read with the slot (a posted choice's id: bookings.pages.forms.
+    SessionTypeChoice), as a SessionType; raise SessionTypeNotOffered if there is no active one
+    of that id (switched off since the form was drawn, or never one).
+    """
+    row = slot.session_type_row
+    if row is None:
+        raise SessionTypeNotOffered(gettext("Choose a session."))
+    fields = SessionType._meta.concrete_fields
+    return SessionType.from_db(
+        slot._state.db, [f.attname for f in fields], [f.to_python(row[f.attname]) for f in fields]
+    )
 
 
 def slot_bookings(slot: Slot) -> list[Booking]:
@@ -139,7 +164,7 @@ def lock_slots(slot_ids: list[int]) -> None:
 def book_online(
     *,
     slot_id: int,
-    session_type: SessionType,
+    session_type: SessionType | int,
     name: str,
     phone: str,
     email: str = "",
@@ -157,6 +182,8 @@ def book_online(
     Book a slot for a patient on the site, by the online rules (notice, window, the limits
     per number), and queue its confirmation. Raise SlotUnavailable if the time can't be
     had, TooManyBookings past a limit, PatientBusy if the patient is elsewhere then.
+    `session_type` may be its id (the form's choice): read with the slot, SessionTypeNotOffered
+    if no active one has it.
 
     `form_key` is the one-time key of the form the booking came from: the same form
     sent twice (a double click, a resent POST) gets the booking it already made. Only
@@ -275,7 +302,11 @@ def _book(
     online), a deposit the clinic asks of this person makes it a hold until paid. Return the
     booking and whether it is new (False: the same form sent again, which gets the booking it made).
     """
-    slot = lock_slot(slot_id, channel=channel, now=now)
+    # A posted choice is its id: the session type is read with the slot (no statement of its own).
+    chosen_id = None if isinstance(fields["session_type"], SessionType) else fields["session_type"]
+    slot = lock_slot(slot_id, channel=channel, now=now, session_type_id=chosen_id)
+    if chosen_id is not None:
+        fields["session_type"] = booked_session_type(slot)
     e164 = normalize_phone(phone)
     active = _lapse_ended_holds(slot_bookings(slot), now=now)
     if form_key:

@@ -91,6 +91,25 @@ NOTES_HELP = {
 }
 
 
+class SessionTypeChoice(forms.ModelChoiceField):
+    """
+    The session types to choose from, drawn as ModelChoiceField draws them; a posted choice is only
+    its id, read with the time it books (bookings.booking.services.lock_slot), not in a statement of
+    its own. An id of no active session type is refused there (SessionTypeNotOffered).
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(str(value))
+        except ValueError:
+            pk = 0
+        if not 0 < pk < 2**63:  # an id the database could hold: no overflow reaches a query
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return pk
+
+
 class PatientBookingForm(PatientForm):
     """What a patient tells us when booking online (for themselves, or for someone who shares their phone)."""
 
@@ -128,7 +147,7 @@ class PatientBookingForm(PatientForm):
         help_text=_("For a confirmation with a calendar file."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    session_type = forms.ModelChoiceField(
+    session_type = SessionTypeChoice(
         label=_("Session"),
         queryset=None,
         empty_label=None,

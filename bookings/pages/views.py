@@ -316,6 +316,8 @@ def book_slot(request, slot_id):
                 )
             except errors.SlotUnavailable as exc:
                 return _unavailable(request, _slot_or_404(slot_id), str(exc))
+            except errors.SessionTypeNotOffered as exc:  # the choice is read with the slot, not by the form
+                form.add_error("session_type", str(exc))
             except errors.BookingError as exc:  # too many bookings, or one overlapping this time
                 form.add_error(None, str(exc))
                 call_clinic = isinstance(exc, errors.TooManyBookings)  # the message says call: one tap to

@@ -79,3 +79,22 @@ def test_the_rate_limits_and_the_page_generation_are_written_outside_the_booking
     assert not [sql for sql in inside if "ratelimitcounter" in sql or "aspire_cache" in sql], listed(statements)
     assert any("ratelimitcounter" in sql for sql in statements[:begin]), listed(statements)
     assert any("page-generation:availability" in sql for sql in statements[commit:]), listed(statements)
+
+
+def test_the_session_type_is_read_with_the_time_it_books_not_on_its_own(slot):
+    statements = bench_post(slot)
+    assert not [sql for sql in statements if sql.startswith('SELECT "bookings_sessiontype"')], listed(statements)
+    booking = Booking.objects.select_related("session_type").get(slot=slot)
+    assert booking.session_type.name == "Follow-up dry needling"
+    assert booking.messages.get().params["fee"] == booking.session_type.fee  # the fee of the type read with it
+
+
+@pytest.mark.parametrize("session_type", ["inactive", "999999", "1.5", "' OR 1=1 --", str(2**63)])
+def test_a_session_type_not_offered_is_refused_and_nothing_is_written(slot, session_type):
+    if session_type == "inactive":
+        session_type = str(SessionTypeFactory(name="Retired session", is_active=False).pk)
+    client = Client(headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"})
+    data = {"name": "Bench Patient", "phone": "+923340000001", "session_type": session_type, "consent": "on"}
+    response = client.post(reverse("bookings:book_slot", args=[slot.pk]), data)
+    assert response.status_code == 400 and "Choose a session" in response.content.decode()
+    assert not Booking.objects.filter(slot=slot).exists()
