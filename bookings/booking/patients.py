@@ -83,25 +83,28 @@ def busy_during(*, starts_at, ends_at, now: dt.datetime) -> Q:
 
 
 def check_patient_can_book(
-    *, patient: Patient, slot: Slot, now: dt.datetime, online: bool, exclude_booking: Booking | None = None
+    *,
+    patient: Patient,
+    slot: Slot,
+    now: dt.datetime,
+    online: bool,
+    exclude_booking: Booking | None = None,
+    counts: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """
     Refuse a new booking that would put the patient in two places at once, or (online) past
     the limits per person and per phone number. All is counted in one query, under the
     number's row lock that the caller holds, so simultaneous bookings with one number are
-    counted one after another and can't all slip through. The patient's household (the
-    other people their number books for) is never "busy" for them.
+    counted one after another and can't all slip through; or the caller passes the `counts`
+    patient_get_or_create_counted read so. The patient's household (the other people their
+    number books for) is never "busy" for them.
     """
-    household = Booking.objects.filter(patient__contact_id=patient.contact_id)
-    if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
-        household = household.exclude(pk=exclude_booking.pk)
-    counts = household.aggregate(
-        clashes=Count(
-            "pk",
-            filter=Q(patient_id=patient.pk) & busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now),
-        ),
-        **_online_counts(patient, now),
-    )
+    if counts is None:
+        household = Booking.objects.filter(patient__contact_id=patient.contact_id)
+        if exclude_booking is not None:  # a waitlist hold being claimed doesn't clash with itself
+            household = household.exclude(pk=exclude_booking.pk)
+        conditions = _conditions(Q(patient_id=patient.pk), slot=slot, now=now)
+        counts = household.aggregate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
     if counts["clashes"]:
         raise _patient_busy()
     if online and _over_online_limits(counts):
@@ -118,20 +121,30 @@ _UPCOMING = Q(status=BookingStatus.CONFIRMED)
 _DEPOSIT_HOLD = Q(status=BookingStatus.HELD, deposit_status=DepositStatus.OWED)
 
 
-def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
+def _online_conditions(person: Q, now: dt.datetime) -> dict[str, Q]:
     """
-    What the online limits count of the bookings made with the patient's number (aggregates,
-    to read in one query): the patient's own, and the whole number's.
+    What the online limits count of the bookings made with the patient's number: the person's
+    own (`person`, a condition on a booking), and the whole number's.
     """
-    person = Q(patient_id=patient.pk)
     upcoming = (_UPCOMING | (_DEPOSIT_HOLD & Q(held_until__gt=now))) & Q(slot__starts_at__gt=now)
     return {
-        "upcoming": Count("pk", filter=person & upcoming),
-        "no_shows": Count("pk", filter=person & _COUNTED_NO_SHOW),
-        "attended": Count("pk", filter=person & Q(status=BookingStatus.ATTENDED)),
-        "number_upcoming": Count("pk", filter=upcoming),
-        "number_no_shows": Count("pk", filter=_COUNTED_NO_SHOW),
+        "upcoming": person & upcoming,
+        "no_shows": person & _COUNTED_NO_SHOW,
+        "attended": person & Q(status=BookingStatus.ATTENDED),
+        "number_upcoming": upcoming,
+        "number_no_shows": _COUNTED_NO_SHOW,
     }
+
+
+def _conditions(person: Q, *, slot: Slot, now: dt.datetime) -> dict[str, Q]:
+    """Everything check_patient_can_book counts for booking `slot`: the person's clashes, and the online limits."""
+    clashes = person & busy_during(starts_at=slot.starts_at, ends_at=slot.ends_at, now=now)
+    return {"clashes": clashes, **_online_conditions(person, now)}
+
+
+def _online_counts(patient: Patient, now: dt.datetime) -> dict[str, Count]:
+    """The online limits' counts (aggregates, to read in one query) of the bookings made with the patient's number."""
+    return {name: Count("pk", filter=q) for name, q in _online_conditions(Q(patient_id=patient.pk), now).items()}
 
 
 def _over_online_limits(counts: dict[str, int]) -> bool:
@@ -211,13 +224,14 @@ def the_person(*, phone: str, name: str):
     )
 
 
-def _upsert(model, *, values: dict, conflict: str, update: str):
+def _upsert(model, *, values: dict, conflict: str, update: str, also: tuple[str, list] = ("", [])):
     """
     Insert a row of `model` with `values` or, where it clashes with the unique index `conflict`
     (its SQL target), `update` the row there (SQL assignments); return the row as it now stands, in
     one statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, PostgreSQL and SQLite 3.35+). On
     PostgreSQL the row is locked until the transaction ends, whichever it was, and a racing request
-    inserting the same key waits for this one and then updates its row.
+    inserting the same key waits for this one and then updates its row. `also` is more to return
+    (SQL of named columns, after a comma, and its parameters): attributes of the row returned.
     """
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
@@ -229,9 +243,9 @@ def _upsert(model, *, values: dict, conflict: str, update: str):
     returning = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608 - our names
-        f"ON CONFLICT {conflict} DO UPDATE SET {update} RETURNING {returning}"
+        f"ON CONFLICT {conflict} DO UPDATE SET {update} RETURNING {returning}{also[0]}"
     )
-    [stored] = model.objects.raw(sql, params)  # raw(): Django's converters make the columns Python values
+    [stored] = model.objects.raw(sql, [*params, *also[1]])  # raw(): Django's converters make the columns Python values
     return stored
 
 
@@ -264,8 +278,59 @@ def patient_get_or_create(
     is who the person is to the number, and `email` theirs, each kept once said (a known
     person's are not overwritten). The number and the person are one upsert each.
     """
+    patient, _ = _person(phone=phone, name=name, email=email, relation=relation, changes=changes)
+    return patient
+
+
+def patient_get_or_create_counted(
+    *,
+    phone: str,
+    name: str,
+    email: str = "",
+    relation: str = "",
+    changes: dict | None = None,
+    slot: Slot,
+    now: dt.datetime,
+) -> tuple[Patient, dict[str, int]]:
+    """
+    patient_get_or_create, and what check_patient_can_book counts for booking `slot` at `now`
+    (to pass it as its `counts`), read in the person's upsert: one statement fewer. Counted under
+    the number's lock as check_patient_can_book counts (the number's upsert, the statement before,
+    has taken it; the person's begins after, so it sees every booking made with the number).
+    """
+    return _person(phone=phone, name=name, email=email, relation=relation, changes=changes, slot=slot, now=now)
+
+
+def _counted(*, contact: Contact, phone: str, name: str, slot: Slot, now: dt.datetime) -> tuple[str, list]:
+    """
+    check_patient_can_book's counts as columns to return (each a COUNT of a subquery the ORM
+    writes): the person by their name under the number (the_person), since a person the upsert
+    adds has no id until it returns, nor bookings.
+    """
+    connection = transaction.get_connection()
+    household = Booking.objects.filter(patient__contact_id=contact.pk).order_by()
+    person = Q(patient__in=the_person(phone=phone, name=name))
+    columns, params = [], []
+    for column, condition in _conditions(person, slot=slot, now=now).items():
+        sql, condition_params = household.filter(condition).values("pk").query.sql_with_params()
+        columns.append(f", (SELECT COUNT(*) FROM ({sql}) counted) AS {connection.ops.quote_name(column)}")  # noqa: S608 - the ORM's SQL
+        params.extend(condition_params)
+    return "".join(columns), params
+
+
+def _person(
+    *,
+    phone: str,
+    name: str,
+    email: str,
+    relation: str,
+    changes: dict | None,
+    slot: Slot | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Patient, dict[str, int] | None]:
     e164 = normalize_phone(phone)
     contact = contact_get_or_create(phone=e164, changes=changes)
+    also = ("", []) if slot is None else _counted(contact=contact, phone=e164, name=name, slot=slot, now=now)
     # Under the number's lock: nobody else adds a person to it meanwhile. The person is told apart
     # by the constraint patient_one_name_per_number itself (the database's LOWER() of the name, as
     # the_person compares), so the upsert meets a racing request's person once that has committed.
@@ -281,6 +346,9 @@ def patient_get_or_create(
             f"{column} = CASE WHEN {table}.{column} = '' THEN excluded.{column} ELSE {table}.{column} END"
             for column in (email_, relation_)
         ),
+        also=also,
     )
     patient.contact = contact
-    return patient
+    if slot is None:
+        return patient, None
+    return patient, {column: patient.__dict__.pop(column) or 0 for column in _conditions(Q(), slot=slot, now=now)}

@@ -24,7 +24,7 @@ from bookings.booking.patients import (
     check_patient_can_book,
     lock_patient,
     opt_in,
-    patient_get_or_create,
+    patient_get_or_create_counted,
     person_name,
 )
 from bookings.errors import BookingError, InvalidTransition, SessionTypeNotOffered, SlotUnavailable, TooLateToChange
@@ -316,10 +316,14 @@ def _book(
     check_slot_free(slot, now=now, channel=channel, active_bookings=active)
     # The opt-in is written with the number's row, in one statement; a refusal below rolls both back.
     agreed = opt_in(channel=contact_channel, source=fields["source"], now=now) if contact_channel else None
-    patient = patient_get_or_create(
-        phone=e164, name=fields["name"], email=fields.get("email", ""), relation=relation, changes=agreed
+    # The person's upsert counts what the limits count (under the number's lock its upsert took).
+    patient, counted = patient_get_or_create_counted(
+        phone=e164, name=fields["name"], email=fields.get("email", ""), relation=relation, changes=agreed,
+        slot=slot, now=now,
+    )  # fmt: skip
+    counts = check_patient_can_book(
+        patient=patient, slot=slot, now=now, online=channel == Channel.ONLINE, counts=counted
     )
-    counts = check_patient_can_book(patient=patient, slot=slot, now=now, online=channel == Channel.ONLINE)
     if deposit:
         fields.update(_deposit_hold(slot=slot, session_type=fields["session_type"], counts=counts, now=now))
     booking = Booking(

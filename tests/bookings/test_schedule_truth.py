@@ -342,7 +342,10 @@ def test_two_overlapping_bookings_of_one_number_at_once_give_one(monkeypatch, lo
 
     monkeypatch.setattr(services, "check_patient_can_book", slow_check)
     if not locked:
-        monkeypatch.setattr(services, "patient_get_or_create", lambda **kwargs: Patient.objects.get(pk=patient.pk))
+        # The person without the number's lock, and counted by check_patient_can_book afresh (no counts).
+        monkeypatch.setattr(
+            services, "patient_get_or_create_counted", lambda **kwargs: (Patient.objects.get(pk=patient.pk), None)
+        )
 
     def book(slot):
         return lambda: (

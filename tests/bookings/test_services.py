@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from bookings import errors
@@ -90,6 +91,45 @@ def test_the_number_and_the_person_are_each_one_upsert(known):
         'INSERT INTO "bookings_contact"',
         'INSERT INTO "bookings_patient"',
     ]
+
+
+@pytest.mark.parametrize("known", ["new number", "new person on a known number", "known person"])
+def test_the_persons_upsert_counts_what_the_limits_count(known, session_type):
+    """What patient_get_or_create_counted reads in the person's upsert is what check_patient_can_book counts."""
+    slot = SlotFactory()
+    if known != "new number":
+        sana = PatientFactory(name="Sana Ahmed", phone="+923095885076")
+        brother = PatientFactory(name="Ali Ahmed", contact=sana.contact)
+        BookingFactory(
+            patient=sana,
+            status=BookingStatus.ATTENDED,
+            slot=SlotFactory(starts_at=timezone.now() - dt.timedelta(days=9)),
+        )
+        BookingFactory(patient=brother, slot=SlotFactory(starts_at=timezone.now() + dt.timedelta(days=4)))
+        BookingFactory(patient=sana, slot=SlotFactory(starts_at=slot.starts_at, ends_at=slot.ends_at))
+        if known == "new person on a known number":
+            sana.name = "Zara Ahmed"
+            sana.save()
+    now = timezone.now()
+    statements = []
+
+    def upsert():
+        statements.extend(statements_of(lambda: result.append(patients.patient_get_or_create_counted(
+            phone="0309-5885076", name="sana ahmed", slot=slot, now=now))))  # fmt: skip
+
+    result = []
+    upsert()
+    person, counted = result[0]
+    household = Booking.objects.filter(patient__contact_id=person.contact_id)
+    expected = household.aggregate(
+        clashes=Count("pk", filter=Q(patient_id=person.pk) & patients.busy_during(
+            starts_at=slot.starts_at, ends_at=slot.ends_at, now=now)),
+        **patients._online_counts(person, now),
+    )  # fmt: skip
+    assert counted == expected
+    assert len(statements) == 2  # the number's upsert, and the person's with the counts
+    if known == "known person":
+        assert counted["clashes"] == 1 and counted["attended"] == 1 and counted["number_upcoming"] == 2
 
 
 def test_a_known_person_keeps_their_details_and_gains_an_email_and_relation_they_lacked():
