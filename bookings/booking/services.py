@@ -19,7 +19,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from bookings.booking import money, screening
+from bookings.booking import money, screening, together
 from bookings.booking.patients import (
     check_patient_can_book,
     lock_patient,
@@ -338,22 +338,27 @@ def _book(
     booking._change_reason = change_reason  # django-simple-history's reason for this first entry
     try:
         # No savepoint of its own: a refusal leaves the entry point, and its atomic() rolls back.
-        booking.save()
+        # Its first history entry is made as ever, and written with its screening below.
+        with together.history_held() as owed:
+            booking.save()
     except IntegrityError as exc:
         # The database's partial unique constraint: another request booked the slot
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
     if screening_answers is not None:
-        SafetyScreening.objects.create(
-            booking=booking,
-            answers=screening_answers,
-            first_visit=not counts["attended"],
-            needs_talk=screening.needs_talk(screening_answers),
-            consent_version=screening.CONSENT_VERSION,
-            consented_at=now,
-            guardian_name=person_name(guardian_name),
+        owed.append(
+            SafetyScreening(
+                booking=booking,
+                answers=screening_answers,
+                first_visit=not counts["attended"],
+                needs_talk=screening.needs_talk(screening_answers),
+                consent_version=screening.CONSENT_VERSION,
+                consented_at=now,
+                guardian_name=person_name(guardian_name),
+            )
         )
+    together.write(owed)  # on PostgreSQL one statement
     return booking, True
 
 
