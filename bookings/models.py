@@ -450,6 +450,41 @@ class Slot(models.Model):
                     )
 
 
+class FreeTime(models.Model):
+    """
+    A slot on sale and not booked for good: the availability policy's answer, stored, so the public
+    pages, the waitlist and the next-session offer read it off an index instead of asking the policy's
+    subqueries afresh. Kept by bookings.schedule.free_times in the transaction of every change that
+    frees or takes a time; never edited by hand.
+    """
+
+    slot = models.OneToOneField(
+        Slot, on_delete=models.CASCADE, primary_key=True, related_name="free_time", verbose_name="slot"
+    )
+    # Copies of the slot's, for the reads' indexes (a slot's place and time never change while it has a row
+    # that matters: the schedule services refresh it when they do).
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    physiotherapist = models.ForeignKey(Physiotherapist, on_delete=models.CASCADE, related_name="+", db_index=False)
+    starts_at = models.DateTimeField("starts", db_index=True)
+    free_from = models.DateTimeField(
+        "free from",
+        null=True,
+        blank=True,
+        help_text="Empty: free. Otherwise the end of the hold (waitlist offer, deposit) keeping it: free again then.",
+    )
+
+    class Meta:
+        verbose_name = "free time"
+        verbose_name_plural = "free times"
+        indexes = [
+            models.Index(fields=["clinic", "starts_at"], name="freetime_clinic_start_idx"),
+            models.Index(fields=["physiotherapist", "starts_at"], name="freetime_therapist_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}, slot {self.slot_id}"
+
+
 class Contact(models.Model):
     """
     A phone number that books: one person's own, or a household's shared phone (a mother

@@ -1,6 +1,8 @@
 import factory
+from django.db.models import Q
 
 from bookings.models import Clinic
+from bookings.schedule import free_times
 from content.models import FAQ, Condition, FAQCategory, Testimonial
 
 
@@ -85,6 +87,11 @@ def _in_hours(hours):
     return timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
 
 
+def _keep_free_times(slot_id: int) -> None:
+    """Bring the slot's row in the table of free times up to date, for state written directly."""
+    free_times.refresh(slots=Q(pk=slot_id))
+
+
 class SlotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "bookings.Slot"
@@ -95,6 +102,12 @@ class SlotFactory(factory.django.DjangoModelFactory):
     # many slots the tests before made.
     starts_at = factory.Sequence(lambda n: _in_hours(24 + n % 1200))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + __import__("datetime").timedelta(minutes=45))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        slot = super()._create(model_class, *args, **kwargs)
+        _keep_free_times(slot.pk)  # as slot_save does
+        return slot
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -135,3 +148,9 @@ class BookingFactory(factory.django.DjangoModelFactory):
     status = "confirmed"
     # An attended session keeps its fee of the day, as booking_mark_attended records it.
     fee_pkr = factory.LazyAttribute(lambda b: b.session_type.price_pkr if b.status == "attended" else None)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        booking = super()._create(model_class, *args, **kwargs)
+        _keep_free_times(booking.slot_id)  # as the booking services do
+        return booking

@@ -14,7 +14,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, JSONField, OuterRef, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -44,7 +44,7 @@ from bookings.models import (
 )
 from bookings.payments import rules as deposit_rules
 from bookings.phones import normalize_phone
-from bookings.schedule import availability
+from bookings.schedule import availability, free_times
 from bookings.schedule.availability import Channel
 from bookings.signals import announce_schedule_changed
 
@@ -346,6 +346,10 @@ def _book(
         # between our check and our insert (SQLite has no row locks).
         logger.info("Booking refused by the database for slot %s: %s", slot.pk, exc)
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
+    if booking.status == BookingStatus.HELD:
+        free_times.held(slot_id=slot.pk, until=booking.held_until)
+    else:
+        free_times.taken(slot_id=slot.pk)
     if screening_answers is not None:
         owed.append(
             SafetyScreening(
@@ -409,6 +413,7 @@ def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booki
 def _lapse(hold: Booking) -> None:
     hold.status = BookingStatus.LAPSED
     hold.save(update_fields=["status", "updated_at"])  # saved one by one: each leaves its history entry
+    free_times.released(slot_id=hold.slot_id)
 
 
 def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
@@ -436,6 +441,7 @@ def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
             hold.save(update_fields=["status", "deposit_status", "updated_at"])
     except IntegrityError as exc:
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
+    free_times.taken(slot_id=slot.pk)
     booking = Booking.objects.with_related().get(pk=hold.pk)
     events.booking_confirmed(booking=booking)
     return booking, not counts["attended"]
@@ -456,6 +462,7 @@ def hold_ask_deposit(*, hold: Booking, now: dt.datetime) -> bool:
     hold.deposit_pkr, hold.deposit_status = fields["deposit_pkr"], fields["deposit_status"]
     hold.held_until = max(hold.held_until, fields["held_until"])
     hold.save(update_fields=["deposit_pkr", "deposit_status", "held_until", "updated_at"])
+    free_times.held(slot_id=hold.slot_id, until=hold.held_until)
     return True
 
 
@@ -468,6 +475,7 @@ def hold_release(*, hold: Booking, now: dt.datetime | None = None) -> None:
     hold.status = BookingStatus.LAPSED
     hold.cancelled_at = now or timezone.now()
     hold.save(update_fields=["status", "cancelled_at", "updated_at"])
+    free_times.released(slot_id=hold.slot_id)
     announce_schedule_changed()
 
 
@@ -539,6 +547,7 @@ def booking_cancel(
     booking.cancelled_at = now
     booking.cancel_reason = reason
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    free_times.refresh(slots=Q(pk=booking.slot_id))  # free again, if it is still on sale
     money.on_cancel(booking=booking, reason=reason, now=now)
     events.booking_cancelled(booking=booking, by_patient=by_patient)
     announce_schedule_changed()  # a time is free: the waitlist hears of it
@@ -648,7 +657,7 @@ def booking_move(
     check_slot_free(new_slot, now=now, channel=channel, exclude_booking=booking, active_bookings=active)
     patient = lock_patient(booking.patient_id)
     check_patient_can_book(patient=patient, slot=new_slot, now=now, online=False, exclude_booking=booking)
-    previous_start = booking.slot.starts_at
+    previous_start, previous_slot_id = booking.slot.starts_at, booking.slot_id
     booking.slot = new_slot
     # The new time is not the one the patient was told can't go ahead: a late cancellation of it
     # is theirs again (money.on_cancel keeps the deposit), and a new clash is told afresh.
@@ -657,6 +666,8 @@ def booking_move(
         booking.save(update_fields=["slot", "move_offered_at", "updated_at"])
     except IntegrityError as exc:  # as in booking_create: the atomic() of this function rolls back
         raise SlotUnavailable(gettext("That time was just taken.")) from exc
+    free_times.taken(slot_id=new_slot.pk)
+    free_times.refresh(slots=Q(pk=previous_slot_id))
     events.booking_moved(booking=booking, by_patient=by_patient, previous_start=previous_start)
     announce_schedule_changed()  # its old time is free: the waitlist hears of it
     return booking

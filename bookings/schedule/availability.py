@@ -17,6 +17,10 @@ off, inside a closure of its clinic, or while the therapist or clinic is inactiv
 Nothing is copied onto the slot when leave or a closure is entered: entering it is
 what takes the slot off sale, in the same transaction, and removing it puts the
 slot back.
+
+The lists patients are shown (bookings.schedule.selectors, the waitlist's matches, the next-session
+offer) read this policy's answer stored: the table of free times (bookings.schedule.free_times),
+filled by `on_sale` and the active bookings, read by `out_of_time`. A booking still asks `refusal`.
 """
 
 import datetime as dt
@@ -133,11 +137,20 @@ def _on_sale(timezone_name: str) -> QuerySet[Slot]:
     return Slot.objects.exclude(functools.reduce(operator.or_, _off_sale().values()))
 
 
+def on_sale() -> QuerySet[Slot]:
+    """Return the slots on sale whatever the time (not blocked, inactive, closed or on leave), taken or not."""
+    return _on_sale(timezone.get_current_timezone_name()).all()
+
+
+def out_of_time(*, channel: Channel, now: dt.datetime) -> Q:
+    """True of a slot (or a row with its `starts_at`, `ends_at`) too late, too soon or too far ahead for `channel`."""
+    return functools.reduce(operator.or_, _out_of_time(channel, now).values())
+
+
 def bookable(*, channel: Channel, now: dt.datetime | None = None) -> QuerySet[Slot]:
     """Return the slots that can be booked now through `channel`: none of the refusals below is true of them."""
     now = now or timezone.now()
-    out_of_time = functools.reduce(operator.or_, _out_of_time(channel, now).values())
-    return _on_sale(timezone.get_current_timezone_name()).exclude(out_of_time).exclude(taken(now))
+    return on_sale().exclude(out_of_time(channel=channel, now=now)).exclude(taken(now))
 
 
 def with_flags(slots: QuerySet[Slot], *, channel: Channel | None = None, now: dt.datetime | None = None):

@@ -7,9 +7,11 @@ reception to move.
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus, Clinic, Physiotherapist
+from bookings.schedule import free_times
 from bookings.signals import announce_schedule_changed
 
 
@@ -18,6 +20,8 @@ def _save(place: Clinic | Physiotherapist, **stranded) -> list[Booking]:
     was_active = type(place).objects.filter(pk=place.pk).values_list("is_active", flat=True).first()
     place.save()
     if was_active != place.is_active:
+        field = "clinic" if isinstance(place, Clinic) else "physiotherapist"
+        free_times.refresh(slots=Q(**{field: place}))
         announce_schedule_changed()
     if place.is_active:
         return []

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -24,7 +25,7 @@ from bookings.models import (
     TimeOff,
     WeeklyAvailability,
 )
-from bookings.schedule import availability
+from bookings.schedule import availability, free_times
 from bookings.signals import announce_schedule_changed
 from bookings.timeutils import at, local_today
 
@@ -59,6 +60,8 @@ def slots_mark_blocked(
     for slot in slots:
         slot.is_blocked, slot.block_reason = blocked, reason if blocked else ""
     bulk_update_with_history(slots, Slot, ["is_blocked", "block_reason"], batch_size=500, default_user=by)
+    if slots:
+        free_times.refresh(slots=Q(pk__in=[slot.pk for slot in slots]))
 
 
 SLOT_PLACE_FIELDS = ("physiotherapist_id", "clinic_id", "starts_at", "ends_at")
@@ -89,6 +92,7 @@ def slot_save(*, slot: Slot) -> Slot:
     if not slot.is_blocked:
         slot.block_reason = ""
     slot.save()
+    free_times.refresh(slots=Q(pk=slot.pk))
     announce_schedule_changed()  # a new or unblocked time: the waitlist hears of it
     return slot
 
@@ -185,7 +189,10 @@ def slots_generate(
                     existing[physio].add(start, end)
                 start = end
         day += dt.timedelta(days=1)
-    before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
-    Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
-    announce_schedule_changed()
-    return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
+    made_since = timezone.now()  # bulk_create with ignore_conflicts gives no ids: the new slots are those made since
+    with transaction.atomic():
+        before = Slot.objects.filter(physiotherapist_id__in=therapist_ids).count()
+        Slot.objects.bulk_create(new_slots, batch_size=500, ignore_conflicts=True)
+        free_times.refresh(slots=Q(physiotherapist_id__in=therapist_ids, created_at__gte=made_since))
+        announce_schedule_changed()
+        return Slot.objects.filter(physiotherapist_id__in=therapist_ids).count() - before
