@@ -1,8 +1,10 @@
 """
 What the schedule offers, read: the free times of a clinic's day (grouped by part of the
 day, with the therapists to choose from), the next free day, the nearest free times to a
-taken one, whether a clinic is closed on a day, and the team with where each works. Every
-read asks the availability policy which slots are bookable.
+taken one, whether a clinic is closed on a day, and the team with where each works. The
+lists read the table of free times (`free_times`: the availability policy's answer, kept by
+the schedule services), which is read by the policy's online time rules; a single slot is
+still asked of the policy itself when it is booked.
 """
 
 import datetime as dt
@@ -22,8 +24,8 @@ from bookings.models import (
     WeeklyAvailability,
     in_language,
 )
-from bookings.schedule import availability
-from bookings.schedule.availability import Channel
+from bookings.models import FreeTime as FreeTimeRow  # this module's FreeTime is a time as a patient's day shows it
+from bookings.schedule import free_times as free_table
 from bookings.timeutils import day_bounds, local_today
 
 
@@ -77,22 +79,29 @@ def clinic_closed_on(*, clinic: Clinic, day: dt.date) -> bool:
     return _closures_on(clinic=clinic, day=day).exists()
 
 
-def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=None):
-    """Return the slots a patient can book online now, optionally narrowed by clinic, therapist or gender."""
-    slots = availability.bookable(channel=Channel.ONLINE, now=now)
+def _free(*, clinic=None, physio_slug: str = "", gender: str = "", now=None) -> QuerySet[FreeTimeRow]:
+    """Return the table's rows a patient can book online now, optionally narrowed by clinic, therapist or gender."""
+    rows = free_table.free(now=now)
     if clinic is not None:
-        slots = slots.filter(clinic=clinic)
+        rows = rows.filter(clinic=clinic)
     if physio_slug:
-        slots = slots.filter(physiotherapist__slug=physio_slug)
+        rows = rows.filter(physiotherapist__slug=physio_slug)
     if gender:
-        slots = slots.filter(physiotherapist__gender=gender)
-    return slots
+        rows = rows.filter(physiotherapist__gender=gender)
+    return rows
+
+
+def online_slots(*, clinic=None, physio_slug: str = "", gender: str = "", now=None) -> QuerySet[Slot]:
+    """Return the slots a patient can book online now, optionally narrowed by clinic, therapist or gender."""
+    return Slot.objects.filter(
+        pk__in=_free(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now).values("pk")
+    )
 
 
 def next_free_day(*, clinic, after: dt.date, physio_slug: str = "", gender: str = "", now=None) -> dt.date | None:
-    """Return the first Karachi date after `after` with a bookable time, reading its first free slot off the index."""
-    slots = online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
-    first = slots.filter(starts_at__gte=day_bounds(after)[1]).order_by("starts_at").values_list("starts_at", flat=True)
+    """Return the first Karachi date after `after` with a bookable time, reading its first free time off the index."""
+    rows = _free(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+    first = rows.filter(starts_at__gte=day_bounds(after)[1]).order_by("starts_at").values_list("starts_at", flat=True)
     first = first.first()
     return timezone.localtime(first).date() if first else None
 
@@ -190,11 +199,15 @@ def free_times(
     """
     tz = timezone.get_current_timezone()
     rows = (
-        online_slots(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
+        _free(clinic=clinic, physio_slug=physio_slug, gender=gender, now=now)
         .filter(starts_at__gte=day_bounds(first)[0], starts_at__lt=day_bounds(last)[1])
         .order_by("starts_at", "physiotherapist__name")
         .values_list(
-            "pk", "starts_at", in_language("physiotherapist__name"), "physiotherapist__slug", "physiotherapist__gender"
+            "slot_id",
+            "starts_at",
+            in_language("physiotherapist__name"),
+            "physiotherapist__slug",
+            "physiotherapist__gender",
         )
     )
     by_day: dict[dt.date, list[FreeTime]] = {}
@@ -216,7 +229,7 @@ def next_free_time_by_clinic(*, clinics, physio_slug: str = "", gender: str = ""
     stopping at the first free one: the cost doesn't grow with the bookings.
     """
     first_free = (
-        online_slots(physio_slug=physio_slug, gender=gender, now=now)
+        _free(physio_slug=physio_slug, gender=gender, now=now)
         .filter(clinic=OuterRef("pk"))
         .order_by("starts_at")
         .values("starts_at")[:1]
@@ -242,8 +255,8 @@ def therapists_offered(*, clinic=None, gender: str = "", now=None) -> QuerySet[P
     those with at least one bookable time, by name. One query: a therapist without one (no
     hours yet, on leave, fully booked) is not offered, whatever their weekly hours say.
     """
-    slots = online_slots(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
-    therapists = Physiotherapist.objects.filter(Exists(slots))
+    rows = _free(clinic=clinic, now=now).filter(physiotherapist=OuterRef("pk"))
+    therapists = Physiotherapist.objects.filter(Exists(rows))
     if gender:
         therapists = therapists.filter(gender=gender)
     return therapists.order_by("name")
@@ -261,12 +274,10 @@ def team(*, slug: str = "", now=None) -> list[Physiotherapist]:
     clinics and weekdays of their current weekly hours) and `.next_free` (the start of
     their next time a patient can book online, or None). Three queries, whatever the size
     of the team or the schedule: the therapists (the first free time read off the slot
-    index), their hours as plain values, and the clinics those are at, each made once (a
+    index of the free times), their hours as plain values, and the clinics those are at, each made once (a
     clinic per hour row, with its phone number parsed, was 45% of the team page).
     """
-    first_free = (
-        online_slots(now=now).filter(physiotherapist=OuterRef("pk")).order_by("starts_at").values("starts_at")[:1]
-    )
+    first_free = _free(now=now).filter(physiotherapist=OuterRef("pk")).order_by("starts_at").values("starts_at")[:1]
     therapists = Physiotherapist.objects.active().annotate(next_free=Subquery(first_free))
     if slug:
         therapists = therapists.filter(slug=slug)

@@ -122,11 +122,10 @@ def day_page(client, clinic, day):
 def test_leave_takes_free_times_off_the_public_page_at_once_and_returns_the_bookings_inside(client):
     therapist = PhysiotherapistFactory(name="Dr. Bilal")
     day = timezone.localdate() + dt.timedelta(days=3)
-    afternoon = [SlotFactory(physiotherapist=therapist, starts_at=at_local(day, 15 + i)) for i in range(3)]
-    clinic = afternoon[0].clinic
-    for slot in afternoon:
-        slot.clinic = clinic
-        slot.save()
+    clinic = ClinicFactory()
+    afternoon = [
+        SlotFactory(physiotherapist=therapist, clinic=clinic, starts_at=at_local(day, 15 + i)) for i in range(3)
+    ]
     booked = BookingFactory(slot=afternoon[0])
     assert f"/book/slot/{afternoon[1].pk}/" in day_page(client, clinic, day)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bookings.errors import ScheduleRefused
 from bookings.models import Booking, BookingStatus, Slot, TimeOff, WeeklyAvailability
-from bookings.schedule import availability, hours
+from bookings.schedule import availability, hours, leave
 from bookings.schedule.availability import Channel
 from bookings.schedule.hours import DayHours
 from bookings.timeutils import at
@@ -425,7 +425,9 @@ def test_a_therapist_with_no_bookable_time_is_not_offered(client, clinic):
     # Every time taken, or on leave.
     full = BookingFactory(slot=SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Full")))
     away = SlotFactory(clinic=clinic, physiotherapist=PhysiotherapistFactory(name="Dr. Away"))
-    TimeOff.objects.create(physiotherapist=away.physiotherapist, starts_at=away.starts_at, ends_at=away.ends_at)
+    leave.time_off_save(
+        time_off=TimeOff(physiotherapist=away.physiotherapist, starts_at=away.starts_at, ends_at=away.ends_at)
+    )
     for path in public_pages(clinic):
         text = client.get(path).content.decode()
         assert bookable.name in text, path
