@@ -413,7 +413,7 @@ def _lapse_ended_holds(active: list[Booking], *, now: dt.datetime) -> list[Booki
 def _lapse(hold: Booking) -> None:
     hold.status = BookingStatus.LAPSED
     hold.save(update_fields=["status", "updated_at"])  # saved one by one: each leaves its history entry
-    free_times.released(slot_id=hold.slot_id)
+    # Its row in the table of free times needs nothing: a hold that has ended is free from its end already.
 
 
 def hold_confirm(*, hold: Booking, now: dt.datetime) -> tuple[Booking, bool]:
