@@ -236,10 +236,10 @@ def grow_history(first: dt.datetime, copies: range) -> None:
                 """
                 INSERT INTO bookings_booking (reference, manage_token, form_key, slot_id, session_type_id,
                     patient_id, name, phone, email, notes, consent, status, source, cancel_reason, created_at,
-                    updated_at, language, fee_pkr)
+                    updated_at, language, fee_pkr, deposit_pkr, deposit_status)
                 SELECT b.reference || '-' || %s, b.manage_token || '-' || %s, '', old.id, b.session_type_id,
                        b.patient_id, b.name, b.phone, '', '', true, %s, b.source, '', b.created_at, b.updated_at,
-                       b.language, t.price_pkr
+                       b.language, t.price_pkr, b.deposit_pkr, b.deposit_status
                 FROM bookings_booking b
                 JOIN bookings_sessiontype t ON t.id = b.session_type_id
                 JOIN bookings_slot s ON s.id = b.slot_id AND s.starts_at >= %s
