@@ -45,7 +45,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "aspire.settings"
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # requests say X-Forwarded-Proto: https, as from nginx
-# Pages made in this process (measure_misses) and by gunicorn need the collected, hashed
+# Pages made in this process (measure_in_process) and by gunicorn need the collected, hashed
 # static files of production settings: collected once, into a folder of the run's own.
 os.environ["DJANGO_STATIC_ROOT"] = tempfile.mkdtemp(prefix="aspire-bench-static-")
 # The benchmark posts thousands of bookings from one address: the abuse limits would stop it at 20.
