@@ -301,7 +301,9 @@ def patient_get_or_create_counted(
     return _person(phone=phone, name=name, email=email, relation=relation, changes=changes, slot=slot, now=now)
 
 
-def _counted(*, contact: Contact, phone: str, name: str, slot: Slot, now: dt.datetime) -> tuple[str, list]:
+def _counted(
+    *, contact: Contact, phone: str, name: str, slot: Slot, now: dt.datetime
+) -> tuple[tuple[str, list], list[str]]:
     """
     check_patient_can_book's counts as columns to return: the ORM writes them once, as one row
     of COUNT ... FILTER (WHERE ...) aggregates (compiling one query per count cost 4 ms of CPU a
@@ -320,7 +322,7 @@ def _counted(*, contact: Contact, phone: str, name: str, slot: Slot, now: dt.dat
         f", (SELECT counted.{quote(column)} FROM ({sql}) counted) AS {quote(column)}"  # noqa: S608 - the ORM's SQL
         for column in counts
     )
-    return columns, list(row_params) * len(counts)
+    return (columns, list(row_params) * len(counts)), list(counts)
 
 
 def _person(
@@ -335,7 +337,9 @@ def _person(
 ) -> tuple[Patient, dict[str, int] | None]:
     e164 = normalize_phone(phone)
     contact = contact_get_or_create(phone=e164, changes=changes)
-    also = ("", []) if slot is None else _counted(contact=contact, phone=e164, name=name, slot=slot, now=now)
+    also, counted = (
+        (("", []), []) if slot is None else _counted(contact=contact, phone=e164, name=name, slot=slot, now=now)
+    )
     # Under the number's lock: nobody else adds a person to it meanwhile. The person is told apart
     # by the constraint patient_one_name_per_number itself (the database's LOWER() of the name, as
     # the_person compares), so the upsert meets a racing request's person once that has committed.
@@ -356,4 +360,4 @@ def _person(
     patient.contact = contact
     if slot is None:
         return patient, None
-    return patient, {column: patient.__dict__.pop(column) or 0 for column in _conditions(Q(), slot=slot, now=now)}
+    return patient, {column: patient.__dict__.pop(column) or 0 for column in counted}
