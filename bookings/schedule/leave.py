@@ -15,6 +15,7 @@ from bookings.models import (
     BookingStatus,
     Clinic,
     ClinicClosure,
+    Slot,
     TimeOff,
 )
 from bookings.schedule import free_times
@@ -30,8 +31,8 @@ def _slots_in_time_off(*rows: TimeOff) -> Q:
     return slots
 
 
-def _slots_in_closure(*spans: tuple[list[int], dt.date, dt.date]) -> Q:
-    """The slots of the clinics on the days of each of `spans` (clinic ids, first day, last day)."""
+def _slots_in_closure(*spans: tuple[Iterable[int], dt.date, dt.date]) -> Q:
+    """The slots of the clinics on the days of each of `spans` (clinic ids, or a query of them; first day, last day)."""
     slots = Q(pk__in=[])
     for clinic_ids, first, last in spans:
         slots |= Q(clinic_id__in=clinic_ids, starts_at__gte=day_bounds(first)[0], starts_at__lt=day_bounds(last)[1])
@@ -42,14 +43,10 @@ def bookings_inside(*, time_off: TimeOff | None = None, closure: ClinicClosure |
     """Return the confirmed bookings whose time lies inside `time_off` or `closure`: the patients to move."""
     bookings = Booking.objects.filter(status=BookingStatus.CONFIRMED).with_related().order_by("slot__starts_at")
     if time_off is not None:
-        return bookings.filter(
-            slot__physiotherapist_id=time_off.physiotherapist_id,
-            slot__starts_at__lt=time_off.ends_at,
-            slot__ends_at__gt=time_off.starts_at,
-        )
-    start, _ = day_bounds(closure.start_date)
-    _, end = day_bounds(closure.end_date)
-    return bookings.filter(slot__clinic__in=closure.clinics.all(), slot__starts_at__gte=start, slot__starts_at__lt=end)
+        inside = _slots_in_time_off(time_off)
+    else:
+        inside = _slots_in_closure((closure.clinics.values("pk"), closure.start_date, closure.end_date))
+    return bookings.filter(slot__in=Slot.objects.filter(inside))
 
 
 @transaction.atomic
